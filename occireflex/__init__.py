@@ -1,0 +1,1 @@
+"""OcciReflex: portal empresarial en Reflex."""

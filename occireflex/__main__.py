@@ -1,0 +1,5 @@
+import sys
+
+from occireflex.cli import main
+
+sys.exit(main())

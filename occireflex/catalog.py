@@ -1,0 +1,206 @@
+"""The service catalog: modules → groups → services → actions.
+
+One source for the navbar menus, the permission tree, the route guards and the App menu.
+Codes are stable identifiers stored in grants and favorites: never rename one.
+Adding a service is one ``_svc`` line; flipping ``built`` enables its menu entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+# Actions, in the order seed 001 shows them.
+ACCESO = "acceso"
+CONSULTAR = "consultar"
+EXCEL = "excel"
+PDF = "pdf"
+IMPRIMIR = "imprimir"
+APP = "app"
+RESPONSIVE = "responsive"
+
+ACTION_LABELS: dict[str, str] = {
+    ACCESO: "Acceso Funcionalidad",
+    CONSULTAR: "Consultar",
+    EXCEL: "Exportar a Excel",
+    PDF: "Exportar PDF",
+    IMPRIMIR: "Imprimir",
+    APP: "Acceso App",
+    RESPONSIVE: "Acceso Front Responsive",
+}
+ACTIONS: tuple[str, ...] = tuple(ACTION_LABELS)
+
+_ALL = ACTIONS
+_TRANSACTION = (ACCESO, CONSULTAR, IMPRIMIR, APP, RESPONSIVE)
+_ADMIN = (ACCESO, CONSULTAR, EXCEL, PDF, IMPRIMIR, RESPONSIVE)
+_ADMIN_APP = (ACCESO, CONSULTAR, EXCEL, PDF, IMPRIMIR, APP, RESPONSIVE)
+_HELP = (ACCESO, CONSULTAR, APP, RESPONSIVE)
+_FILES = (ACCESO, CONSULTAR, EXCEL, PDF, IMPRIMIR, RESPONSIVE)
+
+
+@dataclass(frozen=True)
+class Module:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Service:
+    code: str  # "<module>.<group>.<service>" — stored in grants
+    module: str
+    group: str  # group name as shown in menus ("" when the service hangs from the module)
+    name: str
+    actions: tuple[str, ...]
+    built: bool = False
+
+    @property
+    def route(self) -> str:
+        return "/" + self.code.replace(".", "/").replace("_", "-")
+
+    @property
+    def label(self) -> str:
+        """Label in the permission tree, e.g. «Saldos - Por Producto»."""
+        return f"{self.group} - {self.name}" if self.group else self.name
+
+    def breadcrumb(self) -> tuple[str, ...]:
+        module = MODULES_BY_CODE[self.module].name
+        return tuple(p for p in (module, self.group, self.name) if p)
+
+
+MODULES: tuple[Module, ...] = (
+    Module("consultas", "Consultas"),
+    Module("transacciones", "Transacciones"),
+    Module("servicio_cliente", "Servicio al Cliente"),
+    Module("administracion", "Administración"),
+    Module("ayudas", "Ayudas"),
+    Module("archivos", "Archivos"),
+)
+MODULES_BY_CODE: dict[str, Module] = {m.code: m for m in MODULES}
+
+# Services that have a working page. Later issues add their codes here.
+BUILT: frozenset[str] = frozenset({
+    "consultas.saldos.por_producto",
+})
+
+
+def _svc(code: str, group: str, name: str, actions: tuple[str, ...]) -> Service:
+    return Service(code, code.split(".", 1)[0], group, name, actions, code in BUILT)
+
+
+SERVICES: tuple[Service, ...] = (
+    # Consultas
+    _svc("consultas.saldos.por_producto", "Saldos", "Por Producto", _ALL),
+    _svc("consultas.saldos.consolidados", "Saldos", "Consolidados", _ALL),
+    _svc("consultas.movimientos.detalles", "Movimientos", "Detalles de Movimientos", _ALL),
+    _svc("consultas.movimientos.notas", "Movimientos", "Notas Débito y Crédito", _ALL),
+    _svc("consultas.movimientos.devoluciones_cheques", "Movimientos", "Devoluciones Cheques",
+         _ALL),
+    _svc("consultas.transacciones_realizadas", "", "Transacciones Realizadas", _ALL),
+    _svc("consultas.operaciones_programadas", "", "Operaciones Programadas en el Canal", _ALL),
+    _svc("consultas.anulacion_pagos", "", "Consulta y Anulación de Pagos y Débitos", _ALL),
+    _svc("consultas.mi_banco", "", "Mi Banco", _ALL),
+    _svc("consultas.pendientes_autorizar", "", "Transacciones Pendientes por Autorizar", _ALL),
+    _svc("consultas.archivos_cargados", "", "Archivos Cargados", _ALL),
+    _svc("consultas.transferencias_aval", "", "Transferencias Recibidas AVAL", _ALL),
+    _svc("consultas.productos_aval", "", "Productos AVAL", _ALL),
+    # Transacciones
+    _svc("transacciones.pagos.servicios", "Pagos", "Servicios Públicos y Privados", _TRANSACTION),
+    _svc("transacciones.pagos.proveedores", "Pagos", "Pagos a Proveedores", _TRANSACTION),
+    _svc("transacciones.pagos.nomina", "Pagos", "Pagos de Nómina", _TRANSACTION),
+    _svc("transacciones.pagos.terceros", "Pagos", "Pagos a Terceros", _TRANSACTION),
+    _svc("transacciones.pagos.impuestos", "Pagos", "Pago de Impuestos", _TRANSACTION),
+    _svc("transacciones.pagos.seguridad_social", "Pagos", "Pago de Seguridad Social (PILA)",
+         _TRANSACTION),
+    _svc("transacciones.pagos.obligaciones", "Pagos", "Pago de Obligaciones", _TRANSACTION),
+    _svc("transacciones.pagos.tarjetas_credito", "Pagos", "Pago de Tarjetas de Crédito",
+         _TRANSACTION),
+    _svc("transacciones.transferencias.propias", "Transferencias", "Entre Cuentas Propias",
+         _TRANSACTION),
+    _svc("transacciones.transferencias.banco", "Transferencias", "A Cuentas Banco de Occidente",
+         _TRANSACTION),
+    _svc("transacciones.transferencias.otros_bancos", "Transferencias", "A Otros Bancos (ACH)",
+         _TRANSACTION),
+    _svc("transacciones.transferencias.aval", "Transferencias", "Transferencias AVAL",
+         _TRANSACTION),
+    _svc("transacciones.transferencias.internacionales", "Transferencias",
+         "Transferencias Internacionales", _TRANSACTION),
+    _svc("transacciones.inversiones.cdt", "Inversiones", "Constitución de CDT", _TRANSACTION),
+    _svc("transacciones.inversiones.fondos", "Inversiones", "Fondos de Inversión", _TRANSACTION),
+    _svc("transacciones.divisas.compra_venta", "Divisas", "Compra y Venta de Divisas",
+         _TRANSACTION),
+    _svc("transacciones.divisas.giros", "Divisas", "Giros al Exterior", _TRANSACTION),
+    _svc("transacciones.recaudos.consulta", "Recaudos", "Consulta de Recaudos", _ALL),
+    _svc("transacciones.recaudos.referenciados", "Recaudos", "Recaudos Referenciados",
+         _TRANSACTION),
+    # Servicio al Cliente
+    _svc("servicio_cliente.solicitudes.chequeras", "Solicitudes", "Chequeras", _TRANSACTION),
+    _svc("servicio_cliente.solicitudes.certificados", "Solicitudes", "Certificados Bancarios",
+         _ALL),
+    _svc("servicio_cliente.solicitudes.extractos", "Solicitudes", "Extractos", _ALL),
+    _svc("servicio_cliente.solicitudes.referencias", "Solicitudes", "Referencias Bancarias", _ALL),
+    _svc("servicio_cliente.solicitudes.tarjetas_debito", "Solicitudes", "Tarjetas Débito",
+         _TRANSACTION),
+    _svc("servicio_cliente.novedades.bloqueo_chequeras", "Novedades", "Bloqueo de Chequeras",
+         _TRANSACTION),
+    _svc("servicio_cliente.novedades.actualizacion_datos", "Novedades", "Actualización de Datos",
+         _TRANSACTION),
+    _svc("servicio_cliente.novedades.pqr", "Novedades", "Peticiones, Quejas y Reclamos",
+         _TRANSACTION),
+    _svc("servicio_cliente.novedades.seguimiento", "Novedades", "Seguimiento de Solicitudes",
+         _ALL),
+    # Administración (seed 001)
+    _svc("administracion.usuarios.perfiles", "Usuarios", "Perfiles", _ADMIN),
+    _svc("administracion.usuarios.configuracion", "Usuarios", "Configuración de Usuarios", _ADMIN),
+    _svc("administracion.usuarios.alertas", "Usuarios", "Inscripción de Alertas", _ADMIN),
+    _svc("administracion.usuarios.cambio_clave_imagen", "Usuarios",
+         "Cambio de Clave e Imagen Propia", _ADMIN_APP),
+    _svc("administracion.usuarios.cambio_clave_usuarios", "Usuarios",
+         "Cambio de Clave para Usuarios", _ADMIN),
+    _svc("administracion.usuarios.activacion", "Usuarios", "Activación/Inactivación", _ADMIN),
+    _svc("administracion.usuarios.actividad", "Usuarios", "Consulta de Actividad", _ADMIN),
+    _svc("administracion.usuarios.montos_acumulados", "Usuarios",
+         "Consulta Montos Acumulados por Usuario y Servicio", _ADMIN),
+    _svc("administracion.productos.nombres", "Productos", "Nombres", _ADMIN),
+    _svc("administracion.productos.afiliados", "Productos", "Afiliados", _ADMIN),
+    _svc("administracion.seguridad.autorizaciones", "Seguridad",
+         "Configuración de Autorizaciones", _ADMIN),
+    _svc("administracion.seguridad.ips", "Seguridad", "Administración de IP's", _ADMIN),
+    _svc("administracion.seguridad.token", "Seguridad", "Administración de Token", _ADMIN_APP),
+    _svc("administracion.seguridad.parametros", "Seguridad",
+         "Parámetros Generales y de Seguridad", _ADMIN),
+    _svc("administracion.seguridad.consulta_token", "Seguridad", "Consulta de Token", _ADMIN),
+    # Ayudas
+    _svc("ayudas.ayudas.consultar", "Ayudas", "Ayudas", _HELP),
+    _svc("ayudas.ayudas.manuales", "Ayudas", "Manuales de Usuario", _HELP),
+    _svc("ayudas.ayudas.preguntas", "Ayudas", "Preguntas Frecuentes", _HELP),
+    # Archivos
+    _svc("archivos.archivos.cargar", "Archivos", "Cargar Archivos", _FILES),
+    _svc("archivos.archivos.descargar", "Archivos", "Descargar Archivos", _FILES),
+    _svc("archivos.archivos.extractos", "Archivos", "Extractos en Archivo", _FILES),
+)
+
+SERVICES_BY_CODE: dict[str, Service] = {s.code: s for s in SERVICES}
+SERVICES_BY_ROUTE: dict[str, Service] = {s.route: s for s in SERVICES}
+
+
+def get_service(code: str) -> Service | None:
+    return SERVICES_BY_CODE.get(code) if isinstance(code, str) else None
+
+
+@cache
+def module_groups(module_code: str) -> tuple[tuple[str, tuple[Service, ...]], ...]:
+    """The menu columns of one module: (group name, services) in catalog order."""
+    columns: dict[str, list[Service]] = {}
+    for service in SERVICES:
+        if service.module == module_code:
+            columns.setdefault(service.group, []).append(service)
+    return tuple((group, tuple(items)) for group, items in columns.items())
+
+
+def services_of(module_code: str) -> tuple[Service, ...]:
+    return tuple(s for s in SERVICES if s.module == module_code)
+
+
+def is_valid_grant(service_code: str, action_code: str) -> bool:
+    service = get_service(service_code)
+    return service is not None and action_code in service.actions

@@ -1,0 +1,88 @@
+"""The ``occireflex`` command: init-db, seed-demo, token-code, unlock."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sqlmodel import select
+
+from occireflex.settings import PROJECT_ROOT
+
+
+def migrate(url: str | None = None) -> None:
+    """Bring the database schema to the latest alembic revision."""
+    from alembic import command
+    from alembic.config import Config
+
+    from occireflex.db import get_engine
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    if url:
+        cfg.set_main_option("sqlalchemy.url", url)
+    else:
+        cfg.attributes["engine"] = get_engine()
+    command.upgrade(cfg, "head")
+
+
+def _cmd_init_db(_args: argparse.Namespace) -> int:
+    migrate()
+    print("Base de datos al día.")
+    return 0
+
+
+def _cmd_seed_demo(_args: argparse.Namespace) -> int:
+    from occireflex.db import session_scope
+    from occireflex.domain.demo import seed_demo
+
+    with session_scope() as db:
+        created = seed_demo(db)
+    print("Datos de demostración cargados." if created else "Los datos de demostración ya existen.")
+    return 0
+
+
+def _cmd_token_code(args: argparse.Namespace) -> int:
+    from occireflex.db import session_scope
+    from occireflex.domain import tokens
+    from occireflex.models import User
+
+    with session_scope() as db:
+        user = db.exec(select(User).where(User.username == args.username.strip().lower())).first()
+        active = tokens.active_tokens(db, user.id) if user else []
+        if not active:
+            print(f"El usuario {args.username} no tiene un token activo.", file=sys.stderr)
+            return 1
+        print(tokens.current_code(active[0]))
+    return 0
+
+
+def _cmd_unlock(args: argparse.Namespace) -> int:
+    from occireflex.db import session_scope
+    from occireflex.domain.auth import unlock_user
+
+    with session_scope() as db:
+        ok = unlock_user(db, args.username)
+    print("Usuario desbloqueado." if ok else "Usuario no encontrado.")
+    return 0 if ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="occireflex", description="OcciReflex")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init-db", help="aplica las migraciones").set_defaults(func=_cmd_init_db)
+    sub.add_parser("seed-demo", help="carga los datos de demostración").set_defaults(
+        func=_cmd_seed_demo)
+    p = sub.add_parser("token-code", help="código actual del token de un usuario")
+    p.add_argument("username")
+    p.set_defaults(func=_cmd_token_code)
+    p = sub.add_parser("unlock", help="desbloquea un usuario bloqueado por intentos fallidos")
+    p.add_argument("username")
+    p.set_defaults(func=_cmd_unlock)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

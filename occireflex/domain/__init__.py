@@ -1,0 +1,1 @@
+"""Business rules over a SQLModel session. Never imports reflex."""

@@ -1,0 +1,112 @@
+"""Who is acting, and what they may do: the check every domain function makes.
+
+Grants are read from the database on every event, so a profile change takes effect at
+the user's next event without a new login. An «Inactivo» profile grants nothing.
+Channels: ``web`` (desktop portal), ``responsive`` (phone browser: only services whose
+grant includes «Acceso Front Responsive»), ``app`` (the App: «Acceso App»).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from occireflex import catalog
+from occireflex.domain import audit
+from occireflex.domain.auth import resolve_session
+from occireflex.domain.errors import AccessDenied
+from occireflex.models import Company, Grant, Profile, User
+
+WEB, RESPONSIVE, APP = "web", "responsive", "app"
+_MOBILE_UA = re.compile(r"Mobi|Android|iPhone|iPod|Windows Phone|Opera Mini", re.I)
+
+_CHANNEL_ACTION = {RESPONSIVE: catalog.RESPONSIVE, APP: catalog.APP}
+
+
+def channel_from_user_agent(user_agent: str) -> str:
+    return RESPONSIVE if _MOBILE_UA.search(user_agent or "") else WEB
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int
+    company_id: int
+    username: str
+    full_name: str
+    company_name: str
+    company_nit: str
+    is_admin: bool
+    session_id: int
+    channel: str
+    ip: str
+    grants: frozenset[tuple[str, str]]
+
+    def can(self, service_code: str, action: str = catalog.ACCESO) -> bool:
+        if (service_code, action) not in self.grants:
+            return False
+        channel_action = _CHANNEL_ACTION.get(self.channel)
+        return channel_action is None or (service_code, channel_action) in self.grants
+
+    def visible_services(self) -> tuple[catalog.Service, ...]:
+        return tuple(s for s in catalog.SERVICES if self.can(s.code))
+
+
+def grants_for(db: Session, user: User) -> frozenset[tuple[str, str]]:
+    if user.is_admin:
+        return frozenset((s.code, a) for s in catalog.SERVICES for a in s.actions)
+    if user.profile_id is None:
+        return frozenset()
+    profile = db.get(Profile, user.profile_id)
+    if profile is None or not profile.is_active or profile.company_id != user.company_id:
+        return frozenset()
+    rows = db.exec(select(Grant.service_code, Grant.action_code).where(
+        Grant.profile_id == profile.id)).all()
+    return frozenset((s, a) for s, a in rows if catalog.is_valid_grant(s, a))
+
+
+def load_actor(
+    db: Session,
+    raw_session: object,
+    *,
+    user_agent: str = "",
+    ip: str = "",
+    channel: str | None = None,
+    now: datetime | None = None,
+) -> Actor:
+    """Resolve the browser's session id to an Actor; raises SessionExpired."""
+    session = resolve_session(db, raw_session, now)
+    user = db.get(User, session.user_id)
+    company = db.get(Company, user.company_id)
+    return Actor(
+        user_id=user.id,
+        company_id=user.company_id,
+        username=user.username,
+        full_name=user.full_name,
+        company_name=company.name,
+        company_nit=company.nit,
+        is_admin=user.is_admin,
+        session_id=session.id,
+        channel=channel or channel_from_user_agent(user_agent),
+        ip=ip,
+        grants=grants_for(db, user),
+    )
+
+
+def require(db: Session, actor: Actor, service_code: str, action: str = catalog.ACCESO) -> None:
+    """Raise AccessDenied (and record it) unless the actor holds the grant."""
+    if isinstance(actor, Actor) and isinstance(service_code, str) and actor.can(service_code, action):
+        return
+    deny(db, actor, f"{service_code}:{action}")
+
+
+def deny(db: Session, actor: Actor, target: str, message: str | None = None) -> None:
+    """Record a refused operation (committed on its own) and raise AccessDenied."""
+    if isinstance(actor, Actor):
+        audit.record(db, "acceso_denegado", company_id=actor.company_id, user_id=actor.user_id,
+                     target=str(target)[:120], outcome="denegado", ip=actor.ip,
+                     channel=actor.channel)
+        db.commit()
+    raise AccessDenied(message or "No tiene permiso para realizar esta operación.")

@@ -1,0 +1,48 @@
+"""Accounts and balances (Consultas > Saldos)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from occireflex import catalog
+from occireflex.domain.access import Actor, require
+from occireflex.models import Account
+
+CORRIENTE, AHORROS = "corriente", "ahorros"
+BALANCES_SERVICE = "consultas.saldos.por_producto"
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    number: str
+    name: str
+    available: int
+    clearing: int
+    current: int
+
+
+def balances(db: Session, actor: Actor) -> dict[str, list[BalanceRow]]:
+    """The company's accounts by kind; requires «Consultar» on Saldos - Por Producto."""
+    require(db, actor, BALANCES_SERVICE, catalog.CONSULTAR)
+    rows = db.exec(
+        select(Account).where(Account.company_id == actor.company_id).order_by(Account.number)
+    ).all()
+    result: dict[str, list[BalanceRow]] = {CORRIENTE: [], AHORROS: []}
+    for acc in rows:
+        result.setdefault(acc.kind, []).append(
+            BalanceRow(acc.number, acc.name, acc.available, acc.clearing, acc.current)
+        )
+    return result
+
+
+def format_money(centavos: int) -> str:
+    """«$302.43», «-$1,250,000.00» — the format of seed 001."""
+    sign = "-" if centavos < 0 else ""
+    pesos, cents = divmod(abs(int(centavos)), 100)
+    return f"{sign}${pesos:,}.{cents:02d}"
+
+
+def mask_account(number: str) -> str:
+    return number if len(number) <= 4 else "*" * (len(number) - 4) + number[-4:]

@@ -1,0 +1,295 @@
+"""Login (seed 000: usuario → número del token → condiciones → clave) and sessions.
+
+Rules:
+- Steps are enforced here, in order; the flow object lives server-side only.
+- The token code is checked (and its time step consumed) when it is entered, but the
+  outcome is revealed only at the end, with one message for every kind of failure.
+- The «imagen propia» shown at step 4 is the user's own only when the token code was
+  valid; otherwise a decoy derived from the typed name, stable, so it reveals nothing.
+- Failures count per user name (existing or not) and per IP; lockout after N.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from occireflex.domain import audit, security, tokens
+from occireflex.domain.errors import LoginFailed, SessionExpired, ValidationError
+from occireflex.models import LoginSession, LoginThrottle, User, utcnow
+from occireflex.settings import settings
+
+GENERIC_FAILURE = (
+    "Los datos ingresados no son correctos. Verifique su usuario, el número del token "
+    "y su clave e intente nuevamente."
+)
+LOCKED = (
+    "Su usuario está bloqueado por superar el número de intentos fallidos permitidos. "
+    "Comuníquese con el administrador de su empresa para desbloquearlo."
+)
+IP_THROTTLED = "Demasiados intentos fallidos desde esta conexión. Intente de nuevo más tarde."
+FLOW_EXPIRED = "El proceso de ingreso expiró. Ingrese nuevamente su usuario."
+OUT_OF_ORDER = "Complete los pasos de ingreso en orden."
+
+OWN_IMAGES: tuple[str, ...] = (
+    "faro", "colibri", "montana", "cafe", "orquidea", "ballena", "sol", "velero",
+)
+IP_MAX_FAILURES = 20
+IP_WINDOW = timedelta(minutes=15)
+_USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{2,39}")
+
+STEP_USER, STEP_TOKEN, STEP_CONDITIONS, STEP_PASSWORD = 1, 2, 3, 4
+
+
+@dataclass(frozen=True)
+class LoginFlow:
+    step: int = STEP_USER
+    username: str = ""
+    token_ok: bool = False
+    token_id: int | None = None
+    started_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    session_token: str  # give to the browser; the database keeps only its hash
+    user_id: int
+
+
+def normalize_username(raw: object) -> str:
+    return raw.strip().lower() if isinstance(raw, str) else ""
+
+
+def _expect(flow: object, step: int, now: datetime) -> LoginFlow:
+    if not isinstance(flow, LoginFlow) or flow.step != step:
+        raise ValidationError(OUT_OF_ORDER)
+    if flow.started_at is None or now - flow.started_at > timedelta(
+        seconds=settings.login_flow_timeout_seconds
+    ):
+        raise ValidationError(FLOW_EXPIRED)
+    return flow
+
+
+def submit_username(raw: object, now: datetime | None = None) -> LoginFlow:
+    username = normalize_username(raw)
+    if not _USERNAME_RE.fullmatch(username):
+        raise ValidationError(
+            "Ingrese un usuario válido: de 3 a 40 letras, números, punto, guion o guion bajo."
+        )
+    return LoginFlow(step=STEP_TOKEN, username=username, started_at=now or utcnow())
+
+
+def _find_user(db: Session, username: str) -> User | None:
+    return db.exec(select(User).where(User.username == username)).first()
+
+
+def submit_token(db: Session, flow: object, code: object, now: datetime | None = None) -> LoginFlow:
+    now = now or utcnow()
+    flow = _expect(flow, STEP_TOKEN, now)
+    if not security.is_code_format(code):
+        raise ValidationError("El número del token tiene 6 dígitos (0 a 9).")
+    user = _find_user(db, flow.username)
+    token = None
+    if user is not None and user.is_active and user.locked_at is None:
+        token = tokens.verify_code(db, user.id, code, now)
+    return replace(
+        flow, step=STEP_CONDITIONS, token_ok=token is not None,
+        token_id=token.id if token else None,
+    )
+
+
+def accept_conditions(flow: object, accepted: object, now: datetime | None = None) -> LoginFlow:
+    flow = _expect(flow, STEP_CONDITIONS, now or utcnow())
+    if accepted is not True:
+        raise ValidationError("Debe aceptar las condiciones de seguridad para continuar.")
+    return replace(flow, step=STEP_PASSWORD)
+
+
+def own_image(db: Session, flow: LoginFlow) -> str:
+    """Image key to show at step 4 (see module docstring)."""
+    if flow.token_ok:
+        user = _find_user(db, flow.username)
+        if user is not None:
+            return user.own_image
+    digest = security.keyed_digest("imagen:" + flow.username)
+    return OWN_IMAGES[int(digest[:8], 16) % len(OWN_IMAGES)]
+
+
+def _throttle_row(db: Session, key: str) -> LoginThrottle:
+    row = db.get(LoginThrottle, key)
+    if row is None:
+        row = LoginThrottle(key=key)
+        db.add(row)
+    return row
+
+
+def _ip_blocked(db: Session, ip: str, now: datetime) -> bool:
+    if not ip:
+        return False
+    row = db.get(LoginThrottle, security.keyed_digest("ip:" + ip))
+    return row is not None and row.failures >= IP_MAX_FAILURES and now - row.updated_at < IP_WINDOW
+
+
+def _count_ip_failure(db: Session, ip: str, now: datetime) -> None:
+    if not ip:
+        return
+    row = _throttle_row(db, security.keyed_digest("ip:" + ip))
+    if now - row.updated_at >= IP_WINDOW:
+        row.failures = 0
+    row.failures += 1
+    row.updated_at = now
+
+
+def _is_locked(db: Session, user: User | None, username: str) -> bool:
+    if user is not None:
+        return user.locked_at is not None
+    row = db.get(LoginThrottle, security.keyed_digest("user:" + username))
+    return row is not None and row.locked_at is not None
+
+
+def _count_user_failure(db: Session, user: User | None, username: str, now: datetime) -> bool:
+    """Count one failure; True when this failure locks the user name."""
+    limit = settings.login_max_failures
+    if user is not None:
+        user.failed_attempts += 1
+        if user.failed_attempts >= limit and user.locked_at is None:
+            user.locked_at = now
+            return True
+        return False
+    row = _throttle_row(db, security.keyed_digest("user:" + username))
+    row.failures += 1
+    row.updated_at = now
+    if row.failures >= limit and row.locked_at is None:
+        row.locked_at = now
+        return True
+    return False
+
+
+def submit_password(
+    db: Session,
+    flow: object,
+    password: object,
+    *,
+    ip: str = "",
+    user_agent: str = "",
+    channel: str = "web",
+    now: datetime | None = None,
+) -> LoginResult:
+    """Last step. Raises LoginFailed with one generic message, or the lockout message."""
+    now = now or utcnow()
+    flow = _expect(flow, STEP_PASSWORD, now)
+    if _ip_blocked(db, ip, now):
+        raise LoginFailed(IP_THROTTLED)
+    user = _find_user(db, flow.username)
+    if _is_locked(db, user, flow.username):
+        security.burn_password_check(password if isinstance(password, str) else "")
+        audit.record(db, "login_bloqueado", company_id=user.company_id if user else None,
+                     user_id=user.id if user else None, target=flow.username[:40],
+                     outcome="denegado", ip=ip, channel=channel)
+        raise LoginFailed(LOCKED)
+
+    password_ok = False
+    if isinstance(password, str) and 0 < len(password) <= 128:
+        if user is not None:
+            password_ok = security.verify_password(user.password_hash, password)
+        else:
+            security.burn_password_check(password)
+    if user is None or not user.is_active or not flow.token_ok or not password_ok:
+        locked_now = _count_user_failure(db, user, flow.username, now)
+        _count_ip_failure(db, ip, now)
+        audit.record(db, "login_fallido", company_id=user.company_id if user else None,
+                     user_id=user.id if user else None, target=flow.username[:40],
+                     outcome="fallido", ip=ip, channel=channel)
+        raise LoginFailed(LOCKED if locked_now else GENERIC_FAILURE)
+
+    user.failed_attempts = 0
+    raw, digest = security.session_token()
+    db.add(LoginSession(
+        token_hash=digest, user_id=user.id, company_id=user.company_id,
+        token_id=flow.token_id, channel=channel, ip=ip[:64], user_agent=user_agent[:300],
+        created_at=now, last_seen_at=now,
+    ))
+    audit.record(db, "login", company_id=user.company_id, user_id=user.id,
+                 target=user.username, ip=ip, channel=channel)
+    return LoginResult(session_token=raw, user_id=user.id)
+
+
+# Sessions ---------------------------------------------------------------------------
+
+IDLE_MESSAGE = "Su sesión terminó por inactividad. Ingrese nuevamente."
+ABSOLUTE_MESSAGE = "Su sesión alcanzó el tiempo máximo permitido. Ingrese nuevamente."
+ENDED_MESSAGE = "Su sesión ha terminado. Ingrese nuevamente."
+_TOUCH_EVERY = timedelta(seconds=15)
+
+
+def resolve_session(db: Session, raw_token: object, now: datetime | None = None) -> LoginSession:
+    """The live session for a browser-held id, touching it; raises SessionExpired."""
+    now = now or utcnow()
+    if not isinstance(raw_token, str) or not 20 <= len(raw_token) <= 100:
+        raise SessionExpired(ENDED_MESSAGE)
+    row = db.exec(
+        select(LoginSession).where(LoginSession.token_hash == security.hash_session_token(raw_token))
+    ).first()
+    if row is None or row.ended_at is not None:
+        raise SessionExpired(ENDED_MESSAGE)
+    reason = None
+    if now - row.created_at > timedelta(seconds=settings.absolute_timeout_seconds):
+        reason, message = "absoluto", ABSOLUTE_MESSAGE
+    elif now - row.last_seen_at > timedelta(seconds=settings.idle_timeout_seconds):
+        reason, message = "inactividad", IDLE_MESSAGE
+    if reason is None:
+        user = db.get(User, row.user_id)
+        if user is None or not user.is_active or user.locked_at is not None:
+            reason, message = "usuario_inhabilitado", ENDED_MESSAGE
+    if reason is not None:
+        _end(db, row, reason, now)
+        db.commit()  # the ending must persist although the caller's operation is refused
+        raise SessionExpired(message)
+    if now - row.last_seen_at >= _TOUCH_EVERY:
+        db.exec(update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now))
+        row.last_seen_at = now
+    return row
+
+
+def _end(db: Session, row: LoginSession, reason: str, now: datetime) -> None:
+    row.ended_at = now
+    row.end_reason = reason
+    db.add(row)
+    audit.record(db, "sesion_terminada", company_id=row.company_id, user_id=row.user_id,
+                 target=reason, ip=row.ip, channel=row.channel)
+
+
+def logout(db: Session, raw_token: object, now: datetime | None = None) -> None:
+    if not isinstance(raw_token, str) or not raw_token:
+        return
+    row = db.exec(
+        select(LoginSession).where(LoginSession.token_hash == security.hash_session_token(raw_token))
+    ).first()
+    if row is not None and row.ended_at is None:
+        _end(db, row, "cierre_usuario", now or utcnow())
+
+
+def end_sessions_using_token(db: Session, token_id: int, reason: str, now: datetime | None = None) -> int:
+    """End every open session that logged in with ``token_id`` (used when a token is blocked)."""
+    rows = db.exec(
+        select(LoginSession).where(LoginSession.token_id == token_id, LoginSession.ended_at.is_(None))
+    ).all()
+    for row in rows:
+        _end(db, row, reason, now or utcnow())
+    return len(rows)
+
+
+def unlock_user(db: Session, username: str) -> bool:
+    user = _find_user(db, normalize_username(username))
+    if user is None:
+        return False
+    user.failed_attempts = 0
+    user.locked_at = None
+    db.add(user)
+    audit.record(db, "usuario_desbloqueado", company_id=user.company_id, user_id=user.id,
+                 target=user.username, channel="cli")
+    return True

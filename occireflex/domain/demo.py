@@ -1,0 +1,123 @@
+"""Demo data (``occireflex seed-demo``): idempotent. Passwords are demo-only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Session, select
+
+from occireflex import catalog
+from occireflex.domain import security, tokens
+from occireflex.models import Account, Company, Grant, Profile, User
+
+DEMO_PASSWORD = "Demo2026*"
+DEMO_NIT = "900123456-7"
+OTHER_NIT = "800987654-3"
+
+
+def _services(prefix: str) -> list[catalog.Service]:
+    return [s for s in catalog.SERVICES if s.code.startswith(prefix)]
+
+
+def _grant_all(*prefixes: str, without: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    return [
+        (s.code, a) for p in prefixes for s in _services(p) for a in s.actions if a not in without
+    ]
+
+
+# name, description, active, updated (seed 001), grants
+DEMO_PROFILES: list[tuple[str, str, bool, str, list[tuple[str, str]]]] = [
+    ("Autorizador todo", "Autoriza todas las operaciones", True, "2024/11/06", _grant_all("")),
+    ("Moneda Extranjera", "Operaciones en divisas", True, "2024/07/26",
+     _grant_all("consultas.saldos", "transacciones.divisas")),
+    ("PRUBASUX", "Pruebas de experiencia de usuario", True, "2023/07/26",
+     _grant_all("consultas")),
+    ("Perfil upgrade FC", "Perfil de actualización", True, "2024/02/19",
+     _grant_all("consultas.saldos.por_producto", "administracion.usuarios.cambio_clave_imagen")),
+    ("Prepara y Autoriza", "pruebas versiones produccion", True, "2024/11/13",
+     _grant_all("consultas", "transacciones")),
+    ("Prueba reverso", "Perfil de pruebas de reverso", False, "2024/04/11",
+     _grant_all("consultas")),
+    ("Pruebas1", "Solo consultas de saldos y movimientos", True, "2023/06/25",
+     _grant_all("consultas.saldos.por_producto", "consultas.movimientos.detalles",
+                "consultas.transacciones_realizadas", without=(catalog.RESPONSIVE,))),
+    ("prueba support", "Soporte", False, "2025/01/18", _grant_all("ayudas")),
+    ("pruebas", "Pruebas generales", True, "2024/08/13",
+     _grant_all("ayudas", "consultas.saldos.por_producto")),
+    ("Consulta Saldos", "Saldos en portal y celular", True, "2025/03/03",
+     _grant_all("consultas.saldos")),
+    ("Tesorería", "Pagos y transferencias", True, "2025/05/20",
+     _grant_all("transacciones.pagos", "transacciones.transferencias",
+                "consultas.transacciones_realizadas", "consultas.saldos")),
+    ("Auditoría Interna", "Consulta de actividad", True, "2025/06/12",
+     _grant_all("administracion.usuarios.actividad", "consultas")),
+]
+
+# username, full name, admin, profile, imagen propia, token serial
+DEMO_USERS = [
+    ("admin.demo", "Ana María Rodríguez", True, None, "faro", "OCC-100001"),
+    ("prepara.demo", "Pedro Gómez", False, "Prepara y Autoriza", "colibri", "OCC-100002"),
+    ("autoriza.demo", "Laura Martínez", False, "Autorizador todo", "montana", "OCC-100003"),
+    ("consulta.demo", "Carlos Pérez", False, "Pruebas1", "cafe", "OCC-100004"),
+]
+
+
+def _add_user(db: Session, company: Company, username: str, full_name: str, is_admin: bool,
+              profile: Profile | None, image: str, serial: str) -> User:
+    user = User(
+        company_id=company.id, username=username, full_name=full_name, is_admin=is_admin,
+        email=f"{username}@example.com", password_hash=security.hash_password(DEMO_PASSWORD),
+        own_image=image, profile_id=profile.id if profile else None,
+    )
+    db.add(user)
+    db.flush()
+    tokens.issue_physical_token(db, user, serial)
+    return user
+
+
+def seed_demo(db: Session) -> bool:
+    """Load the demo companies; returns False when they are already there."""
+    if db.exec(select(Company).where(Company.nit == DEMO_NIT)).first() is not None:
+        return False
+    demo = Company(nit=DEMO_NIT, name="Empresa Demo S.A.S.")
+    other = Company(nit=OTHER_NIT, name="Otra Empresa S.A.S.")
+    db.add(demo)
+    db.add(other)
+    db.flush()
+
+    profiles: dict[str, Profile] = {}
+    for name, description, active, updated, grants in DEMO_PROFILES:
+        profile = Profile(
+            company_id=demo.id, name=name, name_key=security.fold(name), description=description,
+            is_active=active, updated_at=datetime.strptime(updated, "%Y/%m/%d").replace(hour=15, tzinfo=UTC),
+        )
+        db.add(profile)
+        db.flush()
+        for service_code, action in grants:
+            db.add(Grant(profile_id=profile.id, service_code=service_code, action_code=action))
+        profiles[name] = profile
+
+    for username, full_name, is_admin, profile_name, image, serial in DEMO_USERS:
+        _add_user(db, demo, username, full_name, is_admin,
+                  profiles.get(profile_name) if profile_name else None, image, serial)
+
+    db.add(Account(company_id=demo.id, kind="corriente", number="256034567",
+                   name="Cuenta Corriente Principal", available=30243, clearing=0,
+                   current=30243))
+    db.add(Account(company_id=demo.id, kind="corriente", number="256098765",
+                   name="Cuenta Corriente Pagos", available=8_500_000_000, clearing=150_000_000,
+                   current=8_650_000_000))
+
+    other_profile = Profile(company_id=other.id, name="Operativo", name_key="operativo",
+                            description="Perfil de la otra empresa")
+    db.add(other_profile)
+    db.flush()
+    _add_user(db, other, "admin.otra", "Jorge Ramírez", True, None, "velero", "OCC-200001")
+    _add_user(db, other, "opera.otra", "Sofía Torres", False, other_profile, "sol", "OCC-200002")
+    db.add(Account(company_id=other.id, kind="corriente", number="256011111",
+                   name="Cuenta Corriente", available=500_000_000, clearing=0,
+                   current=500_000_000))
+    db.add(Account(company_id=other.id, kind="ahorros", number="456022222",
+                   name="Cuenta de Ahorros", available=120_000_000, clearing=0,
+                   current=120_000_000))
+    return True

@@ -1,0 +1,11 @@
+"""The Reflex app: registers every page module."""
+
+import reflex as rx
+
+from occireflex.components import theme
+from occireflex.pages import home, login, saldos  # noqa: F401  (pages register on import)
+
+app = rx.App(
+    style={"font_family": theme.FONT_STACK, "color": theme.TEXT},
+    stylesheets=["/occireflex.css"],
+)

@@ -1,0 +1,15 @@
+import reflex as rx
+
+from occireflex.components.balances import balance_tables
+from occireflex.components.layout import portal_page
+from occireflex.state.balances import BalancesState
+
+
+@portal_page("consultas.saldos.por_producto", on_load=[BalancesState.load_balances])
+def saldos_por_producto() -> rx.Component:
+    return rx.cond(
+        BalancesState.balances_allowed,
+        balance_tables(),
+        rx.callout("Su perfil no tiene habilitada la acción «Consultar» en este servicio.",
+                   icon="info", width="100%"),
+    )

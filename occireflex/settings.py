@@ -1,0 +1,71 @@
+"""Environment-driven settings, read in one place.
+
+Every knob is an ``OCCIREFLEX_*`` environment variable; defaults suit a developer machine.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"OCCIREFLEX_{name}", default)
+
+
+def _instance_dir() -> Path:
+    path = Path(_env("INSTANCE_DIR", str(PROJECT_ROOT / "instance")))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _load_or_create_key(path: Path) -> bytes:
+    """A 32-byte key kept in a private file outside the database."""
+    if not path.exists():
+        key = base64.urlsafe_b64encode(secrets.token_bytes(32))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key)
+    return path.read_bytes().strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_url: str
+    instance_dir: Path
+    seed_key: bytes = field(repr=False)
+    login_max_failures: int = 5
+    idle_timeout_seconds: int = 15 * 60
+    absolute_timeout_seconds: int = 12 * 60 * 60
+    login_flow_timeout_seconds: int = 5 * 60
+    allowed_origins: tuple[str, ...] = ("http://localhost:3000",)
+    session_cookie: str = "occi_sid"
+
+
+def load_settings() -> Settings:
+    instance = _instance_dir()
+    db_url = _env("DB_URL", f"sqlite:///{instance / 'occireflex.db'}")
+    key_env = _env("SEED_KEY", "")
+    seed_key = key_env.encode() if key_env else _load_or_create_key(instance / "seed.key")
+    origins = tuple(
+        o.strip()
+        for o in _env("ALLOWED_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000").split(",")
+        if o.strip()
+    )
+    return Settings(
+        db_url=db_url,
+        instance_dir=instance,
+        seed_key=seed_key,
+        login_max_failures=int(_env("LOGIN_MAX_FAILURES", "5")),
+        idle_timeout_seconds=int(_env("IDLE_TIMEOUT_SECONDS", str(15 * 60))),
+        absolute_timeout_seconds=int(_env("ABSOLUTE_TIMEOUT_SECONDS", str(12 * 60 * 60))),
+        allowed_origins=origins,
+    )
+
+
+settings = load_settings()

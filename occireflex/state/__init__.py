@@ -1,0 +1,1 @@
+"""Reflex state classes: thin handlers that call occireflex.domain."""

@@ -1,0 +1,105 @@
+"""Login page state (seed 000 «Cómo Ingresar»). Step order is enforced by the domain."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from occireflex.db import session_scope
+from occireflex.domain import auth
+from occireflex.domain.access import channel_from_user_agent
+from occireflex.domain.errors import DomainError, LoginFailed
+from occireflex.state.session import HOME_ROUTE, SessionState
+
+
+class LoginState(SessionState):
+    step: int = 1
+    username: str = ""
+    accepted: bool = False
+    image: str = ""
+    error: str = ""
+    _flow: auth.LoginFlow | None = None
+
+    @rx.event
+    def on_load(self):
+        if self.sid and self._actor() is not None:
+            return rx.redirect(HOME_ROUTE, replace=True)
+        self._restart()
+
+    def _restart(self) -> None:
+        self._flow = None
+        self.step = 1
+        self.accepted = False
+        self.image = ""
+        self.error = ""
+
+    def _fail(self, exc: DomainError) -> None:
+        self.error = exc.message
+        if exc.message in (auth.FLOW_EXPIRED, auth.OUT_OF_ORDER):
+            self._restart()
+            self.error = exc.message
+
+    @rx.event
+    def restart(self):
+        self._restart()
+        self.notice = ""
+
+    @rx.event
+    def submit_username(self, form_data: dict):
+        self.notice = ""
+        try:
+            self._flow = auth.submit_username(form_data.get("usuario"))
+        except DomainError as exc:
+            return self._fail(exc)
+        self.username = self._flow.username
+        self.error = ""
+        self.step = 2
+
+    @rx.event
+    def submit_token(self, form_data: dict):
+        code = form_data.get("token")
+        code = code.strip() if isinstance(code, str) else code
+        try:
+            with session_scope() as db:
+                self._flow = auth.submit_token(db, self._flow, code)
+        except DomainError as exc:
+            return self._fail(exc)
+        self.error = ""
+        self.accepted = False
+        self.step = 3
+
+    @rx.event
+    def set_accepted(self, value: bool):
+        self.accepted = value is True
+
+    @rx.event
+    def accept_conditions(self):
+        try:
+            self._flow = auth.accept_conditions(self._flow, self.accepted)
+            with session_scope() as db:
+                self.image = auth.own_image(db, self._flow)
+        except DomainError as exc:
+            return self._fail(exc)
+        self.error = ""
+        self.step = 4
+
+    @rx.event
+    def submit_password(self, form_data: dict):
+        user_agent, ip = self._client_meta()
+        try:
+            with session_scope() as db:
+                try:
+                    result = auth.submit_password(
+                        db, self._flow, form_data.get("clave"), ip=ip, user_agent=user_agent,
+                        channel=channel_from_user_agent(user_agent),
+                    )
+                except LoginFailed:
+                    db.commit()  # the failure counters and audit must persist
+                    raise
+        except DomainError as exc:
+            self._restart()
+            self.error = exc.message
+            return
+        self._restart()
+        self.notice = ""
+        self.sid = result.session_token
+        return rx.redirect(HOME_ROUTE, replace=True)

@@ -1,0 +1,93 @@
+"""The portal shell: header identity, menus, favorites, breadcrumb and the page guard."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from occireflex import catalog
+from occireflex.db import session_scope
+from occireflex.domain import favorites
+from occireflex.domain.access import RESPONSIVE, Actor, deny
+from occireflex.domain.errors import AccessDenied
+from occireflex.state.session import LOGIN_ROUTE, SessionState
+
+
+class PortalState(SessionState):
+    user_name: str = ""
+    company_name: str = ""
+    company_nit: str = ""
+    is_mobile_channel: bool = False
+    # menu visibility: service codes, "module|group" keys and module codes the user may see
+    visible_services: list[str] = []
+    visible_groups: list[str] = []
+    visible_modules: list[str] = []
+    favorite_links: list[dict[str, str]] = []
+    # the page being shown
+    service_code: str = ""
+    denied: bool = False
+    ready: bool = False
+
+    def _load_shell(self, actor: Actor) -> None:
+        self.user_name = actor.full_name
+        self.company_name = actor.company_name
+        self.company_nit = actor.company_nit
+        self.is_mobile_channel = actor.channel == RESPONSIVE
+        services = actor.visible_services()
+        self.visible_services = [s.code for s in services]
+        self.visible_groups = sorted({f"{s.module}|{s.group}" for s in services})
+        self.visible_modules = sorted({s.module for s in services})
+        with session_scope() as db:
+            starred = favorites.list_favorites(db, actor)
+        self.favorite_links = [
+            {"code": s.code, "label": s.name, "route": s.route} for s in starred
+        ]
+
+    def _require_actor(self) -> Actor | None:
+        actor = self._actor()
+        if actor is None:
+            self.ready = False
+        return actor
+
+    @rx.event
+    def guard_home(self):
+        actor = self._require_actor()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE, replace=True)
+        self._load_shell(actor)
+        self.service_code = ""
+        self.denied = False
+        self.ready = True
+
+    @rx.event
+    def guard(self, service_code: str):
+        """on_load of every service page: session, then the «Acceso Funcionalidad» grant."""
+        actor = self._require_actor()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE, replace=True)
+        self._load_shell(actor)
+        service = catalog.get_service(service_code)
+        self.service_code = service.code if service else ""
+        self.denied = service is None or not service.built or not actor.can(service.code)
+        if self.denied:
+            try:
+                with session_scope() as db:
+                    deny(db, actor, f"pagina:{str(service_code)[:60]}")
+            except AccessDenied:
+                pass
+        self.ready = True
+
+    @rx.var
+    def is_favorite(self) -> bool:
+        return any(link["code"] == self.service_code for link in self.favorite_links)
+
+    @rx.event
+    def toggle_favorite(self):
+        actor = self._require_actor()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE, replace=True)
+        try:
+            with session_scope() as db:
+                favorites.set_favorite(db, actor, self.service_code, not self.is_favorite)
+        except AccessDenied as exc:
+            return rx.toast.error(exc.message)
+        self._load_shell(actor)
