@@ -33,11 +33,15 @@ def _cmd_init_db(_args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_seed_demo(_args: argparse.Namespace) -> int:
+def _cmd_seed_demo(args: argparse.Namespace) -> int:
     from occireflex.db import session_scope
     from occireflex.domain.demo import seed_demo
+    from occireflex.models import Company
 
     with session_scope() as db:
+        if args.if_empty and db.exec(select(Company.id)).first() is not None:
+            print("La base de datos ya tiene empresas: no se cargan datos de demostración.")
+            return 0
         created = seed_demo(db)
     print("Datos de demostración cargados." if created else "Los datos de demostración ya existen.")
     return 0
@@ -72,8 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="occireflex", description="OcciReflex")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init-db", help="aplica las migraciones").set_defaults(func=_cmd_init_db)
-    sub.add_parser("seed-demo", help="carga los datos de demostración").set_defaults(
-        func=_cmd_seed_demo)
+    p = sub.add_parser("seed-demo", help="carga los datos de demostración (idempotente)")
+    p.add_argument("--if-empty", action="store_true",
+                   help="solo si la base de datos no tiene ninguna empresa")
+    p.set_defaults(func=_cmd_seed_demo)
     p = sub.add_parser("token-code", help="código actual del token de un usuario")
     p.add_argument("username")
     p.set_defaults(func=_cmd_token_code)

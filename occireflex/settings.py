@@ -45,6 +45,8 @@ class Settings:
     login_flow_timeout_seconds: int = 5 * 60
     allowed_origins: tuple[str, ...] = ("http://localhost:3000",)
     session_cookie: str = "occi_sid"
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
 
 
 def load_settings() -> Settings:
@@ -65,6 +67,8 @@ def load_settings() -> Settings:
         idle_timeout_seconds=int(_env("IDLE_TIMEOUT_SECONDS", str(15 * 60))),
         absolute_timeout_seconds=int(_env("ABSOLUTE_TIMEOUT_SECONDS", str(12 * 60 * 60))),
         allowed_origins=origins,
+        argon2_time_cost=int(_env("ARGON2_TIME_COST", "3")),
+        argon2_memory_kib=int(_env("ARGON2_MEMORY_KIB", "65536")),
     )
 
 

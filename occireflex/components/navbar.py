@@ -21,10 +21,12 @@ def _service_entry(service: catalog.Service) -> rx.Component:
             color=theme.TEXT, underline="none",
         )
     else:
-        entry = rx.text(
-            service.name, rx.text.span(" · próximamente", font_size="0.7rem"),
-            class_name="occi-menu-disabled", aria_disabled="true",
-            title="Servicio disponible próximamente", color="#9AA3B2",
+        entry = rx.hstack(
+            rx.text(service.name, color="#8E97A8"),
+            rx.badge("próximamente", variant="soft", color_scheme="gray", size="1",
+                     radius="full"),
+            class_name="occi-menu-disabled", aria_disabled="true", spacing="2",
+            title="Servicio disponible próximamente", align="center", wrap="wrap",
         )
     return rx.cond(PortalState.visible_services.contains(service.code), entry)
 

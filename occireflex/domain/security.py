@@ -23,7 +23,9 @@ TOTP_PERIOD = 30
 TOTP_WINDOW = 1
 _CODE_RE = re.compile(r"[0-9]{6}")  # ASCII digits only: str.isdigit() would take «١٢٣٤٥٦»
 
-_hasher = PasswordHasher()
+_hasher = PasswordHasher(
+    time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
+)
 
 
 def hash_password(password: str) -> str:

@@ -1,0 +1,54 @@
+# OcciReflex — `make run` serves the portal on http://localhost:3000, `make test` runs every test.
+# Needs only Python 3.11, Node 20 and npm; everything else is installed here.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+TOOLS := .tools
+BUN := $(TOOLS)/node_modules/.bin/bun
+PORT ?= 3000
+
+export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
+export REFLEX_USE_SYSTEM_BUN := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := 0
+export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test deps bun chromium db lint clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+deps: $(VENV)/.installed
+
+$(BUN):
+	mkdir -p $(TOOLS)
+	cd $(TOOLS) && npm install --no-audit --no-fund --silent bun@^1.4.4
+
+bun: $(BUN)
+
+# Debian's Chromium for the browser tests (Playwright cannot download browsers here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-liberation; }
+
+db: deps
+	$(PY) -m occireflex init-db
+	$(PY) -m occireflex seed-demo --if-empty
+
+run: deps bun db
+	$(VENV)/bin/reflex run --env prod --single-port --frontend-port $(PORT) --backend-port $(PORT)
+
+test: deps bun chromium
+	$(PY) -m pytest
+
+lint: deps
+	$(VENV)/bin/ruff check occireflex tests bench
+
+clean:
+	rm -rf .web .states

@@ -1,0 +1,43 @@
+"""Test helpers: drive the login flow and read token codes like the key fob would."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from occireflex.domain import auth, security, tokens
+from occireflex.domain.demo import DEMO_PASSWORD
+from occireflex.models import Token, User, utcnow
+
+
+def token_of(db: Session, username: str) -> Token:
+    user = db.exec(select(User).where(User.username == username)).one()
+    return tokens.active_tokens(db, user.id)[0]
+
+
+def code_for(db: Session, username: str, now: datetime, offset_steps: int = 0) -> str:
+    token = token_of(db, username)
+    seed = security.decrypt_seed(token.seed_encrypted)
+    return security.code_at_step(seed, security.time_step(now) + offset_steps)
+
+
+def login(db: Session, username: str, *, password: str = DEMO_PASSWORD,
+          now: datetime | None = None, ip: str = "10.0.0.1", channel: str = "web",
+          code: str | None = None) -> auth.LoginResult:
+    """Run the four steps; raises like the real flow. Commits like the state layer does."""
+    now = now or utcnow()
+    flow = auth.submit_username(username, now)
+    flow = auth.submit_token(db, flow, code or code_for(db, username, now), now)
+    flow = auth.accept_conditions(flow, True, now)
+    try:
+        result = auth.submit_password(db, flow, password, ip=ip, channel=channel, now=now)
+    except Exception:
+        db.commit()
+        raise
+    db.commit()
+    return result
+
+
+def steps_apart(now: datetime, steps: int) -> datetime:
+    return now + timedelta(seconds=30 * steps)

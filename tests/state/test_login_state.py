@@ -1,0 +1,81 @@
+"""Login handlers as the browser calls them, including forged calls."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from occireflex.domain import auth
+from occireflex.models import LoginSession, User, utcnow
+from tests.helpers import code_for
+
+
+def _drive_to_password(b, db, username="admin.demo", code=None):
+    b.login.submit_username({"usuario": username})
+    b.login.submit_token({"token": code or code_for(db, username, utcnow())})
+    b.login.set_accepted(True)
+    b.login.accept_conditions()
+
+
+def test_full_login_sets_cookie_and_redirects_home(browser, db):
+    _drive_to_password(browser, db)
+    assert browser.login.step == 4
+    assert browser.login.image == "faro"
+    result = browser.login.submit_password({"clave": "Demo2026*"})
+    assert browser.login.sid and len(browser.login.sid) > 30
+    assert "/" in str(result)
+    row = db.exec(select(LoginSession)).one()
+    assert row.token_hash != browser.login.sid  # only the hash is stored
+    assert row.ip == "10.9.9.9" and row.channel == "web"
+
+
+def test_forged_password_before_token_is_refused(browser, db):
+    browser.login.submit_username({"usuario": "admin.demo"})
+    browser.login.submit_password({"clave": "Demo2026*"})
+    assert browser.login.sid == ""
+    assert browser.login.error == auth.OUT_OF_ORDER
+    assert db.exec(select(LoginSession)).first() is None
+
+
+def test_forged_accept_without_checkbox_is_refused(browser, db):
+    browser.login.submit_username({"usuario": "admin.demo"})
+    browser.login.submit_token({"token": code_for(db, "admin.demo", utcnow())})
+    browser.login.accept_conditions()  # checkbox never ticked
+    assert browser.login.step == 3
+    assert "condiciones" in browser.login.error
+
+
+def test_forged_argument_types_do_not_crash(browser, db):
+    browser.login.submit_username({"usuario": ["admin.demo"]})
+    assert browser.login.step == 1 and browser.login.error
+    browser.login.submit_username({"usuario": "admin.demo"})
+    browser.login.submit_token({"token": 123456})
+    assert browser.login.step == 2 and "6 dígitos" in browser.login.error
+    browser.login.set_accepted("yes")
+    assert browser.login.accepted is False
+
+
+def test_wrong_password_gives_generic_message_and_restarts(browser, db):
+    _drive_to_password(browser, db)
+    browser.login.submit_password({"clave": "nope"})
+    assert browser.login.error == auth.GENERIC_FAILURE
+    assert browser.login.step == 1 and browser.login.sid == ""
+    user = db.exec(select(User).where(User.username == "admin.demo")).one()
+    db.refresh(user)
+    assert user.failed_attempts == 1
+
+
+def test_unknown_user_gets_same_message(browser, db):
+    _drive_to_password(browser, db, username="nadie.demo", code="123456")
+    browser.login.submit_password({"clave": "Demo2026*"})
+    assert browser.login.error == auth.GENERIC_FAILURE
+
+
+def test_login_page_redirects_when_already_logged_in(logged_in):
+    b = logged_in("admin.demo")
+    assert "/" in str(b.login.on_load())
+
+
+def test_forged_cookie_is_not_a_session(browser):
+    browser.set_sid("A" * 43)
+    assert browser.portal._actor() is None
+    assert "login" in str(browser.portal.guard_home())

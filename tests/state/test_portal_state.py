@@ -1,0 +1,107 @@
+"""Portal shell handlers: guards, menus, favorites and balances, with forged calls."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from occireflex.models import AuditEvent, Favorite, LoginSession
+from tests.state.conftest import PHONE_UA
+
+SALDOS = "consultas.saldos.por_producto"
+
+
+def test_admin_sees_every_module(logged_in):
+    b = logged_in("admin.demo")
+    b.portal.guard_home()
+    assert b.portal.ready
+    assert set(b.portal.visible_modules) == {
+        "consultas", "transacciones", "servicio_cliente", "administracion", "ayudas", "archivos"}
+    assert b.portal.company_name == "Empresa Demo S.A.S."
+
+
+def test_menus_follow_profile(logged_in):
+    b = logged_in("consulta.demo")
+    b.portal.guard_home()
+    assert b.portal.visible_modules == ["consultas"]
+    assert SALDOS in b.portal.visible_services
+    assert "consultas.saldos.consolidados" not in b.portal.visible_services
+    assert "consultas|Saldos" in b.portal.visible_groups
+
+
+def test_phone_shows_only_front_responsive_services(logged_in):
+    b = logged_in("consulta.demo", user_agent=PHONE_UA)  # Pruebas1 has no «Front Responsive»
+    b.portal.guard_home()
+    assert b.portal.visible_services == []
+    admin = logged_in("admin.demo", user_agent=PHONE_UA)
+    admin.portal.guard_home()
+    assert SALDOS in admin.portal.visible_services and admin.portal.is_mobile_channel
+
+
+def test_guard_without_grant_denies_and_audits(logged_in, db):
+    b = logged_in("opera.otra")
+    b.portal.guard(SALDOS)
+    assert b.portal.denied
+    event = db.exec(select(AuditEvent).where(AuditEvent.action == "acceso_denegado")).one()
+    assert event.outcome == "denegado" and SALDOS in event.target
+
+
+def test_guard_with_forged_service_code_denies(logged_in):
+    b = logged_in("admin.demo")
+    b.portal.guard("administracion.usuarios.perfiles<script>")
+    assert b.portal.denied
+    b.portal.guard(SALDOS)
+    assert not b.portal.denied
+
+
+def test_guard_without_session_redirects_to_login(browser):
+    assert "/login" in str(browser.portal.guard(SALDOS))
+    assert not browser.portal.ready
+
+
+def test_favorite_toggle_and_survives_new_state(logged_in, db):
+    b = logged_in("consulta.demo")
+    b.portal.guard(SALDOS)
+    b.portal.toggle_favorite()
+    assert b.portal.is_favorite
+    assert [f["code"] for f in b.portal.favorite_links] == [SALDOS]
+    assert db.exec(select(Favorite)).one().service_code == SALDOS
+    b.portal.toggle_favorite()
+    assert not b.portal.is_favorite and db.exec(select(Favorite)).first() is None
+
+
+def test_forged_favorite_of_ungranted_service_is_refused(logged_in, db):
+    b = logged_in("opera.otra")
+    b.portal.guard(SALDOS)
+    b.portal.service_code = SALDOS  # a tampered client cannot do more than this
+    b.portal.toggle_favorite()
+    assert db.exec(select(Favorite)).first() is None
+    denials = db.exec(select(AuditEvent).where(AuditEvent.action == "acceso_denegado")).all()
+    assert any("favorito" in e.target for e in denials)
+
+
+def test_balances_are_company_scoped(logged_in):
+    b = logged_in("admin.demo")
+    b.balances.load_balances()
+    assert [r["number"] for r in b.balances.checking] == ["256034567", "256098765"]
+    assert b.balances.checking[0]["available"] == "$302.43"
+    assert b.balances.savings == []
+    other = logged_in("admin.otra")
+    other.balances.load_balances()
+    assert [r["number"] for r in other.balances.checking] == ["256011111"]
+    assert [r["number"] for r in other.balances.savings] == ["456022222"]
+
+
+def test_balances_refused_without_grant(logged_in):
+    b = logged_in("opera.otra")
+    b.balances.load_balances()
+    assert not b.balances.balances_allowed and b.balances.checking == []
+
+
+def test_logout_ends_session(logged_in, db):
+    b = logged_in("admin.demo")
+    b.portal.logout()
+    assert b.portal.sid == ""
+    row = db.exec(select(LoginSession)).one()
+    db.refresh(row)
+    assert row.ended_at is not None and row.end_reason == "cierre_usuario"
+    assert "/login" in str(b.portal.guard_home())
