@@ -34,6 +34,9 @@ def shell(content: rx.Component) -> rx.Component:
             width="100%",
         ),
         _footer(),
+        # every minute: has the session ended (idle, absolute limit, blocked token)?
+        rx.cond(PortalState.ready,
+                rx.moment(interval=60_000, on_change=PortalState.check_session, display="none")),
         min_height="100vh", background=theme.PAGE_BG,
     )
 

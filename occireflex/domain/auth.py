@@ -226,8 +226,13 @@ ENDED_MESSAGE = "Su sesión ha terminado. Ingrese nuevamente."
 _TOUCH_EVERY = timedelta(seconds=15)
 
 
-def resolve_session(db: Session, raw_token: object, now: datetime | None = None) -> LoginSession:
-    """The live session for a browser-held id, touching it; raises SessionExpired."""
+def resolve_session(
+    db: Session, raw_token: object, now: datetime | None = None, *, touch: bool = True
+) -> LoginSession:
+    """The live session for a browser-held id; raises SessionExpired.
+
+    ``touch`` records activity (resets the idle clock); the page's periodic check does not.
+    """
     now = now or utcnow()
     if not isinstance(raw_token, str) or not 20 <= len(raw_token) <= 100:
         raise SessionExpired(ENDED_MESSAGE)
@@ -249,7 +254,7 @@ def resolve_session(db: Session, raw_token: object, now: datetime | None = None)
         _end(db, row, reason, now)
         db.commit()  # the ending must persist although the caller's operation is refused
         raise SessionExpired(message)
-    if now - row.last_seen_at >= _TOUCH_EVERY:
+    if touch and now - row.last_seen_at >= _TOUCH_EVERY:
         db.exec(update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now))
         row.last_seen_at = now
     return row

@@ -6,9 +6,9 @@ import reflex as rx
 
 from occireflex import catalog
 from occireflex.db import session_scope
-from occireflex.domain import favorites
+from occireflex.domain import auth, favorites
 from occireflex.domain.access import RESPONSIVE, Actor, deny
-from occireflex.domain.errors import AccessDenied
+from occireflex.domain.errors import AccessDenied, SessionExpired
 from occireflex.state.session import LOGIN_ROUTE, SessionState
 
 
@@ -75,6 +75,23 @@ class PortalState(SessionState):
             except AccessDenied:
                 pass
         self.ready = True
+
+    @rx.event
+    def check_session(self, _tick: str = ""):
+        """Periodic check from the page: ends the screen when the session expired.
+
+        It does not count as activity, so an idle screen still times out after 15 minutes.
+        """
+        if not self.ready:
+            return
+        try:
+            with session_scope() as db:
+                auth.resolve_session(db, self.sid, touch=False)
+        except SessionExpired as exc:
+            self.sid = ""
+            self.notice = exc.message
+            self.ready = False
+            return rx.redirect(LOGIN_ROUTE, replace=True)
 
     @rx.var
     def is_favorite(self) -> bool:

@@ -105,3 +105,23 @@ def test_logout_ends_session(logged_in, db):
     db.refresh(row)
     assert row.ended_at is not None and row.end_reason == "cierre_usuario"
     assert "/login" in str(b.portal.guard_home())
+
+
+def test_periodic_check_does_not_count_as_activity(logged_in, db):
+    from datetime import timedelta
+
+    b = logged_in("admin.demo")
+    b.portal.guard_home()
+    row = db.exec(select(LoginSession)).one()
+    row.last_seen_at = row.last_seen_at - timedelta(minutes=10)
+    db.add(row)
+    db.commit()
+    assert b.portal.check_session() is None  # still alive
+    db.refresh(row)
+    assert row.ended_at is None
+    assert row.last_seen_at < row.created_at  # not touched by the check
+    row.last_seen_at = row.last_seen_at - timedelta(minutes=6)
+    db.add(row)
+    db.commit()
+    assert "/login" in str(b.portal.check_session())
+    assert b.portal.notice.startswith("Su sesión terminó por inactividad")

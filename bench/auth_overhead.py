@@ -1,0 +1,96 @@
+"""Per-event authorization overhead and login cost, on SQLite (and PostgreSQL if given).
+
+Every state handler resolves the browser's session id and reloads the user's grants from
+the database (so profile changes apply at the next event). This measures what that costs.
+
+    .venv/bin/python bench/auth_overhead.py [--pg postgresql+psycopg://postgres@127.0.0.1/test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+
+os.environ.setdefault("OCCIREFLEX_INSTANCE_DIR", tempfile.mkdtemp(prefix="occi-bench-"))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from sqlalchemy import text  # noqa: E402
+from sqlmodel import Session, SQLModel, create_engine  # noqa: E402
+
+from occireflex import db as dbmod  # noqa: E402
+from occireflex.domain import access, auth  # noqa: E402
+from occireflex.domain.demo import DEMO_PASSWORD, seed_demo  # noqa: E402
+from occireflex.domain.security import code_at_step, decrypt_seed, time_step  # noqa: E402
+from occireflex.domain.tokens import active_tokens  # noqa: E402
+from occireflex.models import User, utcnow  # noqa: E402
+
+
+def _ms(samples: list[float]) -> str:
+    s = sorted(samples)
+    p95 = s[int(len(s) * 0.95) - 1]
+    return f"median {statistics.median(s) * 1000:.2f} ms, p95 {p95 * 1000:.2f} ms (n={len(s)})"
+
+
+def run(engine, label: str, events: int, logins: int) -> None:
+    SQLModel.metadata.create_all(engine)
+    dbmod.use_engine(engine)
+    with Session(engine) as db:
+        seed_demo(db)
+        db.commit()
+        user = db.exec(User.__table__.select().where(User.username == "admin.demo")).first()
+        seed = decrypt_seed(active_tokens(db, user.id)[0].seed_encrypted)
+
+    login_times, raw = [], None
+    now = utcnow()
+    for i in range(logins):
+        at = now + timedelta(seconds=30 * i)
+        code = code_at_step(seed, time_step(at))
+        t0 = time.perf_counter()
+        with dbmod.session_scope() as db:
+            flow = auth.submit_username("admin.demo", at)
+            flow = auth.submit_token(db, flow, code, at)
+            flow = auth.accept_conditions(flow, True, at)
+            raw = auth.submit_password(db, flow, DEMO_PASSWORD, now=at).session_token
+        login_times.append(time.perf_counter() - t0)
+
+    event_times = []
+    for _ in range(events):
+        t0 = time.perf_counter()
+        with dbmod.session_scope() as db:
+            actor = access.load_actor(db, raw, now=at)
+        event_times.append(time.perf_counter() - t0)
+    print(f"[{label}] full 4-step login (argon2 production cost): {_ms(login_times)}")
+    print(f"[{label}] per-event session + grants resolution (admin, {len(actor.grants)} grants):"
+          f" {_ms(event_times)}")
+    dbmod.use_engine(None)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--logins", type=int, default=20)
+    parser.add_argument("--pg", default="")
+    args = parser.parse_args()
+    path = os.path.join(tempfile.mkdtemp(), "bench.db")
+    run(dbmod.make_engine(f"sqlite:///{path}"), "sqlite", args.events, args.logins)
+    if args.pg:
+        schema = f"occi_bench_{os.getpid()}"
+        admin = create_engine(args.pg)
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        try:
+            eng = create_engine(args.pg, connect_args={"options": f"-csearch_path={schema}"})
+            run(eng, "postgresql", args.events, args.logins)
+            eng.dispose()
+        finally:
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+
+
+if __name__ == "__main__":
+    main()
