@@ -204,3 +204,12 @@ def services_of(module_code: str) -> tuple[Service, ...]:
 def is_valid_grant(service_code: str, action_code: str) -> bool:
     service = get_service(service_code)
     return service is not None and action_code in service.actions
+
+
+# Compact integer ids for every (service, action) pair, in catalog order. The profile
+# editor sends these instead of strings so a checkbox toggle stays a few hundred bytes.
+GRANT_PAIRS: tuple[tuple[str, str], ...] = tuple(
+    (s.code, a) for s in SERVICES for a in ACTIONS if a in s.actions
+)
+GRANT_ID: dict[tuple[str, str], int] = {pair: i for i, pair in enumerate(GRANT_PAIRS)}
+SERVICE_INDEX: dict[str, int] = {s.code: i for i, s in enumerate(SERVICES)}

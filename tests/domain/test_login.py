@@ -423,8 +423,10 @@ def test_unlock_user_clears_the_lock(demo, db):
                    "parallel guesses escape the lockout", strict=True)
 def test_concurrent_failures_are_all_counted(demo, db):
     with Session(demo, expire_on_commit=False) as other:
-        # Request B reads the user before request A writes its failure.
-        assert user_named(other, "prepara.demo").failed_attempts == 0
+        # Request B reads the user before request A writes its failure (the session keeps
+        # what it read, as a concurrent request's transaction would).
+        seen_by_b = user_named(other, "prepara.demo")
+        assert seen_by_b.failed_attempts == 0
         assert failure(db, "prepara.demo") == auth.GENERIC_FAILURE  # request A, committed
         assert failure(other, "prepara.demo") == auth.GENERIC_FAILURE  # request B
     (user,) = fresh(demo, User, User.username == "prepara.demo")
@@ -441,8 +443,8 @@ def test_ip_is_throttled_after_too_many_failures(demo, db):
         auth.IP_THROTTLED
     assert user_named(db, "admin.demo").failed_attempts == 0  # not the user's fault
     # Another connection is unaffected.
-    other_ip = steps_apart(NOW, 2)
-    assert login(db, "admin.demo", now=other_ip, ip="198.51.100.9").user_id
+    two_steps_later = steps_apart(NOW, 2)
+    assert login(db, "admin.demo", now=two_steps_later, ip="198.51.100.9").user_id
     # The throttle lapses after the window.
     after = NOW + auth.IP_WINDOW + timedelta(seconds=1)
     assert login(db, "admin.demo", now=after, ip=ip).user_id
@@ -466,7 +468,7 @@ def test_failures_and_successes_are_audited_without_secrets(demo, db):
     good_code = code_for(db, "admin.demo", NOW, 1)
     login(db, "admin.demo", code=good_code, now=NOW, ip="10.1.2.3")
 
-    events = fresh(demo, AuditEvent)
+    events = sorted(fresh(demo, AuditEvent), key=lambda e: e.id)
     failed = [e for e in events if e.action == "login_fallido"]
     assert [(e.target, e.outcome) for e in failed] == [("admin.demo", "fallido"),
                                                        ("nadie.existe", "fallido")]

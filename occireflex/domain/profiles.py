@@ -1,0 +1,364 @@
+"""Perfiles (seed 001): list, create, modify with token confirmation, delete, assign.
+
+Rules:
+- Only administrators, or users whose own profile grants the Perfiles service, may act;
+  every function checks it. Non-administrators cannot change the profile they hold and
+  cannot grant an action they do not hold themselves (no self-escalation).
+- Any action on a service implies «Acceso Funcionalidad».
+- Names: 3–50 characters, unique per company ignoring case and accents.
+- Saving is confirmed with the actor's token code; profile + grants + audit (with the diff)
+  are written in one transaction, guarded by the profile's version (no silent overwrite).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from occireflex import catalog
+from occireflex.domain import audit, security, tokens
+from occireflex.domain.access import Actor, deny, require
+from occireflex.domain.errors import DomainError, ValidationError
+from occireflex.models import Grant, Profile, User, utcnow
+
+PERFILES = "administracion.usuarios.perfiles"
+PAGE_SIZES = (10, 25, 50)
+NAME_MIN, NAME_MAX, DESCRIPTION_MAX = 3, 50, 200
+
+TOKEN_INVALID = "El código del token no es válido o ya fue utilizado. Espere el siguiente código."
+NOT_FOUND = "El perfil no existe."
+
+
+class VersionConflict(DomainError):
+    """Another administrator saved the profile after it was opened."""
+
+
+GrantSet = frozenset[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class ProfileRow:
+    id: int
+    name: str
+    updated: str  # YYYY/MM/DD (America/Bogota)
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class ProfileData:
+    name: str
+    description: str
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class ProfileDetail:
+    id: int
+    data: ProfileData
+    version: int
+    updated: str
+    grants: GrantSet
+    users: tuple[tuple[int, str, str], ...]  # (id, username, full name)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the confirmation step shows (seed 001 step 4)."""
+
+    data: ProfileData
+    grants: GrantSet
+    added: GrantSet
+    removed: GrantSet
+    users_count: int
+    changes: dict[str, tuple[str, str]] = field(default_factory=dict)  # field → (old, new)
+
+
+def _require_manager(db: Session, actor: Actor, action: str = catalog.ACCESO) -> None:
+    require(db, actor, PERFILES, action)
+
+
+def format_date(moment: datetime) -> str:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo("America/Bogota")).strftime("%Y/%m/%d")
+
+
+def _own_profile(db: Session, actor: Actor, profile_id: object) -> Profile:
+    if not isinstance(profile_id, int) or isinstance(profile_id, bool):
+        deny(db, actor, f"perfil:{str(profile_id)[:40]}", NOT_FOUND)
+    profile = db.get(Profile, profile_id)
+    if profile is None or profile.company_id != actor.company_id:
+        deny(db, actor, f"perfil:{profile_id}", NOT_FOUND)
+    return profile
+
+
+def list_profiles(
+    db: Session, actor: Actor, search: object = "", page: object = 1, page_size: object = 10
+) -> tuple[list[ProfileRow], int]:
+    """One page of the company's profiles, ordered by name; paging and search in SQL."""
+    _require_manager(db, actor, catalog.CONSULTAR)
+    size = page_size if page_size in PAGE_SIZES else PAGE_SIZES[0]
+    page_no = page if isinstance(page, int) and not isinstance(page, bool) and page > 0 else 1
+    conditions = [Profile.company_id == actor.company_id]
+    key = security.fold(search)[:50] if isinstance(search, str) else ""
+    if key:
+        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(col(Profile.name_key).like(f"%{escaped}%", escape="\\"))
+    total = db.exec(select(func.count()).select_from(Profile).where(*conditions)).one()
+    rows = db.exec(
+        select(Profile).where(*conditions).order_by(Profile.name_key, Profile.id)
+        .offset((page_no - 1) * size).limit(size)
+    ).all()
+    return [ProfileRow(p.id, p.name, format_date(p.updated_at), p.is_active) for p in rows], total
+
+
+def _grants_of(db: Session, profile_id: int) -> GrantSet:
+    rows = db.exec(select(Grant.service_code, Grant.action_code).where(
+        Grant.profile_id == profile_id)).all()
+    return frozenset((s, a) for s, a in rows)
+
+
+def _holders(db: Session, profile_id: int) -> list[User]:
+    return list(db.exec(select(User).where(User.profile_id == profile_id)
+                        .order_by(User.username)).all())
+
+
+def get_profile(db: Session, actor: Actor, profile_id: object) -> ProfileDetail:
+    _require_manager(db, actor, catalog.CONSULTAR)
+    profile = _own_profile(db, actor, profile_id)
+    return ProfileDetail(
+        id=profile.id,
+        data=ProfileData(profile.name, profile.description, profile.is_active),
+        version=profile.version,
+        updated=format_date(profile.updated_at),
+        grants=_grants_of(db, profile.id),
+        users=tuple((u.id, u.username, u.full_name) for u in _holders(db, profile.id)),
+    )
+
+
+def normalize_grants(pairs: Iterable[object]) -> GrantSet:
+    """Validate (service, action) pairs against the catalog and add the implied access."""
+    result: set[tuple[str, str]] = set()
+    for pair in pairs:
+        if (not isinstance(pair, tuple | list) or len(pair) != 2
+                or not catalog.is_valid_grant(pair[0], pair[1])):
+            raise ValidationError("La asignación de acciones contiene un servicio o acción no "
+                                  "válido.")
+        result.add((pair[0], pair[1]))
+    result |= {(service, catalog.ACCESO) for service, _ in result}
+    return frozenset(result)
+
+
+def grants_from_ids(ids: Iterable[object]) -> GrantSet:
+    pairs = []
+    for i in ids:
+        if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < len(catalog.GRANT_PAIRS):
+            raise ValidationError("La asignación de acciones contiene un valor no válido.")
+        pairs.append(catalog.GRANT_PAIRS[i])
+    return normalize_grants(pairs)
+
+
+def validate_data(db: Session, actor: Actor, data: object, profile_id: int | None) -> ProfileData:
+    if not isinstance(data, ProfileData):
+        raise ValidationError("Datos del perfil no válidos.")
+    name = " ".join(data.name.split()) if isinstance(data.name, str) else ""
+    description = data.description.strip() if isinstance(data.description, str) else ""
+    if not NAME_MIN <= len(name) <= NAME_MAX:
+        raise ValidationError(
+            f"El Nombre Perfil debe tener entre {NAME_MIN} y {NAME_MAX} caracteres.")
+    if any(ord(c) < 32 for c in name + description):
+        raise ValidationError("El nombre y la descripción no pueden tener caracteres de control.")
+    if len(description) > DESCRIPTION_MAX:
+        raise ValidationError(
+            f"La Descripción puede tener como máximo {DESCRIPTION_MAX} caracteres.")
+    if not isinstance(data.is_active, bool):
+        raise ValidationError("Seleccione el Estado del perfil.")
+    clash = db.exec(select(Profile.id).where(
+        Profile.company_id == actor.company_id, Profile.name_key == security.fold(name),
+        Profile.id != (profile_id or -1))).first()
+    if clash is not None:
+        raise ValidationError(f"Ya existe un perfil con el nombre «{name}» en su empresa.")
+    return ProfileData(name, description, data.is_active)
+
+
+def _check_escalation(db: Session, actor: Actor, profile_id: int | None,
+                      added: GrantSet) -> None:
+    if actor.is_admin:
+        return
+    if profile_id is not None:
+        own = db.get(User, actor.user_id)
+        if own is not None and own.profile_id == profile_id:
+            deny(db, actor, f"perfil:{profile_id}",
+                 "No puede modificar el perfil que usted mismo tiene asignado.")
+    beyond = sorted(s for s, a in added if (s, a) not in actor.grants)
+    if beyond:
+        names = ", ".join(catalog.SERVICES_BY_CODE[s].label for s in dict.fromkeys(beyond))
+        deny(db, actor, f"perfil:{profile_id}:escalamiento",
+             f"No puede otorgar acciones que su propio perfil no tiene: {names}.")
+
+
+def preview(db: Session, actor: Actor, profile_id: int | None, data: object,
+            grants: GrantSet) -> Preview:
+    """Validate a create/modify and describe it for the confirmation step."""
+    _require_manager(db, actor)
+    clean = validate_data(db, actor, data, profile_id)
+    if profile_id is None:
+        old_grants: GrantSet = frozenset()
+        users_count = 0
+        changes = {}
+    else:
+        profile = _own_profile(db, actor, profile_id)
+        old_grants = _grants_of(db, profile.id)
+        users_count = len(_holders(db, profile.id))
+        changes = {
+            k: (str(old), str(new)) for k, old, new in (
+                ("Nombre Perfil", profile.name, clean.name),
+                ("Descripción", profile.description, clean.description),
+                ("Estado", _state(profile.is_active), _state(clean.is_active)),
+            ) if old != new
+        }
+    added, removed = grants - old_grants, old_grants - grants
+    _check_escalation(db, actor, profile_id, added | removed)
+    return Preview(clean, grants, added, removed, users_count, changes)
+
+
+def _state(active: bool) -> str:
+    return "Activo" if active else "Inactivo"
+
+
+def _diff_for_audit(added: GrantSet, removed: GrantSet) -> dict[str, list[str]]:
+    return {"agregadas": sorted(f"{s}:{a}" for s, a in added),
+            "retiradas": sorted(f"{s}:{a}" for s, a in removed)}
+
+
+def save_profile(
+    db: Session,
+    actor: Actor,
+    profile_id: int | None,
+    expected_version: int | None,
+    data: object,
+    grants: GrantSet,
+    token_code: object,
+    now: datetime | None = None,
+) -> int:
+    """Create or modify a profile after the token confirmation; returns its id.
+
+    Raises VersionConflict if the profile changed since ``expected_version`` was read.
+    The caller commits (the whole save is one transaction).
+    """
+    now = now or utcnow()
+    summary = preview(db, actor, profile_id, data, grants)
+    clean = summary.data
+    if tokens.verify_code(db, actor.user_id, token_code, now) is None:
+        audit.record(db, "perfil_token_rechazado", company_id=actor.company_id,
+                     user_id=actor.user_id, target=f"perfil:{profile_id}", outcome="fallido",
+                     ip=actor.ip, channel=actor.channel)
+        db.commit()
+        raise ValidationError(TOKEN_INVALID)
+    try:
+        return _write(db, actor, profile_id, expected_version, summary, now)
+    except IntegrityError as exc:  # a concurrent save took the same name
+        db.rollback()
+        raise ValidationError(
+            f"Ya existe un perfil con el nombre «{clean.name}» en su empresa.") from exc
+
+
+def _write(db: Session, actor: Actor, profile_id: int | None, expected_version: int | None,
+           summary: Preview, now: datetime) -> int:
+    clean, grants = summary.data, summary.grants
+    values = {"name": clean.name, "name_key": security.fold(clean.name),
+              "description": clean.description, "is_active": clean.is_active,
+              "updated_at": now}
+    if profile_id is None:
+        profile = Profile(company_id=actor.company_id, **values)
+        db.add(profile)
+        db.flush()
+        target_id, before = profile.id, None
+        action = "perfil_creado"
+    else:
+        old = db.get(Profile, profile_id)
+        before = {"nombre": old.name, "descripcion": old.description,
+                  "estado": _state(old.is_active), "version": old.version}
+        result = db.exec(
+            update(Profile)
+            .where(Profile.id == profile_id, Profile.company_id == actor.company_id,
+                   Profile.version == expected_version)
+            .values(version=Profile.version + 1, **values)
+        )
+        if result.rowcount != 1:
+            db.rollback()
+            raise VersionConflict(
+                "Otro administrador guardó cambios en este perfil mientras usted lo editaba. "
+                "Recargue el perfil para ver la versión actual; sus cambios no se guardaron.")
+        target_id = profile_id
+        action = "perfil_modificado"
+        db.exec(delete(Grant).where(Grant.profile_id == profile_id))
+    for service_code, action_code in sorted(grants):
+        db.add(Grant(profile_id=target_id, service_code=service_code, action_code=action_code))
+    audit.record(
+        db, action, company_id=actor.company_id, user_id=actor.user_id,
+        target=f"perfil:{target_id}", before=before,
+        after={"nombre": clean.name, "descripcion": clean.description,
+               "estado": _state(clean.is_active),
+               **_diff_for_audit(summary.added, summary.removed)},
+        ip=actor.ip, channel=actor.channel,
+    )
+    return target_id
+
+
+def delete_profile(db: Session, actor: Actor, profile_id: object) -> str:
+    _require_manager(db, actor)
+    profile = _own_profile(db, actor, profile_id)
+    _check_escalation(db, actor, profile.id, frozenset())
+    holders = _holders(db, profile.id)
+    if holders:
+        raise ValidationError(
+            f"No se puede eliminar el perfil «{profile.name}»: lo tienen asignado "
+            f"{len(holders)} usuario(s). Asígneles otro perfil primero.")
+    grants = _grants_of(db, profile.id)
+    db.exec(delete(Grant).where(Grant.profile_id == profile.id))
+    db.delete(profile)
+    audit.record(db, "perfil_eliminado", company_id=actor.company_id, user_id=actor.user_id,
+                 target=f"perfil:{profile.id}",
+                 before={"nombre": profile.name, **_diff_for_audit(frozenset(), grants)},
+                 ip=actor.ip, channel=actor.channel)
+    return profile.name
+
+
+def assignable_users(db: Session, actor: Actor) -> list[tuple[int, str, str, int | None]]:
+    """The company's secondary users: (id, username, full name, current profile id)."""
+    _require_manager(db, actor, catalog.CONSULTAR)
+    users = db.exec(select(User).where(User.company_id == actor.company_id,
+                                       User.is_admin == False)  # noqa: E712
+                    .order_by(User.username)).all()
+    return [(u.id, u.username, u.full_name, u.profile_id) for u in users]
+
+
+def assign_profile(db: Session, actor: Actor, user_id: object, profile_id: object) -> None:
+    """Give a secondary user of the actor's company a profile (or none, with None)."""
+    _require_manager(db, actor)
+    if not isinstance(user_id, int) or isinstance(user_id, bool):
+        deny(db, actor, f"usuario:{str(user_id)[:40]}", "El usuario no existe.")
+    user = db.get(User, user_id)
+    if user is None or user.company_id != actor.company_id:
+        deny(db, actor, f"usuario:{user_id}", "El usuario no existe.")
+    if user.is_admin:
+        raise ValidationError("El usuario administrador no usa perfiles: tiene todos los "
+                              "servicios.")
+    if user.id == actor.user_id:
+        deny(db, actor, f"usuario:{user_id}", "No puede cambiar su propio perfil.")
+    new_profile = None if profile_id is None else _own_profile(db, actor, profile_id)
+    if new_profile is not None and not actor.is_admin:
+        _check_escalation(db, actor, None, _grants_of(db, new_profile.id))
+    before = user.profile_id
+    user.profile_id = new_profile.id if new_profile else None
+    user.updated_at = utcnow()
+    db.add(user)
+    audit.record(db, "perfil_asignado", company_id=actor.company_id, user_id=actor.user_id,
+                 target=f"usuario:{user.id}", before={"perfil": before},
+                 after={"perfil": user.profile_id}, ip=actor.ip, channel=actor.channel)

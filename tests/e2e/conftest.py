@@ -1,0 +1,361 @@
+"""End-to-end fixtures: a production OcciReflex server on a private instance, and Chromium.
+
+The server is started once per session with ``reflex run --env prod --single-port`` on its
+own SQLite database (``init-db`` + ``seed-demo``) and its own ``.web`` build directory, so a
+server already running from the repository (e.g. on port 3000) is left untouched.
+
+Token codes come from the ``token-code`` CLI run with the server's environment (the test
+process cannot import ``occireflex.settings`` afresh: ``tests/conftest.py`` already did, with
+another instance dir).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+DEMO_PASSWORD = "Demo2026*"
+DEFAULT_PORT = 3107
+READY_TIMEOUT = 240.0
+TOTP_STEP = 30
+
+CHROMIUM = os.environ.get("OCCIREFLEX_E2E_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+DESKTOP = {"viewport": {"width": 1366, "height": 768}}
+PHONE_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": PHONE_UA,
+}
+
+expect.set_options(timeout=15_000)
+
+
+# --------------------------------------------------------------------------- server
+
+
+@dataclass(frozen=True)
+class E2EServer:
+    base_url: str
+    port: int
+    env: dict[str, str]
+    instance_dir: Path
+    log_path: Path
+
+    @property
+    def db_path(self) -> Path:
+        return self.instance_dir / "occireflex.db"
+
+    def cli(self, *args: str) -> str:
+        """Run ``python -m occireflex ARGS`` against the server's instance; its stdout."""
+        result = subprocess.run(
+            [sys.executable, "-m", "occireflex", *args], cwd=ROOT, env=self.env,
+            capture_output=True, text=True, timeout=60,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"occireflex {' '.join(args)} falló:\n{result.stderr}")
+        return result.stdout.strip()
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("0.0.0.0", port))
+        except OSError:
+            return False
+    return True
+
+
+def _pick_port() -> int:
+    wanted = int(os.environ.get("OCCIREFLEX_E2E_PORT", DEFAULT_PORT))
+    if _port_free(wanted):
+        return wanted
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _npm_registry() -> str | None:
+    if os.environ.get("NPM_CONFIG_REGISTRY"):
+        return os.environ["NPM_CONFIG_REGISTRY"]
+    npm = shutil.which("npm")
+    if not npm:
+        return None
+    try:
+        out = subprocess.run([npm, "config", "get", "registry"], capture_output=True,
+                             text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out or None
+
+
+def _server_env(instance: Path, web: Path, states: Path, port: int) -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("OCCIREFLEX_DB_URL", "OCCIREFLEX_SEED_KEY"):
+        env.pop(name, None)  # the instance dir must hold both the database and the key
+    tools = ROOT / ".tools" / "node_modules" / ".bin"
+    env["PATH"] = os.pathsep.join([str(tools), str(Path(sys.executable).parent),
+                                   env.get("PATH", "")])
+    env.update({
+        "OCCIREFLEX_INSTANCE_DIR": str(instance),
+        "OCCIREFLEX_ALLOWED_ORIGINS": f"http://localhost:{port},http://127.0.0.1:{port}",
+        "REFLEX_USE_SYSTEM_BUN": "1",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_CHECK_LATEST_VERSION": "0",
+        # a private build dir: do not overwrite the .web of a server already running
+        "REFLEX_WEB_WORKDIR": str(web),
+        "REFLEX_STATES_WORKDIR": str(states),
+        "PYTHONUNBUFFERED": "1",
+    })
+    registry = _npm_registry()
+    if registry:
+        env["NPM_CONFIG_REGISTRY"] = registry
+    return env
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:  # follows /login → /login/
+            return resp.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def _log_tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(sin registro)"
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def e2e_server() -> Iterator[E2EServer]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium no disponible en {CHROMIUM}")
+    tmp = Path(tempfile.mkdtemp(prefix="occi-e2e-"))
+    instance, web, states = tmp / "instance", tmp / "web", tmp / "states"
+    instance.mkdir()
+    states.mkdir()
+    repo_web = ROOT / ".web"
+    if repo_web.is_dir():
+        # reuse the installed node_modules; the build itself is redone for this port
+        shutil.copytree(repo_web, web, symlinks=True,
+                        ignore=shutil.ignore_patterns("build", ".react-router"))
+    port = _pick_port()
+    env = _server_env(instance, web, states, port)
+    server = E2EServer(base_url=f"http://localhost:{port}", port=port, env=env,
+                       instance_dir=instance, log_path=tmp / "server.log")
+
+    mp = pytest.MonkeyPatch()
+    # tests read the same database (token last_step) as the server
+    mp.setenv("OCCIREFLEX_INSTANCE_DIR", str(instance))
+    proc: subprocess.Popen | None = None
+    try:
+        server.cli("init-db")
+        server.cli("seed-demo")
+        reflex = Path(sys.executable).with_name("reflex")
+        with open(server.log_path, "wb") as log:
+            proc = subprocess.Popen(
+                [str(reflex), "run", "--env", "prod", "--single-port",
+                 "--frontend-port", str(port), "--backend-port", str(port)],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        deadline = time.monotonic() + READY_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"El servidor terminó (código {proc.returncode}):\n"
+                            f"{_log_tail(server.log_path)}")
+            if (_http_ok(f"http://127.0.0.1:{port}/ping")
+                    and _http_ok(f"http://127.0.0.1:{port}/login")):
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(f"El servidor no respondió en {READY_TIMEOUT:.0f} s:\n"
+                            f"{_log_tail(server.log_path)}")
+            time.sleep(1)
+        yield server
+    finally:
+        if proc is not None:
+            _stop(proc)
+        mp.undo()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_context(browser: Browser, e2e_server: E2EServer):
+    """Factory for browser contexts (closed after the test): ``new_context(phone=False)``."""
+    contexts: list[BrowserContext] = []
+
+    def make(*, phone: bool = False, storage_state: dict | None = None) -> BrowserContext:
+        ctx = browser.new_context(
+            base_url=e2e_server.base_url, locale="es-CO", storage_state=storage_state,
+            **(PHONE if phone else DESKTOP),
+        )
+        ctx.set_default_timeout(20_000)
+        contexts.append(ctx)
+        return ctx
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+@pytest.fixture
+def page(new_context) -> Page:
+    return new_context().new_page()
+
+
+# --------------------------------------------------------------------------- login helpers
+
+
+def _last_step(server: E2EServer, username: str) -> int | None:
+    con = sqlite3.connect(f"file:{server.db_path}?mode=ro", uri=True, timeout=10)
+    try:
+        row = con.execute(
+            'SELECT max(t.last_step) FROM token t JOIN "user" u ON u.id = t.user_id '
+            "WHERE u.username = ? AND t.state = 'activo'", (username,),
+        ).fetchone()
+    finally:
+        con.close()
+    return row[0] if row else None
+
+
+def fresh_code(server: E2EServer, username: str) -> str:
+    """The user's current token code, for a time step the server has not accepted yet."""
+    deadline = time.time() + 3 * TOTP_STEP
+    while True:
+        last = _last_step(server, username)
+        if last is None or int(time.time()) // TOTP_STEP > last:
+            break
+        if time.time() > deadline:
+            raise AssertionError(f"last_step de {username} no avanza ({last})")
+        time.sleep(0.5)
+    return server.cli("token-code", username)
+
+
+def open_login(page: Page) -> None:
+    page.goto("/login")
+    # React focuses #usuario on mount: the page is hydrated and its handlers are live
+    expect(page.locator("#usuario")).to_be_focused()
+
+
+def login_until_password(page: Page, server: E2EServer, username: str) -> None:
+    """Steps 1-3 of seed 000; leaves the page at step 4 (clave)."""
+    open_login(page)
+    page.locator("#usuario").fill(username)
+    page.get_by_role("button", name="Siguiente").click()
+    expect(page.locator("#token")).to_be_visible()
+    page.locator("#token").fill(fresh_code(server, username))
+    page.get_by_role("button", name="Siguiente").click()
+    page.get_by_role("checkbox", name="Acepto las condiciones de seguridad").click()
+    page.get_by_role("button", name="Continuar").click()
+    expect(page.locator("#clave")).to_be_visible()
+
+
+def login(page: Page, server: E2EServer, username: str,
+          password: str = DEMO_PASSWORD) -> None:
+    login_until_password(page, server, username)
+    page.locator("#clave").fill(password)
+    page.get_by_role("button", name="Ingresar").click()
+    page.wait_for_url(f"{server.base_url}/")
+
+
+@pytest.fixture(scope="session")
+def auth_states(browser: Browser, e2e_server: E2EServer):
+    """Logged-in storage states (the session cookie), one UI login per user and session.
+
+    ``auth_states.get(username)`` logs in on first use; ``auth_states.remember`` stores a
+    state obtained by a test's own login. Never use a cached state in a test that logs out.
+    """
+
+    class _States:
+        def __init__(self) -> None:
+            self._cache: dict[str, dict] = {}
+
+        def remember(self, username: str, state: dict) -> None:
+            self._cache[username] = state
+
+        def get(self, username: str) -> dict:
+            if username not in self._cache:
+                ctx = browser.new_context(base_url=e2e_server.base_url, **DESKTOP)
+                ctx.set_default_timeout(20_000)
+                try:
+                    login(ctx.new_page(), e2e_server, username)
+                    self._cache[username] = ctx.storage_state()
+                finally:
+                    ctx.close()
+            return self._cache[username]
+
+    return _States()
+
+
+@pytest.fixture
+def logged_in(new_context, auth_states) -> Callable[..., Page]:
+    """``logged_in(username, phone=False)``: a new page in a context already logged in."""
+
+    def make(username: str, *, phone: bool = False) -> Page:
+        return new_context(phone=phone, storage_state=auth_states.get(username)).new_page()
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def screenshots_dir() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

@@ -1,0 +1,313 @@
+"""Browser tests of the portal: login (seed 000), menus by profile, favorites, logout,
+access guards, the phone layout, and documentation screenshots."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import (
+    DEMO_PASSWORD,
+    E2EServer,
+    fresh_code,
+    login,
+    login_until_password,
+    open_login,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
+
+LOGIN_URL = re.compile(r"/login/?(\?.*)?$")
+SALDOS = "/consultas/saldos/por-producto"
+GENERIC_FAILURE = "Los datos ingresados no son correctos"
+DENIED = "No tiene permiso para acceder a este servicio"
+NO_BALANCES = "Su perfil no tiene habilitada la consulta de saldos"
+MODULES = ("Consultas", "Transacciones", "Servicio al Cliente", "Administración", "Ayudas",
+           "Archivos")
+
+
+def home_url(server: E2EServer) -> str:
+    return f"{server.base_url}/"
+
+
+def expect_demo_balances(page: Page) -> None:
+    """Home / Por Producto of Empresa Demo S.A.S.: the balances of seed 001."""
+    checking = page.get_by_test_id("cuentas-corrientes")
+    expect(checking.get_by_role("heading", name="Cuentas Corrientes")).to_be_visible()
+    row = checking.get_by_role("row").filter(has_text="256034567")
+    expect(row.get_by_role("cell")).to_have_text(
+        [re.compile(r"Cuenta Corriente Principal\s*No\. 256034567"),
+         "$302.43", "$0.00", "$302.43"])
+    savings = page.get_by_test_id("cuentas-ahorros")
+    expect(savings.get_by_role("heading", name="Cuentas Ahorros")).to_be_visible()
+    expect(savings).to_contain_text("No existen registros")
+
+
+def open_module_menu(page: Page, module: str):
+    page.get_by_role("button", name=f"Menú {module}").click()
+    menu = page.get_by_role("dialog")
+    expect(menu).to_be_visible()
+    return menu
+
+
+def expect_at_login(page: Page) -> None:
+    expect(page).to_have_url(LOGIN_URL)
+    expect(page.locator("#usuario")).to_be_visible()
+
+
+# ------------------------------------------------------------------------------ 1
+
+
+def test_full_login_shows_home_balances(page: Page, e2e_server: E2EServer, auth_states):
+    open_login(page)
+    expect(page.get_by_role("heading", name="Ingreso al portal")).to_be_visible()
+    expect(page.get_by_text("1. Ingrese su usuario")).to_be_visible()
+    page.locator("#usuario").fill("admin.demo")
+    page.get_by_role("button", name="Siguiente").click()
+
+    expect(page.get_by_text("2. Ingrese el número del token")).to_be_visible()
+    expect(page.get_by_text("Usuario: admin.demo")).to_be_visible()
+    page.locator("#token").fill(fresh_code(e2e_server, "admin.demo"))
+    page.get_by_role("button", name="Siguiente").click()
+
+    expect(page.get_by_text("3. Acepte las condiciones de seguridad")).to_be_visible()
+    checkbox = page.get_by_role("checkbox", name="Acepto las condiciones de seguridad")
+    continuar = page.get_by_role("button", name="Continuar")
+    expect(checkbox).not_to_be_checked()
+    expect(continuar).to_be_disabled()
+    checkbox.click()
+    expect(checkbox).to_be_checked()
+    expect(continuar).to_be_enabled()
+    checkbox.click()
+    expect(continuar).to_be_disabled()
+    checkbox.click()
+    continuar.click()
+
+    expect(page.get_by_text("4. Ingrese su clave")).to_be_visible()
+    image = page.get_by_alt_text("Imagen propia")
+    expect(image).to_be_visible()
+    expect(image).to_have_attribute("src", re.compile(r"/propia/faro\.svg$"))
+    # the image really loaded (not a broken <img>)
+    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    page.locator("#clave").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Ingresar").click()
+
+    page.wait_for_url(home_url(e2e_server))
+    expect(page.get_by_role("heading", name="Ana María Rodríguez")).to_be_visible()
+    expect(page.get_by_text("Empresa Demo S.A.S.").first).to_be_visible()
+    expect_demo_balances(page)
+    auth_states.remember("admin.demo", page.context.storage_state())
+
+
+# ------------------------------------------------------------------------------ 2
+
+
+def test_wrong_password_is_rejected(page: Page, e2e_server: E2EServer):
+    login_until_password(page, e2e_server, "prepara.demo")
+    page.locator("#clave").fill("NoEsLaClave1*")
+    page.get_by_role("button", name="Ingresar").click()
+
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text(GENERIC_FAILURE)
+    expect(page.locator("#usuario")).to_be_visible()  # back at step 1
+    expect(page.get_by_text("1. Ingrese su usuario")).to_be_visible()
+    expect(page.locator("#clave")).to_have_count(0)
+    expect(page).to_have_url(LOGIN_URL)
+    assert not any(c["name"] == "occi_sid" and c["value"] for c in page.context.cookies())
+
+    page.goto("/")
+    page.wait_for_url(LOGIN_URL)
+    expect_at_login(page)
+    expect(page.get_by_text("Cuentas Corrientes")).to_have_count(0)
+
+
+# ------------------------------------------------------------------------------ 3
+
+
+def test_menus_are_filtered_by_profile(logged_in):
+    page = logged_in("consulta.demo")
+    page.goto("/")
+    expect(page.get_by_role("button", name="Menú Consultas")).to_be_visible()
+    for hidden in ("Transacciones", "Servicio al Cliente", "Administración", "Ayudas",
+                   "Archivos"):
+        expect(page.get_by_role("button", name=f"Menú {hidden}")).to_have_count(0)
+
+    menu = open_module_menu(page, "Consultas")
+    expect(menu.get_by_role("link", name="Por Producto")).to_be_visible()
+    expect(menu.get_by_role("link", name="Por Producto")).to_have_attribute("href", SALDOS)
+    expect(menu.get_by_text("Detalles de Movimientos")).to_be_visible()
+    expect(menu.get_by_text("Transacciones Realizadas")).to_be_visible()
+    expect(menu.get_by_text("Consolidados")).to_have_count(0)
+    expect(menu.get_by_text("Notas Débito y Crédito")).to_have_count(0)
+    expect(menu.get_by_text("Mi Banco")).to_have_count(0)
+
+    page = logged_in("admin.demo")
+    page.goto("/")
+    for module in MODULES:
+        expect(page.get_by_role("button", name=f"Menú {module}")).to_be_visible()
+    menu = open_module_menu(page, "Administración")
+    for group in ("Usuarios", "Productos", "Seguridad"):
+        expect(menu.get_by_text(group, exact=True)).to_be_visible()
+    perfiles = menu.get_by_text(re.compile(r"^Perfiles · próximamente$"))
+    expect(perfiles).to_be_visible()
+    expect(perfiles).to_have_attribute("aria-disabled", "true")
+    expect(menu.get_by_role("link", name="Perfiles")).to_have_count(0)
+
+
+# ------------------------------------------------------------------------------ 4
+
+
+def test_favorite_survives_reload(logged_in):
+    page = logged_in("admin.demo")
+    page.goto(SALDOS)
+    crumbs = page.get_by_role("navigation", name="Ruta de navegación")
+    expect(crumbs).to_contain_text(re.compile(r"Consultas\s*Saldos\s*Por Producto"))
+    expect_demo_balances(page)
+
+    page.get_by_role("button", name="Agregar a Favoritos").click()
+    expect(page.get_by_role("button", name="Quitar de Favoritos")).to_be_visible()
+
+    page.reload()
+    expect(page.get_by_role("button", name="Quitar de Favoritos")).to_be_visible()
+    expect(page.get_by_role("button", name="Agregar a Favoritos")).to_have_count(0)
+    page.get_by_role("button", name="Favoritos", exact=True).click()
+    favs = page.get_by_role("dialog")
+    expect(favs.get_by_role("link", name="Por Producto")).to_have_attribute("href", SALDOS)
+    page.keyboard.press("Escape")
+    expect(favs).to_have_count(0)
+
+    page.get_by_role("button", name="Quitar de Favoritos").click()
+    expect(page.get_by_role("button", name="Agregar a Favoritos")).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("button", name="Agregar a Favoritos")).to_be_visible()
+    page.get_by_role("button", name="Favoritos", exact=True).click()
+    favs = page.get_by_role("dialog")
+    expect(favs).to_contain_text("Aún no tiene favoritos")
+    expect(favs.get_by_role("link", name="Por Producto")).to_have_count(0)
+
+
+# ------------------------------------------------------------------------------ 5
+
+
+def test_logout_ends_the_session(page: Page, e2e_server: E2EServer, new_context):
+    login(page, e2e_server, "autoriza.demo")
+    expect(page.get_by_role("heading", name="Laura Martínez")).to_be_visible()
+    before_logout = page.context.storage_state()
+
+    page.get_by_role("button", name="Cerrar sesión").click()
+    page.wait_for_url(LOGIN_URL)
+    expect(page.get_by_text("Su sesión se cerró correctamente.")).to_be_visible()
+    expect(page.locator("#usuario")).to_be_visible()
+
+    page.goto("/")
+    page.wait_for_url(LOGIN_URL)
+    expect_at_login(page)
+    page.goto(SALDOS)
+    page.wait_for_url(LOGIN_URL)
+    expect_at_login(page)
+
+    # the old session id no longer works either: it was ended on the server
+    stale = new_context(storage_state=before_logout).new_page()
+    stale.goto("/")
+    stale.wait_for_url(LOGIN_URL)
+    expect_at_login(stale)
+    expect(stale.get_by_text("Cuentas Corrientes")).to_have_count(0)
+
+
+# ------------------------------------------------------------------------------ 6
+
+
+def test_service_page_requires_session_and_grant(page: Page, e2e_server: E2EServer):
+    page.goto(SALDOS)
+    page.wait_for_url(LOGIN_URL)
+    expect_at_login(page)
+
+    login(page, e2e_server, "opera.otra")
+    expect(page.get_by_role("heading", name="Sofía Torres")).to_be_visible()
+    expect(page.get_by_text(NO_BALANCES)).to_be_visible()
+    expect(page.get_by_test_id("cuentas-corrientes")).to_have_count(0)
+    for module in MODULES:  # a profile without grants has no menus
+        expect(page.get_by_role("button", name=f"Menú {module}")).to_have_count(0)
+
+    page.goto(SALDOS)
+    expect(page.get_by_role("alert")).to_contain_text(DENIED)
+    expect(page.get_by_role("heading", name="Por Producto")).to_be_visible()
+    expect(page.get_by_test_id("cuentas-corrientes")).to_have_count(0)
+    expect(page.get_by_test_id("cuentas-ahorros")).to_have_count(0)
+    expect(page.get_by_text("$", exact=False)).to_have_count(0)
+
+
+# ------------------------------------------------------------------------------ 7
+
+
+def test_phone_layout(new_context, e2e_server: E2EServer):
+    page = new_context(phone=True).new_page()
+    login(page, e2e_server, "admin.demo")
+    menu_button = page.get_by_role("button", name="Abrir menú")
+    expect(menu_button).to_be_visible()
+    expect(page.get_by_role("button", name="Menú Consultas")).to_be_hidden()
+    expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
+    expect_demo_balances(page)
+
+    menu_button.tap()
+    menu = page.get_by_role("dialog")
+    expect(menu).to_be_visible()
+    for module in MODULES:
+        expect(menu.get_by_role("button", name=module, exact=True)).to_be_visible()
+    menu.get_by_role("button", name="Consultas", exact=True).tap()
+    expect(menu.get_by_role("link", name="Por Producto")).to_be_visible()
+
+    # «Pruebas1» lacks «Acceso Front Responsive»: nothing on a phone
+    page = new_context(phone=True).new_page()
+    login(page, e2e_server, "consulta.demo")
+    expect(page.get_by_role("heading", name="Carlos Pérez")).to_be_visible()
+    expect(page.get_by_text(NO_BALANCES)).to_be_visible()
+    expect(page.get_by_test_id("cuentas-corrientes")).to_have_count(0)
+    page.get_by_role("button", name="Abrir menú").tap()
+    menu = page.get_by_role("dialog")
+    expect(menu).to_contain_text("Carlos Pérez")
+    for module in MODULES:
+        expect(menu.get_by_role("button", name=module, exact=True)).to_have_count(0)
+    expect(menu.get_by_role("link")).to_have_count(0)
+    expect(menu.get_by_text("Por Producto")).to_have_count(0)
+
+
+# ------------------------------------------------------------------------------ 8
+
+
+def _no_horizontal_overflow(page: Page, width: int = 390) -> None:
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width, f"{page.url}: scrollWidth {scroll_width} > {width}"
+
+
+def test_screenshots(new_context, auth_states, screenshots_dir):
+    admin = auth_states.get("admin.demo")
+    for kind in ("desktop", "phone"):
+        phone = kind == "phone"
+
+        page = new_context(phone=phone).new_page()
+        open_login(page)
+        expect(page.get_by_role("heading", name="Ingreso al portal")).to_be_visible()
+        page.screenshot(path=screenshots_dir / f"login-{kind}.png", full_page=True)
+        if phone:
+            _no_horizontal_overflow(page)
+
+        page = new_context(phone=phone, storage_state=admin).new_page()
+        page.goto("/")
+        expect_demo_balances(page)
+        page.screenshot(path=screenshots_dir / f"home-{kind}.png", full_page=True)
+        if phone:
+            _no_horizontal_overflow(page)
+            page.get_by_role("button", name="Abrir menú").tap()
+            menu = page.get_by_role("dialog")
+            menu.get_by_role("button", name="Administración", exact=True).tap()
+            expect(menu.get_by_text("Perfiles · próximamente")).to_be_visible()
+        else:
+            menu = open_module_menu(page, "Administración")
+            expect(menu.get_by_text("Perfiles · próximamente")).to_be_visible()
+        page.wait_for_timeout(400)  # let the open animation finish
+        page.screenshot(path=screenshots_dir / f"menu-{kind}.png")
+        if phone:
+            _no_horizontal_overflow(page)
