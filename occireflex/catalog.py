@@ -80,6 +80,7 @@ MODULES_BY_CODE: dict[str, Module] = {m.code: m for m in MODULES}
 # Services that have a working page. Later issues add their codes here.
 BUILT: frozenset[str] = frozenset({
     "consultas.saldos.por_producto",
+    "administracion.usuarios.perfiles",
 })
 
 

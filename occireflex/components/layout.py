@@ -49,8 +49,12 @@ def denied_panel() -> rx.Component:
     )
 
 
-def portal_page(service_code: str, on_load: list | None = None):
+def portal_page(service_code: str, on_load: list | None = None, *, path: str = "",
+                trail: tuple[str, ...] = ()):
     """Register a service page: route, title and guard come from the catalog.
+
+    ``path`` adds a sub-route under the service (e.g. "crear") and ``trail`` the extra
+    breadcrumb parts shown after the service name (e.g. «Crear Perfil»).
 
     The page body is rendered only when the guard grants access; the page's own data
     handlers still check the grant themselves in the domain layer.
@@ -60,7 +64,7 @@ def portal_page(service_code: str, on_load: list | None = None):
     def decorator(body: Callable[[], rx.Component]):
         def page() -> rx.Component:
             return shell(rx.vstack(
-                breadcrumb(service),
+                breadcrumb(service, trail),
                 rx.heading(service.name, size="6", color=theme.BRAND_DARK),
                 rx.cond(PortalState.denied, denied_panel(), body()),
                 spacing="4", width="100%",
@@ -68,7 +72,8 @@ def portal_page(service_code: str, on_load: list | None = None):
 
         page.__name__ = body.__name__
         handlers = [PortalState.guard(service.code), *(on_load or [])]
-        return rx.page(route=service.route, title=f"{service.name} · OcciReflex",
-                       on_load=handlers)(page)
+        route = f"{service.route}/{path}" if path else service.route
+        title = " · ".join((service.name, *trail, "OcciReflex"))
+        return rx.page(route=route, title=title, on_load=handlers)(page)
 
     return decorator

@@ -97,6 +97,15 @@ def _own_profile(db: Session, actor: Actor, profile_id: object) -> Profile:
     return profile
 
 
+def _search_conditions(actor: Actor, search: object) -> list:
+    conditions = [Profile.company_id == actor.company_id]
+    key = security.fold(search)[:50] if isinstance(search, str) else ""
+    if key:
+        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(col(Profile.name_key).like(f"%{escaped}%", escape="\\"))
+    return conditions
+
+
 def list_profiles(
     db: Session, actor: Actor, search: object = "", page: object = 1, page_size: object = 10
 ) -> tuple[list[ProfileRow], int]:
@@ -104,11 +113,7 @@ def list_profiles(
     _require_manager(db, actor, catalog.CONSULTAR)
     size = page_size if page_size in PAGE_SIZES else PAGE_SIZES[0]
     page_no = page if isinstance(page, int) and not isinstance(page, bool) and page > 0 else 1
-    conditions = [Profile.company_id == actor.company_id]
-    key = security.fold(search)[:50] if isinstance(search, str) else ""
-    if key:
-        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(col(Profile.name_key).like(f"%{escaped}%", escape="\\"))
+    conditions = _search_conditions(actor, search)
     total = db.exec(select(func.count()).select_from(Profile).where(*conditions)).one()
     rows = db.exec(
         select(Profile).where(*conditions).order_by(Profile.name_key, Profile.id)
@@ -362,3 +367,20 @@ def assign_profile(db: Session, actor: Actor, user_id: object, profile_id: objec
     audit.record(db, "perfil_asignado", company_id=actor.company_id, user_id=actor.user_id,
                  target=f"usuario:{user.id}", before={"perfil": before},
                  after={"perfil": user.profile_id}, ip=actor.ip, channel=actor.channel)
+
+
+EXPORT_HEADERS = ("Nombre Perfil", "Descripción", "Fecha Actualización", "Estado")
+
+
+def export_rows(db: Session, actor: Actor, search: object, action: str) -> list[tuple[str, ...]]:
+    """Every profile matching ``search`` (not only one page), for Excel, PDF or print."""
+    if action not in (catalog.EXCEL, catalog.PDF, catalog.IMPRIMIR):
+        deny(db, actor, f"perfiles:exportar:{str(action)[:20]}")
+    _require_manager(db, actor, action)
+    conditions = _search_conditions(actor, search)
+    rows = db.exec(select(Profile).where(*conditions).order_by(Profile.name_key)).all()
+    audit.record(db, f"perfiles_exportados_{action}", company_id=actor.company_id,
+                 user_id=actor.user_id, target=f"{len(rows)} perfiles", ip=actor.ip,
+                 channel=actor.channel)
+    return [(p.name, p.description, format_date(p.updated_at), _state(p.is_active))
+            for p in rows]

@@ -35,6 +35,7 @@ DEMO_PASSWORD = "Demo2026*"
 DEFAULT_PORT = 3107
 READY_TIMEOUT = 240.0
 TOTP_STEP = 30
+_SKIP_WEB = {"build", ".react-router"}  # top-level .web entries rebuilt for our port
 
 CHROMIUM = os.environ.get("OCCIREFLEX_E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -185,7 +186,8 @@ def e2e_server() -> Iterator[E2EServer]:
     if repo_web.is_dir():
         # reuse the installed node_modules; the build itself is redone for this port
         shutil.copytree(repo_web, web, symlinks=True,
-                        ignore=shutil.ignore_patterns("build", ".react-router"))
+                        ignore=lambda d, names: [n for n in names if n in _SKIP_WEB]
+                        if Path(d) == repo_web else [])
     port = _pick_port()
     env = _server_env(instance, web, states, port)
     server = E2EServer(base_url=f"http://localhost:{port}", port=port, env=env,

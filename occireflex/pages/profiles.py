@@ -1,0 +1,393 @@
+"""Administración > Usuarios > Perfiles (seed 001)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from occireflex.components import theme
+from occireflex.components.layout import portal_page
+from occireflex.components.tree import service_tree
+from occireflex.domain.profiles import PERFILES
+from occireflex.state.profiles import (
+    LIST_ROUTE,
+    ModuleSummary,
+    ProfileFormState,
+    ProfilesListState,
+    ProfileViewState,
+)
+
+L, F, V = ProfilesListState, ProfileFormState, ProfileViewState
+
+
+def _tabs(active: str) -> rx.Component:
+    def tab(label: str, href: str, key: str, icon: str | None = None) -> rx.Component:
+        selected = key == active
+        return rx.link(
+            rx.hstack(rx.icon(icon, size=16) if icon else rx.fragment(), rx.text(label),
+                      spacing="1", align="center"),
+            href=href, underline="none", padding="0.5rem 0.9rem",
+            color=theme.BRAND if selected else theme.MUTED,
+            font_weight="700" if selected else "500",
+            border_bottom=f"3px solid {theme.ACCENT if selected else 'transparent'}",
+        )
+
+    return rx.hstack(
+        tab("Consultar Perfil", LIST_ROUTE, "list"),
+        tab("Crear Perfil", f"{LIST_ROUTE}/crear", "create", "plus"),
+        spacing="2", border_bottom=f"1px solid {theme.BORDER}", width="100%",
+        class_name="no-print",
+    )
+
+
+def _callout(text, scheme: str = "blue", icon: str = "info") -> rx.Component:
+    return rx.cond(text != "", rx.callout(text, icon=icon, color_scheme=scheme, width="100%",
+                                          role="status"))
+
+
+# «Consultar Perfil» ---------------------------------------------------------------------
+
+def _row(row) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(row["name"], font_weight="500")),
+        rx.table.cell(row["updated"], class_name="occi-money"),
+        rx.table.cell(rx.badge(row["state"], color_scheme=rx.cond(
+            row["state"] == "Activo", "green", "gray"), variant="soft")),
+        rx.table.cell(rx.hstack(
+            rx.link(rx.icon_button(rx.icon("search", size=16), variant="ghost",
+                                   aria_label="Ver perfil " + row["name"], title="Ver"),
+                    href=f"{LIST_ROUTE}/ver?id=" + row["id"]),
+            rx.cond(L.can_edit, rx.link(
+                rx.icon_button(rx.icon("pencil", size=16), variant="ghost",
+                               aria_label="Modificar perfil " + row["name"], title="Modificar"),
+                href=f"{LIST_ROUTE}/modificar?id=" + row["id"])),
+            rx.cond(L.can_edit, rx.icon_button(
+                rx.icon("trash-2", size=16), variant="ghost", color_scheme="red",
+                aria_label="Eliminar perfil " + row["name"], title="Eliminar",
+                on_click=L.ask_delete(row["id"]))),
+            spacing="1", class_name="no-print",
+        )),
+    )
+
+
+def _pager() -> rx.Component:
+    return rx.flex(
+        rx.hstack(
+            rx.text("Ver", font_size="0.9rem"),
+            rx.select(["10", "25", "50"], value=L.page_size.to_string(),
+                      on_change=L.set_page_size, size="1", aria_label="Registros por página"),
+            rx.text("Registros", font_size="0.9rem"),
+            rx.text("· ", L.total, " perfiles", color=theme.MUTED, font_size="0.85rem"),
+            align="center", spacing="2",
+        ),
+        rx.spacer(),
+        rx.hstack(
+            rx.button("Primero", on_click=L.go_to_page(1), variant="ghost", size="1",
+                      disabled=L.page <= 1),
+            rx.button("«", on_click=L.go_to_page(L.page - 1), variant="ghost", size="1",
+                      disabled=L.page <= 1, aria_label="Página anterior"),
+            rx.foreach(L.page_numbers, lambda n: rx.button(
+                n, on_click=L.go_to_page(n), size="1",
+                variant=rx.cond(n == L.page, "solid", "ghost"),
+                aria_current=rx.cond(n == L.page, "page", "false"))),
+            rx.button("»", on_click=L.go_to_page(L.page + 1), variant="ghost", size="1",
+                      disabled=L.page >= L.page_count, aria_label="Página siguiente"),
+            rx.button("Último", on_click=L.go_to_page(L.page_count), variant="ghost",
+                      size="1", disabled=L.page >= L.page_count),
+            spacing="1", align="center",
+        ),
+        width="100%", align="center", wrap="wrap", gap="0.75rem", class_name="no-print",
+    )
+
+
+def _exports() -> rx.Component:
+    return rx.hstack(
+        rx.cond(L.can_excel, rx.button(rx.icon("file-spreadsheet", size=16), "Exportar a Excel",
+                                       on_click=L.export_excel, variant="soft", size="2")),
+        rx.cond(L.can_pdf, rx.button(rx.icon("file-text", size=16), "Exportar PDF",
+                                     on_click=L.export_pdf, variant="soft", size="2")),
+        rx.cond(L.can_print, rx.button(rx.icon("printer", size=16), "Imprimir",
+                                       on_click=L.print_list, variant="soft", size="2")),
+        spacing="2", wrap="wrap", class_name="no-print",
+    )
+
+
+def _delete_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Eliminar perfil"),
+            rx.alert_dialog.description(
+                "¿Está seguro de eliminar el perfil «", L.delete_name,
+                "»? Esta acción no se puede deshacer."),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancelar", variant="soft", color_scheme="gray",
+                                                 on_click=L.cancel_delete)),
+                rx.alert_dialog.action(rx.button("Eliminar", color_scheme="red",
+                                                 on_click=L.confirm_delete)),
+                spacing="3", justify="end", margin_top="1rem",
+            ),
+        ),
+        open=L.delete_id != 0,
+    )
+
+
+@portal_page(PERFILES, on_load=[ProfilesListState.load], trail=("Consultar Perfil",))
+def perfiles() -> rx.Component:
+    return rx.vstack(
+        _tabs("list"),
+        _callout(L.message),
+        rx.box(
+            rx.flex(
+                rx.input(placeholder="Buscar por Nombre Perfil", value=L.search,
+                         on_change=L.set_search, debounce_timeout=300, max_length=50,
+                         width=["100%", "320px"], aria_label="Buscar perfil"),
+                rx.spacer(),
+                _exports(),
+                gap="0.75rem", wrap="wrap", width="100%", align="center",
+                class_name="no-print",
+            ),
+            rx.box(
+                rx.table.root(
+                    rx.table.header(rx.table.row(
+                        rx.table.column_header_cell("Nombre Perfil"),
+                        rx.table.column_header_cell("Fecha Actualización"),
+                        rx.table.column_header_cell("Estado"),
+                        rx.table.column_header_cell("", class_name="no-print"),
+                    )),
+                    rx.table.body(rx.foreach(L.rows, _row)),
+                    width="100%", variant="ghost",
+                ),
+                overflow_x="auto", margin_y="0.75rem",
+            ),
+            rx.cond(L.total == 0, rx.text("No existen registros", color=theme.MUTED,
+                                          padding="0.5rem")),
+            _pager(),
+            style=theme.CARD,
+        ),
+        _delete_dialog(),
+        spacing="4", width="100%",
+    )
+
+
+# «Crear Perfil» / «Modificar» ----------------------------------------------------------
+
+def _profile_data() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Datos del perfil", size="4", color=theme.BRAND_DARK),
+        rx.grid(
+            rx.vstack(
+                rx.el.label("Nombre Perfil", html_for="nombre", class_name="occi-label"),
+                rx.input(id="nombre", value=F.name, on_change=F.set_name, max_length=50,
+                         placeholder="Nombre del perfil", width="100%"),
+                spacing="1", width="100%",
+            ),
+            rx.vstack(
+                rx.el.label("Descripción", html_for="descripcion", class_name="occi-label"),
+                rx.input(id="descripcion", value=F.description, on_change=F.set_description,
+                         max_length=200, placeholder="Descripción", width="100%"),
+                spacing="1", width="100%",
+            ),
+            rx.vstack(
+                rx.text("Estado", class_name="occi-label"),
+                rx.radio(["Activo", "Inactivo"], value=rx.cond(F.active, "Activo", "Inactivo"),
+                         on_change=F.set_active, direction="row", aria_label="Estado"),
+                spacing="1",
+            ),
+            columns=rx.breakpoints(initial="1", md="3"), spacing="4", width="100%",
+        ),
+        spacing="3", width="100%", style=theme.CARD,
+    )
+
+
+def _error() -> rx.Component:
+    return rx.cond(F.error != "", rx.callout(
+        rx.vstack(
+            rx.text(F.error),
+            rx.cond(F.conflict, rx.button("Recargar perfil", on_click=F.reload, size="1",
+                                          color_scheme="red", variant="soft")),
+            spacing="2", align="start"),
+        icon="triangle-alert", color_scheme="red", role="alert", width="100%"))
+
+
+def _form_stage() -> rx.Component:
+    return rx.vstack(
+        _profile_data(),
+        rx.box(service_tree(), style=theme.CARD),
+        _error(),
+        rx.hstack(
+            rx.link(rx.button("Cancelar", variant="soft", color_scheme="gray"), href=LIST_ROUTE),
+            rx.button("Continuar", on_click=F.continue_to_confirm, size="3"),
+            spacing="3", justify="end", width="100%",
+        ),
+        spacing="4", width="100%",
+    )
+
+
+_CHIP_COLORS = {"added": "green", "removed": "red", "kept": "gray"}
+
+
+def _chip(chip) -> rx.Component:
+    return rx.badge(
+        rx.match(chip.status, ("added", "+ "), ("removed", "− "), ""), chip.label,
+        color_scheme=rx.match(chip.status, ("added", "green"), ("removed", "red"), "gray"),
+        variant=rx.cond(chip.status == "kept", "outline", "soft"),
+        text_decoration=rx.cond(chip.status == "removed", "line-through", "none"),
+        class_name="occi-chip-" + chip.status,
+    )
+
+
+def summary_modules(modules) -> rx.Component:
+    return rx.vstack(
+        rx.foreach(modules, lambda m: rx.box(
+            rx.text(m.name, font_weight="700", color=theme.BRAND, margin_bottom="0.25rem"),
+            rx.grid(
+                rx.foreach(m.services, lambda s: rx.box(
+                    rx.text(s.label, font_weight="600", font_size="0.9rem"),
+                    rx.flex(rx.foreach(s.actions, _chip), wrap="wrap", gap="0.3rem",
+                            padding_top="0.25rem"),
+                    padding="0.4rem 0 0.4rem 0.75rem",
+                    border_left=rx.match(s.status, ("added", "3px solid #12B76A"),
+                                         ("removed", "3px solid #F04438"),
+                                         ("changed", f"3px solid {theme.ACCENT}"),
+                                         f"3px solid {theme.BORDER}"),
+                )),
+                columns=rx.breakpoints(initial="1", md="2"), gap="0.25rem 1.5rem",
+            ),
+            width="100%",
+        )),
+        rx.cond(modules.length() == 0,
+                rx.text("El perfil no tendrá ninguna funcionalidad.", color=theme.MUTED)),
+        spacing="3", width="100%",
+    )
+
+
+def _confirm_stage() -> rx.Component:
+    return rx.vstack(
+        rx.box(
+            rx.heading("Confirmación", size="4", color=theme.BRAND_DARK),
+            rx.text("Estas son todas las funcionalidades que tendrá el perfil «", F.name, "».",
+                    color=theme.MUTED),
+            rx.hstack(
+                rx.badge("+ ", F.added_count, " agregadas", color_scheme="green", size="2"),
+                rx.badge("− ", F.removed_count, " retiradas", color_scheme="red", size="2"),
+                rx.badge(F.users_count, " usuario(s) con este perfil", color_scheme="blue",
+                         size="2"),
+                spacing="2", wrap="wrap", margin_y="0.75rem",
+            ),
+            rx.foreach(F.confirm_changes, lambda c: rx.text(
+                c["field"], ": ", rx.text.span(c["old"], text_decoration="line-through",
+                                               color="#B42318"),
+                " → ", rx.text.span(c["new"], color="#067647", font_weight="600"),
+                font_size="0.9rem")),
+            summary_modules(F.confirm_modules),
+            style=theme.CARD,
+        ),
+        _error(),
+        rx.form(
+            rx.vstack(
+                rx.el.label("Ingrese Token", html_for="token-perfil", class_name="occi-label"),
+                rx.input(id="token-perfil", name="token", placeholder="6 dígitos",
+                         input_mode="numeric", auto_complete="one-time-code", max_length=6,
+                         width=["100%", "220px"], letter_spacing="0.3em", required=True),
+                rx.flex(
+                    rx.button(rx.icon("arrow-left", size=16), "Volver", type="button",
+                              on_click=F.back_to_form, variant="soft"),
+                    rx.link(rx.button(rx.icon("circle-x", size=16), "Cancelar", type="button",
+                                      variant="soft", color_scheme="gray"), href=LIST_ROUTE),
+                    rx.button(rx.icon("check", size=16), "Aceptar y Confirmar", type="submit",
+                              size="3"),
+                    gap="0.75rem", wrap="wrap", justify="end", width="100%",
+                ),
+                spacing="2", width="100%",
+            ),
+            on_submit=F.confirm, reset_on_submit=True, style=theme.CARD,
+        ),
+        spacing="4", width="100%",
+    )
+
+
+def _editor(tab: str) -> rx.Component:
+    return rx.vstack(
+        _tabs(tab),
+        rx.cond(F.stage == "confirm", _confirm_stage(), _form_stage()),
+        spacing="4", width="100%",
+    )
+
+
+@portal_page(PERFILES, on_load=[ProfileFormState.load_new], path="crear",
+             trail=("Crear Perfil",))
+def perfiles_crear() -> rx.Component:
+    return _editor("create")
+
+
+@portal_page(PERFILES, on_load=[ProfileFormState.load_existing], path="modificar",
+             trail=("Modificar",))
+def perfiles_modificar() -> rx.Component:
+    return rx.cond(
+        F.profile_id == 0,
+        rx.vstack(_tabs("edit"), _error(), spacing="4", width="100%"),
+        _editor("edit"),
+    )
+
+
+# 🔍 Ver perfil --------------------------------------------------------------------------
+
+@portal_page(PERFILES, on_load=[ProfileViewState.load], path="ver", trail=("Ver Perfil",))
+def perfiles_ver() -> rx.Component:
+    return rx.vstack(
+        _tabs("view"),
+        rx.cond(V.error != "", rx.callout(V.error, icon="triangle-alert", color_scheme="red",
+                                          role="alert", width="100%")),
+        _callout(V.message, "green", "check"),
+        rx.cond(V.profile_id != 0, rx.vstack(
+            rx.box(
+                rx.hstack(
+                    rx.heading(V.name, size="5", color=theme.BRAND_DARK),
+                    rx.badge(V.state, color_scheme=rx.cond(V.state == "Activo", "green", "gray")),
+                    rx.spacer(),
+                    rx.link(rx.button(rx.icon("pencil", size=16), "Modificar", variant="soft"),
+                            href=f"{LIST_ROUTE}/modificar?id=" + V.profile_id.to_string()),
+                    align="center", width="100%",
+                ),
+                rx.text(V.description, color=theme.MUTED),
+                rx.text("Fecha Actualización: ", V.updated, font_size="0.85rem"),
+                style=theme.CARD,
+            ),
+            rx.box(
+                rx.heading("Usuarios con este perfil", size="4", color=theme.BRAND_DARK,
+                           margin_bottom="0.5rem"),
+                rx.foreach(V.holders, lambda u: rx.hstack(
+                    rx.text(u["username"], font_weight="600"), rx.text(u["name"],
+                                                                      color=theme.MUTED),
+                    rx.spacer(),
+                    rx.button("Quitar perfil", size="1", variant="ghost", color_scheme="red",
+                              on_click=V.unassign(u["id"])),
+                    width="100%", align="center", padding_y="0.25rem",
+                )),
+                rx.cond(V.holders.length() == 0,
+                        rx.text("Ningún usuario tiene este perfil.", color=theme.MUTED)),
+                rx.flex(
+                    rx.select.root(
+                        rx.select.trigger(placeholder="Seleccione un usuario secundario",
+                                          aria_label="Usuario a asignar"),
+                        rx.select.content(rx.foreach(V.candidates, lambda c: rx.select.item(
+                            c["label"], value=c["id"]))),
+                        value=V.pick, on_change=V.set_pick,
+                    ),
+                    rx.button("Asignar perfil", on_click=V.assign),
+                    gap="0.5rem", wrap="wrap", margin_top="0.75rem", align="center",
+                ),
+                style=theme.CARD,
+            ),
+            rx.box(
+                rx.heading("Funcionalidades", size="4", color=theme.BRAND_DARK,
+                           margin_bottom="0.5rem"),
+                summary_modules(V.modules),
+                style=theme.CARD,
+            ),
+            spacing="4", width="100%",
+        )),
+        spacing="4", width="100%",
+    )
+
+
+__all__ = ["ModuleSummary", "perfiles", "perfiles_crear", "perfiles_modificar", "perfiles_ver"]
