@@ -76,6 +76,13 @@ def summarize(grants: profiles.GrantSet, added: profiles.GrantSet = frozenset(),
     return modules
 
 
+def _index(value: object, size: int) -> int | None:
+    """A list index sent by the browser: a real int (not bool) within range, or None."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < size:
+        return value
+    return None
+
+
 def _int(value: object) -> int | None:
     try:
         number = int(str(value))
@@ -327,8 +334,8 @@ class ProfileFormState(PortalState):
     @rx.event
     def toggle(self, grant_id: int):
         """One action checkbox. Any action implies Acceso; removing Acceso clears the rest."""
-        gid = grant_id if isinstance(grant_id, int) and not isinstance(grant_id, bool) else -1
-        if gid not in _GRANT_SERVICE:
+        gid = _index(grant_id, len(catalog.GRANT_PAIRS))
+        if gid is None:
             return
         si = _GRANT_SERVICE[gid]
         chosen = set(self.selected)
@@ -340,8 +347,8 @@ class ProfileFormState(PortalState):
 
     @rx.event
     def toggle_service(self, service_index: int):
-        si = service_index if isinstance(service_index, int) else -1
-        if not 0 <= si < len(SERVICE_GRANT_IDS):
+        si = _index(service_index, len(SERVICE_GRANT_IDS))
+        if si is None:
             return
         ids = set(SERVICE_GRANT_IDS[si])
         chosen = set(self.selected)

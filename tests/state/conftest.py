@@ -12,6 +12,7 @@ import occireflex.occireflex  # noqa: F401  (registers every page and state)
 from occireflex.state.balances import BalancesState
 from occireflex.state.login import LoginState
 from occireflex.state.portal import PortalState
+from occireflex.state.profiles import ProfileFormState, ProfilesListState, ProfileViewState
 from tests.helpers import login
 
 DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/156.0 Safari/537.36"
@@ -21,14 +22,24 @@ PHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/6
 class Browser:
     """One browser tab: a root state plus its substates."""
 
+    STATES = (LoginState, PortalState, BalancesState, ProfilesListState, ProfileFormState,
+              ProfileViewState)
+
     def __init__(self, user_agent: str = DESKTOP_UA, ip: str = "10.9.9.9"):
         os.environ.setdefault("PYTEST_CURRENT_TEST", "state")
         self.root = rx.State()
-        router = RouterData.from_router_data({"ip": ip, "headers": {"user-agent": user_agent}})
+        self.user_agent, self.ip = user_agent, ip
+        self.navigate("/")
+
+    def navigate(self, path: str) -> None:
+        """Set the router as the browser would when opening ``path`` (query included)."""
+        router = RouterData.from_router_data({
+            "ip": self.ip, "asPath": path, "pathname": path.split("?")[0],
+            "headers": {"user-agent": self.user_agent, "origin": "http://localhost:3000"},
+        })
         self.root.router = router
-        for cls in (LoginState, PortalState, BalancesState):
-            sub = self.get(cls)
-            sub.router = router
+        for cls in self.STATES:
+            self.get(cls).router = router
 
     def get(self, cls):
         return self.root.get_substate(cls.get_full_name().split(".")[1:])
@@ -45,9 +56,20 @@ class Browser:
     def balances(self) -> BalancesState:
         return self.get(BalancesState)
 
+    @property
+    def profiles(self) -> ProfilesListState:
+        return self.get(ProfilesListState)
+
+    @property
+    def form(self) -> ProfileFormState:
+        return self.get(ProfileFormState)
+
+    @property
+    def view(self) -> ProfileViewState:
+        return self.get(ProfileViewState)
+
     def set_sid(self, sid: str) -> None:
-        for cls in (LoginState, PortalState, BalancesState):
-            self.get(cls).sid = sid
+        self.get(PortalState).sid = sid
 
 
 @pytest.fixture
