@@ -75,9 +75,10 @@ def load_actor(
     ip: str = "",
     channel: str | None = None,
     now: datetime | None = None,
+    touch: bool = True,
 ) -> Actor:
     """Resolve the browser's session id to an Actor; raises SessionExpired."""
-    session = resolve_session(db, raw_session, now)
+    session = resolve_session(db, raw_session, now, touch=touch)
     user = db.get(User, session.user_id)
     company = db.get(Company, user.company_id)
     return Actor(

@@ -178,7 +178,7 @@ def login() -> rx.Component:
                display=["none", "none", "flex"], align_items="center", flex="1"),
         rx.center(
             rx.vstack(
-                rx.box(logo(inverted=False), display=["block", "block", "none"]),
+                rx.box(logo(), display=["block", "block", "none"]),
                 _login_card(),
                 align="center", width="100%", spacing="4",
             ),

@@ -6,8 +6,8 @@ import reflex as rx
 
 from occireflex import catalog
 from occireflex.db import session_scope
-from occireflex.domain import auth, favorites
-from occireflex.domain.access import RESPONSIVE, Actor, deny
+from occireflex.domain import favorites
+from occireflex.domain.access import RESPONSIVE, Actor, deny, load_actor
 from occireflex.domain.errors import AccessDenied, SessionExpired
 from occireflex.state.session import LOGIN_ROUTE, SessionState
 
@@ -27,20 +27,40 @@ class PortalState(SessionState):
     denied: bool = False
     ready: bool = False
 
+    def _set_if_changed(self, **values) -> None:
+        """Assign only what changed, so an event's delta carries no unchanged menus."""
+        for name, value in values.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
+
     def _load_shell(self, actor: Actor) -> None:
-        self.user_name = actor.full_name
-        self.company_name = actor.company_name
-        self.company_nit = actor.company_nit
-        self.is_mobile_channel = actor.channel == RESPONSIVE
         services = actor.visible_services()
-        self.visible_services = [s.code for s in services]
-        self.visible_groups = sorted({f"{s.module}|{s.group}" for s in services})
-        self.visible_modules = sorted({s.module for s in services})
         with session_scope() as db:
             starred = favorites.list_favorites(db, actor)
-        self.favorite_links = [
-            {"code": s.code, "label": s.name, "route": s.route} for s in starred
-        ]
+        self._set_if_changed(
+            user_name=actor.full_name,
+            company_name=actor.company_name,
+            company_nit=actor.company_nit,
+            is_mobile_channel=actor.channel == RESPONSIVE,
+            visible_services=[s.code for s in services],
+            visible_groups=sorted({f"{s.module}|{s.group}" for s in services}),
+            visible_modules=sorted({s.module for s in services}),
+            favorite_links=[{"code": s.code, "label": s.name, "route": s.route}
+                            for s in starred],
+        )
+
+    def _actor(self) -> Actor | None:
+        """The acting user; also re-applies their current grants to the shell and page.
+
+        Grants are read on every event, so a profile change shows at the user's next
+        event (menus, favorites, and the page itself turning into «sin permiso»).
+        """
+        actor = super()._actor()
+        if actor is not None and self.ready:
+            self._load_shell(actor)
+            if self.service_code and not actor.can(self.service_code):
+                self.denied = True
+        return actor
 
     def _require_actor(self) -> Actor | None:
         actor = self._actor()
@@ -86,12 +106,16 @@ class PortalState(SessionState):
             return
         try:
             with session_scope() as db:
-                auth.resolve_session(db, self.sid, touch=False)
+                actor = load_actor(db, self.sid, touch=False,
+                                   user_agent=self.router.headers.user_agent or "")
         except SessionExpired as exc:
             self.sid = ""
             self.notice = exc.message
             self.ready = False
             return rx.redirect(LOGIN_ROUTE, replace=True)
+        self._load_shell(actor)
+        if self.service_code and not actor.can(self.service_code):
+            self.denied = True
 
     @rx.var
     def is_favorite(self) -> bool:

@@ -1,8 +1,8 @@
 """End-to-end fixtures: a production OcciReflex server on a private instance, and Chromium.
 
 The server is started once per session with ``reflex run --env prod --single-port`` on its
-own SQLite database (``init-db`` + ``seed-demo``) and its own ``.web`` build directory, so a
-server already running from the repository (e.g. on port 3000) is left untouched.
+own SQLite database (``init-db`` + ``seed-demo``) and its own build directory (``.web-e2e``),
+so a server already running from the repository (e.g. on port 3000) is left untouched.
 
 Token codes come from the ``token-code`` CLI run with the server's environment (the test
 process cannot import ``occireflex.settings`` afresh: ``tests/conftest.py`` already did, with
@@ -35,7 +35,6 @@ DEMO_PASSWORD = "Demo2026*"
 DEFAULT_PORT = 3107
 READY_TIMEOUT = 240.0
 TOTP_STEP = 30
-_SKIP_WEB = {"build", ".react-router"}  # top-level .web entries rebuilt for our port
 
 CHROMIUM = os.environ.get("OCCIREFLEX_E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -120,8 +119,10 @@ def _npm_registry() -> str | None:
 
 def _server_env(instance: Path, web: Path, states: Path, port: int) -> dict[str, str]:
     env = dict(os.environ)
-    for name in ("OCCIREFLEX_DB_URL", "OCCIREFLEX_SEED_KEY"):
-        env.pop(name, None)  # the instance dir must hold both the database and the key
+    for name in ("OCCIREFLEX_DB_URL", "OCCIREFLEX_SEED_KEY", "OCCIREFLEX_ARGON2_TIME_COST",
+                 "OCCIREFLEX_ARGON2_MEMORY_KIB"):
+        # the instance dir holds database and key; the server keeps production argon2
+        env.pop(name, None)
     tools = ROOT / ".tools" / "node_modules" / ".bin"
     env["PATH"] = os.pathsep.join([str(tools), str(Path(sys.executable).parent),
                                    env.get("PATH", "")])
@@ -179,15 +180,10 @@ def e2e_server() -> Iterator[E2EServer]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium no disponible en {CHROMIUM}")
     tmp = Path(tempfile.mkdtemp(prefix="occi-e2e-"))
-    instance, web, states = tmp / "instance", tmp / "web", tmp / "states"
+    # a build dir of its own, kept between runs (node_modules), never the dev server's .web
+    instance, web, states = tmp / "instance", ROOT / ".web-e2e", tmp / "states"
     instance.mkdir()
     states.mkdir()
-    repo_web = ROOT / ".web"
-    if repo_web.is_dir():
-        # reuse the installed node_modules; the build itself is redone for this port
-        shutil.copytree(repo_web, web, symlinks=True,
-                        ignore=lambda d, names: [n for n in names if n in _SKIP_WEB]
-                        if Path(d) == repo_web else [])
     port = _pick_port()
     env = _server_env(instance, web, states, port)
     server = E2EServer(base_url=f"http://localhost:{port}", port=port, env=env,

@@ -21,6 +21,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 
 LOGIN_URL = re.compile(r"/login/?(\?.*)?$")
 SALDOS = "/consultas/saldos/por-producto"
+PERFILES = "/administracion/usuarios/perfiles"
 GENERIC_FAILURE = "Los datos ingresados no son correctos"
 DENIED = "No tiene permiso para acceder a este servicio"
 NO_BALANCES = "Su perfil no tiene habilitada la consulta de saldos"
@@ -32,17 +33,39 @@ def home_url(server: E2EServer) -> str:
     return f"{server.base_url}/"
 
 
-def expect_demo_balances(page: Page) -> None:
-    """Home / Por Producto of Empresa Demo S.A.S.: the balances of seed 001."""
+def expect_demo_balances(page: Page, *, phone: bool = False) -> None:
+    """Home / Por Producto of Empresa Demo S.A.S.: the balances of seed 001.
+
+    Wide screens show a table; phones show one card per account instead.
+    """
     checking = page.get_by_test_id("cuentas-corrientes")
     expect(checking.get_by_role("heading", name="Cuentas Corrientes")).to_be_visible()
-    row = checking.get_by_role("row").filter(has_text="256034567")
-    expect(row.get_by_role("cell")).to_have_text(
-        [re.compile(r"Cuenta Corriente Principal\s*No\. 256034567"),
-         "$302.43", "$0.00", "$302.43"])
+    if phone:
+        expect(checking.get_by_role("table")).to_be_hidden()
+        number = checking.get_by_text("No. 256034567").filter(visible=True)
+        expect(number).to_have_count(1)
+        card = number.locator("xpath=..")
+        expect(card).to_contain_text("Cuenta Corriente Principal")
+        expect(card).to_have_text(re.compile(
+            r"Saldo Disponible:\s*\$302\.43\s*Saldo Canje:\s*\$0\.00\s*"
+            r"Saldo Actual:\s*\$302\.43"))
+    else:
+        row = checking.get_by_role("row").filter(has_text="256034567")
+        expect(row).to_be_visible()
+        expect(row.get_by_role("cell")).to_have_text(
+            [re.compile(r"Cuenta Corriente Principal\s*No\. 256034567"),
+             "$302.43", "$0.00", "$302.43"])
     savings = page.get_by_test_id("cuentas-ahorros")
     expect(savings.get_by_role("heading", name="Cuentas Ahorros")).to_be_visible()
-    expect(savings).to_contain_text("No existen registros")
+    expect(savings.get_by_text("No existen registros")).to_be_visible()
+
+
+def expect_coming_soon(menu, name: str) -> None:
+    """An unbuilt service: greyed text with a «próximamente» badge, not a link."""
+    entry = menu.locator('[aria-disabled="true"]').filter(has_text=name)
+    expect(entry).to_be_visible()
+    expect(entry).to_contain_text("próximamente")
+    expect(menu.get_by_role("link", name=name)).to_have_count(0)
 
 
 def open_module_menu(page: Page, module: str):
@@ -137,8 +160,8 @@ def test_menus_are_filtered_by_profile(logged_in):
     menu = open_module_menu(page, "Consultas")
     expect(menu.get_by_role("link", name="Por Producto")).to_be_visible()
     expect(menu.get_by_role("link", name="Por Producto")).to_have_attribute("href", SALDOS)
-    expect(menu.get_by_text("Detalles de Movimientos")).to_be_visible()
-    expect(menu.get_by_text("Transacciones Realizadas")).to_be_visible()
+    expect_coming_soon(menu, "Detalles de Movimientos")
+    expect_coming_soon(menu, "Transacciones Realizadas")
     expect(menu.get_by_text("Consolidados")).to_have_count(0)
     expect(menu.get_by_text("Notas Débito y Crédito")).to_have_count(0)
     expect(menu.get_by_text("Mi Banco")).to_have_count(0)
@@ -150,10 +173,12 @@ def test_menus_are_filtered_by_profile(logged_in):
     menu = open_module_menu(page, "Administración")
     for group in ("Usuarios", "Productos", "Seguridad"):
         expect(menu.get_by_text(group, exact=True)).to_be_visible()
-    perfiles = menu.get_by_text(re.compile(r"^Perfiles · próximamente$"))
+    # «Perfiles» is built (a link); its neighbours are still «próximamente»
+    perfiles = menu.get_by_role("link", name="Perfiles", exact=True)
     expect(perfiles).to_be_visible()
-    expect(perfiles).to_have_attribute("aria-disabled", "true")
-    expect(menu.get_by_role("link", name="Perfiles")).to_have_count(0)
+    expect(perfiles).to_have_attribute("href", PERFILES)
+    expect_coming_soon(menu, "Configuración de Usuarios")
+    expect_coming_soon(menu, "Administración de Token")
 
 
 # ------------------------------------------------------------------------------ 4
@@ -249,7 +274,7 @@ def test_phone_layout(new_context, e2e_server: E2EServer):
     expect(menu_button).to_be_visible()
     expect(page.get_by_role("button", name="Menú Consultas")).to_be_hidden()
     expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
-    expect_demo_balances(page)
+    expect_demo_balances(page, phone=True)
 
     menu_button.tap()
     menu = page.get_by_role("dialog")
@@ -296,17 +321,17 @@ def test_screenshots(new_context, auth_states, screenshots_dir):
 
         page = new_context(phone=phone, storage_state=admin).new_page()
         page.goto("/")
-        expect_demo_balances(page)
+        expect_demo_balances(page, phone=phone)
         page.screenshot(path=screenshots_dir / f"home-{kind}.png", full_page=True)
         if phone:
             _no_horizontal_overflow(page)
             page.get_by_role("button", name="Abrir menú").tap()
             menu = page.get_by_role("dialog")
             menu.get_by_role("button", name="Administración", exact=True).tap()
-            expect(menu.get_by_text("Perfiles · próximamente")).to_be_visible()
         else:
             menu = open_module_menu(page, "Administración")
-            expect(menu.get_by_text("Perfiles · próximamente")).to_be_visible()
+        expect(menu.get_by_role("link", name="Perfiles", exact=True)).to_be_visible()
+        expect_coming_soon(menu, "Configuración de Usuarios")
         page.wait_for_timeout(400)  # let the open animation finish
         page.screenshot(path=screenshots_dir / f"menu-{kind}.png")
         if phone:

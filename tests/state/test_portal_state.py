@@ -125,3 +125,32 @@ def test_periodic_check_does_not_count_as_activity(logged_in, db):
     db.commit()
     assert "/login" in str(b.portal.check_session())
     assert b.portal.notice.startswith("Su sesión terminó por inactividad")
+
+
+def test_grant_removal_applies_at_next_event_without_new_login(logged_in, db):
+    from occireflex.models import Grant, Profile
+
+    b = logged_in("consulta.demo")
+    b.portal.guard(SALDOS)
+    assert not b.portal.denied and SALDOS in b.portal.visible_services
+    profile = db.exec(select(Profile).where(Profile.name == "Pruebas1")).one()
+    for grant in db.exec(select(Grant).where(Grant.profile_id == profile.id,
+                                             Grant.service_code == SALDOS)).all():
+        db.delete(grant)
+    db.commit()
+    b.balances.load_balances()  # any event
+    assert b.portal.denied and SALDOS not in b.portal.visible_services
+    assert b.balances.checking == []
+
+
+def test_periodic_check_applies_profile_deactivation(logged_in, db):
+    from occireflex.models import Profile
+
+    b = logged_in("consulta.demo")
+    b.portal.guard(SALDOS)
+    profile = db.exec(select(Profile).where(Profile.name == "Pruebas1")).one()
+    profile.is_active = False
+    db.add(profile)
+    db.commit()
+    b.portal.check_session()
+    assert b.portal.denied and b.portal.visible_modules == []
