@@ -104,7 +104,12 @@ def require(db: Session, actor: Actor, service_code: str, action: str = catalog.
 
 
 def deny(db: Session, actor: Actor, target: str, message: str | None = None) -> None:
-    """Record a refused operation (committed on its own) and raise AccessDenied."""
+    """Record a refused operation and raise AccessDenied.
+
+    The caller's pending changes belong to the refused operation: they are rolled back,
+    then the denial alone is committed.
+    """
+    db.rollback()
     if isinstance(actor, Actor):
         audit.record(db, "acceso_denegado", company_id=actor.company_id, user_id=actor.user_id,
                      target=str(target)[:120], outcome="denegado", ip=actor.ip,

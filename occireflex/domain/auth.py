@@ -15,7 +15,9 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import case, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from occireflex.domain import audit, security, tokens
@@ -119,12 +121,22 @@ def own_image(db: Session, flow: LoginFlow) -> str:
     return OWN_IMAGES[int(digest[:8], 16) % len(OWN_IMAGES)]
 
 
-def _throttle_row(db: Session, key: str) -> LoginThrottle:
-    row = db.get(LoginThrottle, key)
-    if row is None:
-        row = LoginThrottle(key=key)
-        db.add(row)
-    return row
+def _bump_throttle(db: Session, key: str, now: datetime, window: timedelta | None = None) -> int:
+    """Atomically count one failure under ``key``; returns the new count.
+
+    One upsert statement, so concurrent failures are all counted. With ``window`` the
+    count restarts when the previous failure is older than it.
+    """
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = LoginThrottle.__table__
+    stmt = insert(table).values(key=key, failures=1, updated_at=now)
+    increment = table.c.failures + 1
+    if window is not None:
+        increment = case((table.c.updated_at < now - window, 1), else_=increment)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.key], set_={"failures": increment, "updated_at": now}
+    ).returning(table.c.failures)
+    return db.execute(stmt).scalar_one()
 
 
 def _ip_blocked(db: Session, ip: str, now: datetime) -> bool:
@@ -135,13 +147,8 @@ def _ip_blocked(db: Session, ip: str, now: datetime) -> bool:
 
 
 def _count_ip_failure(db: Session, ip: str, now: datetime) -> None:
-    if not ip:
-        return
-    row = _throttle_row(db, security.keyed_digest("ip:" + ip))
-    if now - row.updated_at >= IP_WINDOW:
-        row.failures = 0
-    row.failures += 1
-    row.updated_at = now
+    if ip:
+        _bump_throttle(db, security.keyed_digest("ip:" + ip), now, IP_WINDOW)
 
 
 def _is_locked(db: Session, user: User | None, username: str) -> bool:
@@ -152,21 +159,21 @@ def _is_locked(db: Session, user: User | None, username: str) -> bool:
 
 
 def _count_user_failure(db: Session, user: User | None, username: str, now: datetime) -> bool:
-    """Count one failure; True when this failure locks the user name."""
+    """Count one failure atomically; True when this failure locks the user name."""
     limit = settings.login_max_failures
     if user is not None:
-        user.failed_attempts += 1
-        if user.failed_attempts >= limit and user.locked_at is None:
-            user.locked_at = now
-            return True
+        db.execute(update(User).where(User.id == user.id)
+                   .values(failed_attempts=User.failed_attempts + 1))
+        locked = db.execute(
+            update(User).where(User.id == user.id, User.failed_attempts >= limit,
+                               User.locked_at.is_(None)).values(locked_at=now))
+        return locked.rowcount == 1
+    key = security.keyed_digest("user:" + username)
+    if _bump_throttle(db, key, now) < limit:
         return False
-    row = _throttle_row(db, security.keyed_digest("user:" + username))
-    row.failures += 1
-    row.updated_at = now
-    if row.failures >= limit and row.locked_at is None:
-        row.locked_at = now
-        return True
-    return False
+    locked = db.execute(update(LoginThrottle).where(
+        LoginThrottle.key == key, LoginThrottle.locked_at.is_(None)).values(locked_at=now))
+    return locked.rowcount == 1
 
 
 def submit_password(
@@ -206,7 +213,7 @@ def submit_password(
                      outcome="fallido", ip=ip, channel=channel)
         raise LoginFailed(LOCKED if locked_now else GENERIC_FAILURE)
 
-    user.failed_attempts = 0
+    db.execute(update(User).where(User.id == user.id).values(failed_attempts=0))
     raw, digest = security.session_token()
     db.add(LoginSession(
         token_hash=digest, user_id=user.id, company_id=user.company_id,
@@ -251,8 +258,12 @@ def resolve_session(
         if user is None or not user.is_active or user.locked_at is not None:
             reason, message = "usuario_inhabilitado", ENDED_MESSAGE
     if reason is not None:
+        # the ending must persist although the caller's operation is refused; whatever the
+        # caller had pending is dropped first (it belongs to the refused operation)
+        db.rollback()
+        row = db.get(LoginSession, row.id)
         _end(db, row, reason, now)
-        db.commit()  # the ending must persist although the caller's operation is refused
+        db.commit()
         raise SessionExpired(message)
     if touch and now - row.last_seen_at >= _TOUCH_EVERY:
         db.exec(update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now))
@@ -289,9 +300,14 @@ def end_sessions_using_token(db: Session, token_id: int, reason: str, now: datet
 
 
 def unlock_user(db: Session, username: str) -> bool:
-    user = _find_user(db, normalize_username(username))
-    if user is None:
-        return False
+    name = normalize_username(username)
+    user = _find_user(db, name)
+    if user is None:  # a locked name that is not a user (see LoginThrottle)
+        row = db.get(LoginThrottle, security.keyed_digest("user:" + name))
+        if row is None:
+            return False
+        db.delete(row)
+        return True
     user.failed_attempts = 0
     user.locked_at = None
     db.add(user)

@@ -206,9 +206,6 @@ def test_require_refuses_a_missing_actor_or_bad_arguments(demo, db):
     assert len(audit_rows(demo, "acceso_denegado")) == 3  # the three with a real actor
 
 
-@pytest.mark.xfail(reason="BUG: access.deny commits the caller's whole transaction to keep the "
-                   "audit row (access.py deny: db.commit()), so a refused operation's pending "
-                   "changes are committed too", strict=True)
 def test_denial_does_not_commit_the_callers_pending_changes(demo, db):
     actor, _ = actor_for(db, "consulta.demo")
     account = db.exec(select(Account).where(Account.number == "256034567")).one()

@@ -162,9 +162,6 @@ def test_blocking_a_token_ends_the_sessions_opened_with_it(demo, db):
     assert auth.end_sessions_using_token(db, token.id, "token_bloqueado", later) == 0
 
 
-@pytest.mark.xfail(reason="BUG: resolve_session commits the caller's whole transaction when it "
-                   "ends an expired session (auth.py resolve_session: db.commit()), so the "
-                   "caller's pending, refused changes are committed too", strict=True)
 def test_expiring_a_session_does_not_commit_the_callers_pending_changes(demo, db):
     raw = login(db, "admin.demo", now=NOW).session_token
     account = db.exec(select(Account).where(Account.number == "256034567")).one()
