@@ -31,10 +31,14 @@ const Orig = window.WebSocket;
 function Hooked(...args) {
   const ws = new Orig(...args);
   ws.addEventListener('message', e => window.__ws.push(
-    {dir: 'in', t: performance.now(), n: typeof e.data === 'string' ? e.data.length : e.data.byteLength,
+    {dir: 'in', t: performance.now(),
+     n: typeof e.data === 'string' ? e.data.length : e.data.byteLength,
      d: typeof e.data === 'string' ? e.data : ''}));
   const send = ws.send.bind(ws);
-  ws.send = data => { window.__ws.push({dir: 'out', t: performance.now(), n: data.length, d: String(data)}); return send(data); };
+  ws.send = data => {
+    window.__ws.push({dir: 'out', t: performance.now(), n: data.length, d: String(data)});
+    return send(data);
+  };
   return ws;
 }
 Hooked.prototype = Orig.prototype;
@@ -74,7 +78,8 @@ def _round_trip(page, click, marker: str) -> tuple[float, int]:
     click()
     page.wait_for_function(
         "m => { const o = window.__ws.findIndex(f => f.dir === 'out' && f.d.includes(m));"
-        " return o >= 0 && window.__ws.slice(o).some(f => f.dir === 'in' && f.d.includes('delta')); }",
+        " return o >= 0 &&"
+        " window.__ws.slice(o).some(f => f.dir === 'in' && f.d.includes('delta')); }",
         arg=marker, timeout=10_000)
     frames = page.evaluate("window.__ws")
     out = next(f for f in frames if f["dir"] == "out" and marker in f["d"])
@@ -108,7 +113,8 @@ def main() -> None:
         expand_ms = []
         for _ in range(10):
             expand_ms.append(page.evaluate("""async () => {
-                const btn = [...document.querySelectorAll('button')].find(b => b.textContent === 'Expandir Todos');
+                const btn = [...document.querySelectorAll('button')]
+                    .find(b => b.textContent === 'Expandir Todos');
                 const t0 = performance.now();
                 btn.click();
                 while (document.querySelectorAll('.occi-action-box').length < 363)

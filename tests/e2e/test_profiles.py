@@ -22,6 +22,15 @@ def action_box(page: Page, service_code: str, action: str):
         "checkbox", name=action, exact=True)
 
 
+def set_box(box, checked: bool) -> None:
+    """Server-controlled checkbox: click, then wait for the server's answer to show."""
+    box.click()
+    if checked:
+        expect(box).to_be_checked()
+    else:
+        expect(box).not_to_be_checked()
+
+
 def confirm_with_token(page: Page, server: E2EServer) -> None:
     expect(page.get_by_role("button", name="Aceptar y Confirmar")).to_be_visible()
     page.get_by_label("Ingrese Token").fill(fresh_code(server, "admin.demo"))
@@ -47,11 +56,11 @@ def test_profile_created_with_token_governs_the_menu(e2e_server: E2EServer, new_
     admin.get_by_label("Descripción").fill("Perfil creado por la prueba de extremo a extremo")
     admin.get_by_role("button", name="Expandir Todos").click()
     consultar = action_box(admin, "consultas.saldos.por_producto", "Consultar")
-    consultar.check()
+    set_box(consultar, True)
     # any other action implies «Acceso Funcionalidad»
     expect(action_box(admin, "consultas.saldos.por_producto", "Acceso Funcionalidad")
            ).to_be_checked()
-    action_box(admin, "ayudas.ayudas.consultar", "Acceso Funcionalidad").check()
+    set_box(action_box(admin, "ayudas.ayudas.consultar", "Acceso Funcionalidad"), True)
     admin.get_by_role("button", name="Contraer Todos").click()
     expect(consultar).to_have_count(0)
     admin.get_by_role("button", name="Continuar").click()
@@ -84,8 +93,9 @@ def test_profile_created_with_token_governs_the_menu(e2e_server: E2EServer, new_
         admin.get_by_role("link", name="Modificar").click()
         expect(admin.get_by_label("Nombre Perfil")).to_have_value(NAME)
         admin.get_by_role("button", name="Expandir Todos").click()
-        action_box(admin, "ayudas.ayudas.consultar", "Acceso Funcionalidad").uncheck()
-        action_box(admin, "transacciones.pagos.servicios", "Acceso Funcionalidad").check()
+        set_box(action_box(admin, "ayudas.ayudas.consultar", "Acceso Funcionalidad"), False)
+        set_box(action_box(admin, "transacciones.pagos.servicios", "Acceso Funcionalidad"),
+                True)
         admin.get_by_role("button", name="Continuar").click()
         expect(admin.get_by_text("1 usuario(s) con este perfil")).to_be_visible()
         expect(admin.locator(".occi-chip-removed")).to_have_count(1)
