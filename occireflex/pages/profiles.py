@@ -46,13 +46,13 @@ def _callout(text, scheme: str = "blue", icon: str = "info") -> rx.Component:
 
 # «Consultar Perfil» ---------------------------------------------------------------------
 
-def _row(row) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(rx.text(row["name"], font_weight="500")),
-        rx.table.cell(row["updated"], class_name="occi-money"),
-        rx.table.cell(rx.badge(row["state"], color_scheme=rx.cond(
-            row["state"] == "Activo", "green", "gray"), variant="soft")),
-        rx.table.cell(rx.hstack(
+def _state_badge(state) -> rx.Component:
+    return rx.badge(state, color_scheme=rx.cond(state == "Activo", "green", "gray"),
+                    variant="soft")
+
+
+def _row_actions(row) -> rx.Component:
+    return rx.hstack(
             rx.link(rx.icon_button(rx.icon("search", size=16), variant="ghost",
                                    aria_label="Ver perfil " + row["name"], title="Ver"),
                     href=f"{LIST_ROUTE}/ver?id=" + row["id"]),
@@ -65,7 +65,31 @@ def _row(row) -> rx.Component:
                 aria_label="Eliminar perfil " + row["name"], title="Eliminar",
                 on_click=L.ask_delete(row["id"]))),
             spacing="1", class_name="no-print",
-        )),
+        )
+
+
+def _row(row) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(row["name"], font_weight="500")),
+        rx.table.cell(row["updated"], class_name="occi-money"),
+        rx.table.cell(_state_badge(row["state"])),
+        rx.table.cell(_row_actions(row)),
+    )
+
+
+def _card(row) -> rx.Component:
+    """Phone layout: one card per profile, with its icons always in view."""
+    return rx.hstack(
+        rx.vstack(
+            rx.text(row["name"], font_weight="600"),
+            rx.hstack(rx.text(row["updated"], color=theme.MUTED, font_size="0.8rem"),
+                      _state_badge(row["state"]), spacing="2", align="center"),
+            spacing="1",
+        ),
+        rx.spacer(),
+        _row_actions(row),
+        width="100%", align="center", padding="0.6rem 0",
+        border_bottom=f"1px solid {theme.BORDER}",
     )
 
 
@@ -156,8 +180,10 @@ def perfiles() -> rx.Component:
                     rx.table.body(rx.foreach(L.rows, _row)),
                     width="100%", variant="ghost",
                 ),
-                overflow_x="auto", margin_y="0.75rem",
+                overflow_x="auto", margin_y="0.75rem", display=["none", "block"],
             ),
+            rx.vstack(rx.foreach(L.rows, _card), spacing="0", width="100%",
+                      margin_y="0.5rem", display=["flex", "none"]),
             rx.cond(L.total == 0, rx.text("No existen registros", color=theme.MUTED,
                                           padding="0.5rem")),
             _pager(),
