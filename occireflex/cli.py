@@ -27,8 +27,13 @@ def migrate(url: str | None = None) -> None:
 
 
 def _cmd_init_db(_args: argparse.Namespace) -> int:
+    from occireflex.db import session_scope
+    from occireflex.domain.billers import ensure_billers
+
     migrate()
-    print("Base de datos al día.")
+    with session_scope() as db:
+        added = ensure_billers(db)
+    print(f"Base de datos al día ({added} convenios nuevos).")
     return 0
 
 

@@ -5,9 +5,9 @@ Conventions: money is integer centavos (BIGINT); times are timezone-aware UTC (`
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -160,3 +160,124 @@ class AuditEvent(SQLModel, table=True):
     after: str | None = Field(default=None, sa_column=Column(Text))
     ip: str = Field(default="", max_length=64)
     channel: str = Field(default="web", max_length=20)
+
+
+# Servicios Públicos y Privados (issue 4) ------------------------------------------------
+
+
+class Biller(SQLModel, table=True):
+    """«Convenio»: a utility or private company that issues bills, with reference rules."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=10, unique=True, index=True)
+    name: str = Field(max_length=80)
+    category: str = Field(max_length=10)  # publico | privado
+    sector: str = Field(max_length=30)
+    ref_label: str = Field(max_length=40)  # e.g. «Número de contrato»
+    ref_min: int
+    ref_max: int
+    ref_numeric: bool = True  # digits only; else letters and digits
+    cycle_months: int = 1  # 1 mensual, 2 bimestral
+    issue_day: int  # day of month the bill is issued
+    due_days: int  # days from issue to due date
+    partial_allowed: bool = False
+    amount_min: int = Field(sa_type=BigInteger)  # centavos, range of simulated bills
+    amount_max: int = Field(sa_type=BigInteger)
+    is_active: bool = True
+
+
+class Enrollment(SQLModel, table=True):
+    """«Inscripción»: a bill registered by a company for payment."""
+
+    __table_args__ = (
+        Index("uq_enrollment_active", "company_id", "biller_id", "reference", unique=True,
+              sqlite_where=text("deleted_at IS NULL"),
+              postgresql_where=text("deleted_at IS NULL")),
+        Index("ix_enrollment_company", "company_id", "deleted_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id")
+    biller_id: int = Field(foreign_key="biller.id")
+    reference: str = Field(max_length=30)  # kept as typed: leading zeros matter
+    alias: str = Field(default="", max_length=60)
+    account_id: int = Field(foreign_key="account.id")  # default debit account
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    deleted_at: datetime | None = None
+
+
+class Bill(SQLModel, table=True):
+    """«Factura»: one bill of one billing period for one biller reference."""
+
+    __table_args__ = (
+        UniqueConstraint("biller_id", "reference", "period", name="uq_bill_period"),
+        Index("ix_bill_status_due", "status", "due_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    biller_id: int = Field(foreign_key="biller.id")
+    reference: str = Field(max_length=30)
+    period: str = Field(max_length=7)  # YYYY-MM of the issue month
+    amount: int = Field(sa_type=BigInteger)  # centavos
+    issued_on: date
+    due_on: date
+    status: str = Field(default="pendiente", max_length=10)  # pendiente | pagada
+    version: int = 1  # bumped if the biller changes the bill
+
+
+class AutoPayRule(SQLModel, table=True):
+    """«Programación automática» of one inscription."""
+
+    __table_args__ = (Index("ix_autopay_active", "is_active", "enrollment_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    enrollment_id: int = Field(foreign_key="enrollment.id", unique=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    account_id: int = Field(foreign_key="account.id")
+    days_before: int = 0  # 0: on the due date
+    max_amount: int = Field(sa_type=BigInteger)  # centavos; bills above it are not paid
+    start_on: date
+    end_on: date | None = None
+    is_active: bool = True
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Payment(SQLModel, table=True):
+    """A payment attempt of a bill: «Transacciones Realizadas» and the receipt.
+
+    A bill is paid at most once: the partial unique index on ``bill_id`` for successful
+    payments is enforced by the database. ``attempt_key`` makes each programmed attempt
+    (rule × bill) happen once, even if the sweep is killed and restarted.
+    """
+
+    __table_args__ = (
+        Index("uq_payment_bill_paid", "bill_id", unique=True,
+              sqlite_where=text("status = 'exitosa'"),
+              postgresql_where=text("status = 'exitosa'")),
+        Index("ix_payment_company_time", "company_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id")
+    enrollment_id: int = Field(foreign_key="enrollment.id")
+    bill_id: int = Field(foreign_key="bill.id")
+    account_id: int = Field(foreign_key="account.id")
+    amount: int = Field(sa_type=BigInteger)
+    channel: str = Field(max_length=12)  # manual | programado
+    status: str = Field(max_length=10)  # exitosa | fallida
+    reason: str = Field(default="", max_length=200)
+    receipt: str | None = Field(default=None, max_length=24, unique=True)  # comprobante
+    attempt_key: str | None = Field(default=None, max_length=40, unique=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Exactly one scheduler sidecar: the holder renews its lease; others wait."""
+
+    name: str = Field(primary_key=True, max_length=30)
+    holder: str = Field(max_length=80)
+    expires_at: datetime

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from sqlmodel import Session, select
 
 from occireflex import catalog
-from occireflex.domain import security, tokens
-from occireflex.models import Account, Company, Grant, Profile, User
+from occireflex.domain import billers, security, tokens
+from occireflex.models import Account, Biller, Company, Enrollment, Grant, Profile, User, utcnow
 
 DEMO_PASSWORD = "Demo2026*"
 DEMO_NIT = "900123456-7"
@@ -75,8 +75,29 @@ def _add_user(db: Session, company: Company, username: str, full_name: str, is_a
     return user
 
 
+# convenio code, reference (leading zeros matter), alias
+DEMO_INSCRIPTIONS = [
+    ("1001", "0045123987", "Energía sede principal"),
+    ("1003", "12345678", "Acueducto bodega"),
+    ("1005", "8012345678", "Internet oficina"),
+]
+
+
+def _demo_inscriptions(db: Session, company: Company, account: Account) -> None:
+    admin = db.exec(select(User).where(User.username == "admin.demo")).first()
+    today = billers.local_today(utcnow())
+    for code, reference, alias in DEMO_INSCRIPTIONS:
+        biller = db.exec(select(Biller).where(Biller.code == code)).one()
+        db.add(Enrollment(company_id=company.id, biller_id=biller.id, reference=reference,
+                          alias=alias, account_id=account.id,
+                          created_by=admin.id if admin else None))
+        billers.ensure_current_bill(db, biller, reference, today)
+
+
 def seed_demo(db: Session) -> bool:
     """Load the demo companies; returns False when they are already there."""
+    billers.ensure_billers(db)
+    db.flush()
     if db.exec(select(Company).where(Company.nit == DEMO_NIT)).first() is not None:
         return False
     demo = Company(nit=DEMO_NIT, name="Empresa Demo S.A.S.")
@@ -104,9 +125,12 @@ def seed_demo(db: Session) -> bool:
     db.add(Account(company_id=demo.id, kind="corriente", number="256034567",
                    name="Cuenta Corriente Principal", available=30243, clearing=0,
                    current=30243))
-    db.add(Account(company_id=demo.id, kind="corriente", number="256098765",
-                   name="Cuenta Corriente Pagos", available=8_500_000_000, clearing=150_000_000,
-                   current=8_650_000_000))
+    payer = Account(company_id=demo.id, kind="corriente", number="256098765",
+                    name="Cuenta Corriente Pagos", available=8_500_000_000,
+                    clearing=150_000_000, current=8_650_000_000)
+    db.add(payer)
+    db.flush()
+    _demo_inscriptions(db, demo, payer)
 
     other_profile = Profile(company_id=other.id, name="Operativo", name_key="operativo",
                             description="Perfil de la otra empresa")

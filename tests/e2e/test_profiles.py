@@ -48,7 +48,7 @@ def test_profile_created_with_token_governs_the_menu(e2e_server: E2EServer, new_
     admin = new_context().new_page()
     login(admin, e2e_server, "admin.demo")
     admin.goto(PERFILES)
-    expect(admin.get_by_text("Autorizador todo")).to_be_visible()
+    expect(admin.get_by_role("table").get_by_text("Autorizador todo")).to_be_visible()
     expect(admin.get_by_text("Administración", exact=True).first).to_be_visible()
     admin.get_by_role("link", name="Crear Perfil").click()
 

@@ -1,0 +1,216 @@
+"""«Convenios» and their billing side, simulated honestly.
+
+Each billing cycle a biller issues one bill per inscribed reference. The amount is derived
+deterministically from biller, reference and period; the due date from the cycle.
+The business calendar is America/Bogota with Colombian holidays.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from occireflex.domain.errors import ValidationError
+from occireflex.models import Bill, Biller, Enrollment
+
+BOGOTA = ZoneInfo("America/Bogota")
+
+
+@dataclass(frozen=True)
+class BillerSpec:
+    code: str
+    name: str
+    category: str
+    sector: str
+    ref_label: str
+    ref_min: int
+    ref_max: int
+    ref_numeric: bool
+    cycle_months: int
+    issue_day: int
+    due_days: int
+    partial_allowed: bool
+    amount_min: int  # pesos
+    amount_max: int
+
+
+# The bank's biller catalog (reference data, loaded by ``occireflex init-db``).
+BILLERS: tuple[BillerSpec, ...] = (
+    BillerSpec("1001", "Enel Colombia", "publico", "Energía", "Número de cliente",
+               7, 10, True, 1, 5, 15, False, 80_000, 2_500_000),
+    BillerSpec("1002", "EPM Energía", "publico", "Energía", "Número de contrato",
+               6, 12, True, 1, 8, 12, False, 60_000, 1_800_000),
+    BillerSpec("1003", "Acueducto de Bogotá", "publico", "Agua", "Cuenta contrato",
+               8, 10, True, 2, 10, 15, False, 40_000, 900_000),
+    BillerSpec("1004", "Vanti Gas Natural", "publico", "Gas", "Cuenta contrato",
+               8, 10, True, 1, 3, 14, False, 20_000, 600_000),
+    BillerSpec("1005", "Claro Hogar", "publico", "Telecomunicaciones", "Número de cuenta",
+               8, 12, True, 1, 1, 15, False, 90_000, 700_000),
+    BillerSpec("1006", "Movistar Empresas", "publico", "Telecomunicaciones",
+               "Referencia de pago", 6, 15, False, 1, 2, 18, False, 120_000, 1_500_000),
+    BillerSpec("1007", "ETB", "publico", "Telecomunicaciones", "Número de referencia",
+               10, 14, True, 1, 6, 14, False, 70_000, 500_000),
+    BillerSpec("1008", "Aguas de Cartagena", "publico", "Agua", "Número de póliza",
+               6, 9, True, 1, 12, 10, False, 30_000, 450_000),
+    BillerSpec("1009", "Air-e", "publico", "Energía", "NIC", 7, 7, True, 1, 15, 12, False,
+               50_000, 1_200_000),
+    BillerSpec("2001", "Sura EPS", "privado", "Salud", "Número de contrato", 5, 15, False,
+               1, 20, 10, True, 150_000, 4_000_000),
+    BillerSpec("2002", "Colsanitas Medicina Prepagada", "privado", "Salud",
+               "Número de contrato", 8, 12, True, 1, 25, 10, False, 300_000, 2_800_000),
+    BillerSpec("2003", "Universidad de los Andes", "privado", "Educación",
+               "Referencia de matrícula", 9, 12, True, 2, 1, 20, True, 2_000_000, 9_000_000),
+    BillerSpec("2004", "Colegio San Bartolomé", "privado", "Educación", "Código del estudiante",
+               4, 12, False, 1, 1, 10, False, 600_000, 1_600_000),
+    BillerSpec("2005", "Seguros Bolívar", "privado", "Seguros", "Número de póliza",
+               6, 20, False, 1, 18, 15, True, 90_000, 3_000_000),
+    BillerSpec("2006", "Administración Edificio Calle 100 PH", "privado",
+               "Propiedad horizontal", "Oficina o apartamento", 2, 10, False, 1, 1, 10, False,
+               350_000, 1_200_000),
+)
+
+
+def ensure_billers(db: Session) -> int:
+    """Insert missing billers of the catalog (idempotent); returns how many were added."""
+    existing = set(db.exec(select(Biller.code)).all())
+    added = 0
+    for spec in BILLERS:
+        if spec.code in existing:
+            continue
+        values = spec.__dict__ | {"amount_min": spec.amount_min * 100,
+                                  "amount_max": spec.amount_max * 100}
+        db.add(Biller(**values))
+        added += 1
+    return added
+
+
+# References --------------------------------------------------------------------------
+
+_NUMERIC = re.compile(r"[0-9]+")
+_ALNUM = re.compile(r"[A-Z0-9]+")
+
+
+def normalize_reference(biller: Biller, raw: object) -> str:
+    """The reference as the biller knows it (leading zeros kept), or ValidationError."""
+    if not isinstance(raw, str):
+        raise ValidationError(f"Ingrese el {biller.ref_label.lower()}.")
+    value = raw.strip().upper() if not biller.ref_numeric else raw.strip()
+    kind = "solo dígitos" if biller.ref_numeric else "letras y dígitos, sin espacios"
+    pattern = _NUMERIC if biller.ref_numeric else _ALNUM
+    if not value.isascii() or not pattern.fullmatch(value):
+        raise ValidationError(
+            f"El {biller.ref_label.lower()} de {biller.name} admite {kind}.")
+    if not biller.ref_min <= len(value) <= biller.ref_max:
+        size = (f"{biller.ref_min}" if biller.ref_min == biller.ref_max
+                else f"entre {biller.ref_min} y {biller.ref_max}")
+        raise ValidationError(
+            f"El {biller.ref_label.lower()} de {biller.name} debe tener {size} caracteres.")
+    return value
+
+
+# Billing cycle -----------------------------------------------------------------------
+
+def local_today(now: datetime) -> date:
+    return now.astimezone(BOGOTA).date()
+
+
+def _issue_date(biller: Biller, year: int, month: int) -> date:
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, min(biller.issue_day, last))
+
+
+def _issues_in(biller: Biller, month: int) -> bool:
+    return (month - 1) % biller.cycle_months == 0
+
+
+def current_period(biller: Biller, today: date) -> tuple[str, date, date]:
+    """(period, issued_on, due_on) of the latest bill issued on or before ``today``."""
+    year, month = today.year, today.month
+    for _ in range(24):
+        if _issues_in(biller, month):
+            issued = _issue_date(biller, year, month)
+            if issued <= today:
+                return f"{year:04d}-{month:02d}", issued, issued + timedelta(days=biller.due_days)
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    raise AssertionError("ciclo de facturación sin emisión")  # unreachable for 1–12 months
+
+
+def bill_amount(biller: Biller, reference: str, period: str) -> int:
+    """Deterministic amount in whole pesos (as centavos) within the biller's range."""
+    digest = hashlib.sha256(f"{biller.code}|{reference}|{period}".encode()).digest()
+    span = (biller.amount_max - biller.amount_min) // 100
+    return biller.amount_min + (int.from_bytes(digest[:8], "big") % (span + 1)) * 100
+
+
+@lru_cache(maxsize=8)
+def _holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("CO", years=year)
+
+
+def is_business_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _holidays(day.year)
+
+
+def previous_business_day(day: date) -> date:
+    while not is_business_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def _insert_ignore(db: Session, rows: list[dict]) -> None:
+    if not rows:
+        return
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(Bill.__table__).on_conflict_do_nothing(
+        index_elements=["biller_id", "reference", "period"])
+    db.execute(stmt, rows)
+
+
+def ensure_current_bill(db: Session, biller: Biller, reference: str, today: date) -> Bill:
+    """The biller's current bill for a reference, issuing it if it is due (idempotent)."""
+    period, issued, due = current_period(biller, today)
+    _insert_ignore(db, [{"biller_id": biller.id, "reference": reference, "period": period,
+                         "amount": bill_amount(biller, reference, period), "issued_on": issued,
+                         "due_on": due, "status": "pendiente", "version": 1}])
+    return db.exec(select(Bill).where(Bill.biller_id == biller.id, Bill.reference == reference,
+                                      Bill.period == period)).one()
+
+
+def issue_due_bills(db: Session, now: datetime) -> int:
+    """Every biller issues the current bill of every inscribed reference (idempotent)."""
+    today = local_today(now)
+    billers = {b.id: b for b in db.exec(select(Biller).where(Biller.is_active)).all()}
+    pairs = db.exec(select(Enrollment.biller_id, Enrollment.reference)
+                    .where(Enrollment.deleted_at.is_(None)).distinct()).all()
+    rows = []
+    for biller_id, reference in pairs:
+        biller = billers.get(biller_id)
+        if biller is None:
+            continue
+        period, issued, due = current_period(biller, today)
+        rows.append({"biller_id": biller_id, "reference": reference, "period": period,
+                     "amount": bill_amount(biller, reference, period), "issued_on": issued,
+                     "due_on": due, "status": "pendiente", "version": 1})
+    for start in range(0, len(rows), 5000):
+        _insert_ignore(db, rows[start:start + 5000])
+    return len(rows)
+
+
+def display_state(bill: Bill | None, today: date) -> str:
+    if bill is None:
+        return "Sin factura"
+    if bill.status == "pagada":
+        return "Pagada"
+    return "Vencida" if today > bill.due_on else "Pendiente"

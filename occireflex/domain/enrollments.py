@@ -1,0 +1,186 @@
+"""«Inscripciones»: register, modify, delete and list the bills a company pays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from occireflex import catalog
+from occireflex.domain import audit, billers
+from occireflex.domain.access import Actor, deny, require
+from occireflex.domain.errors import ValidationError
+from occireflex.models import Account, AutoPayRule, Bill, Biller, Enrollment, utcnow
+
+SERVICE = "transacciones.pagos.servicios"
+PAGE_SIZES = (10, 25, 50)
+STATES = ("Pendiente", "Pagada", "Vencida", "Sin factura")
+
+
+@dataclass(frozen=True)
+class EnrollmentRow:
+    id: int
+    biller_code: str
+    biller_name: str
+    reference: str
+    alias: str
+    account_number: str
+    bill_id: int | None
+    bill_version: int
+    amount: int | None
+    due_on: date | None
+    state: str
+    programmed: bool
+    program_summary: str
+
+
+def list_billers(db: Session, actor: Actor, search: object = "") -> list[Biller]:
+    require(db, actor, SERVICE)
+    query = select(Biller).where(Biller.is_active).order_by(Biller.name)
+    if isinstance(search, str) and search.strip():
+        term = f"%{search.strip()[:40]}%"
+        query = query.where(or_(col(Biller.name).ilike(term), col(Biller.code).like(term)))
+    return list(db.exec(query).all())
+
+
+def company_account(db: Session, actor: Actor, account_id: object) -> Account:
+    """One of the actor's company accounts, or AccessDenied (audited)."""
+    if isinstance(account_id, int) and not isinstance(account_id, bool):
+        account = db.get(Account, account_id)
+        if account is not None and account.company_id == actor.company_id:
+            return account
+    deny(db, actor, f"cuenta:{str(account_id)[:30]}", "La cuenta no pertenece a su empresa.")
+    raise AssertionError  # deny always raises
+
+
+def own_enrollment(db: Session, actor: Actor, enrollment_id: object) -> Enrollment:
+    if isinstance(enrollment_id, int) and not isinstance(enrollment_id, bool):
+        row = db.get(Enrollment, enrollment_id)
+        if row is not None and row.company_id == actor.company_id and row.deleted_at is None:
+            return row
+    deny(db, actor, f"inscripcion:{str(enrollment_id)[:30]}", "La inscripción no existe.")
+    raise AssertionError
+
+
+def _clean_alias(alias: object) -> str:
+    text = " ".join(alias.split()) if isinstance(alias, str) else ""
+    if len(text) > 60 or any(ord(c) < 32 for c in text):
+        raise ValidationError("El alias puede tener como máximo 60 caracteres.")
+    return text
+
+
+def inscribe(db: Session, actor: Actor, biller_id: object, reference: object, alias: object,
+             account_id: object, now: datetime | None = None) -> Enrollment:
+    """«Inscribir nuevo servicio»; looks up the current bill at once."""
+    now = now or utcnow()
+    require(db, actor, SERVICE)
+    biller = db.get(Biller, biller_id) if isinstance(biller_id, int) else None
+    if biller is None or not biller.is_active:
+        raise ValidationError("Seleccione un convenio válido.")
+    ref = billers.normalize_reference(biller, reference)
+    account = company_account(db, actor, account_id)
+    clash = db.exec(select(Enrollment.id).where(
+        Enrollment.company_id == actor.company_id, Enrollment.biller_id == biller.id,
+        Enrollment.reference == ref, Enrollment.deleted_at.is_(None))).first()
+    if clash is not None:
+        raise ValidationError(
+            f"La referencia {ref} de {biller.name} ya está inscrita en su empresa.")
+    row = Enrollment(company_id=actor.company_id, biller_id=biller.id, reference=ref,
+                     alias=_clean_alias(alias), account_id=account.id,
+                     created_by=actor.user_id, created_at=now, updated_at=now)
+    db.add(row)
+    db.flush()
+    billers.ensure_current_bill(db, biller, ref, billers.local_today(now))
+    audit.record(db, "inscripcion_creada", company_id=actor.company_id, user_id=actor.user_id,
+                 target=f"inscripcion:{row.id}",
+                 after={"convenio": biller.code, "referencia": ref, "alias": row.alias,
+                        "cuenta": account.number}, ip=actor.ip, channel=actor.channel)
+    return row
+
+
+def modify(db: Session, actor: Actor, enrollment_id: object, alias: object,
+           account_id: object) -> None:
+    require(db, actor, SERVICE)
+    row = own_enrollment(db, actor, enrollment_id)
+    account = company_account(db, actor, account_id)
+    before = {"alias": row.alias, "cuenta": row.account_id}
+    row.alias, row.account_id, row.updated_at = _clean_alias(alias), account.id, utcnow()
+    db.add(row)
+    audit.record(db, "inscripcion_modificada", company_id=actor.company_id,
+                 user_id=actor.user_id, target=f"inscripcion:{row.id}", before=before,
+                 after={"alias": row.alias, "cuenta": account.id}, ip=actor.ip,
+                 channel=actor.channel)
+
+
+def delete(db: Session, actor: Actor, enrollment_id: object) -> None:
+    """Soft delete: payments keep pointing at it; its programming stops."""
+    require(db, actor, SERVICE)
+    row = own_enrollment(db, actor, enrollment_id)
+    row.deleted_at = utcnow()
+    db.add(row)
+    rule = db.exec(select(AutoPayRule).where(AutoPayRule.enrollment_id == row.id)).first()
+    if rule is not None and rule.is_active:
+        rule.is_active = False
+        db.add(rule)
+    audit.record(db, "inscripcion_eliminada", company_id=actor.company_id,
+                 user_id=actor.user_id, target=f"inscripcion:{row.id}",
+                 before={"referencia": row.reference, "alias": row.alias}, ip=actor.ip,
+                 channel=actor.channel)
+
+
+def _program_summary(rule: AutoPayRule | None) -> str:
+    if rule is None or not rule.is_active:
+        return ""
+    when = "el día del vencimiento" if rule.days_before == 0 else (
+        f"{rule.days_before} día(s) antes")
+    return f"{when}, máx. {rule.max_amount // 100:,} pesos"
+
+
+def list_page(db: Session, actor: Actor, *, biller_id: object = None, reference: object = "",
+              state: object = "", page: object = 1, page_size: object = 10,
+              now: datetime | None = None) -> tuple[list[EnrollmentRow], int]:
+    """One page of the grid. Filters by convenio and reference run in SQL; the state
+    filter is evaluated on the current bill, also in SQL through a correlated subquery."""
+    require(db, actor, SERVICE, catalog.CONSULTAR)
+    today = billers.local_today(now or utcnow())
+    size = page_size if page_size in PAGE_SIZES else PAGE_SIZES[0]
+    number = page if isinstance(page, int) and not isinstance(page, bool) and page > 0 else 1
+    latest = (select(func.max(Bill.period)).where(Bill.biller_id == Enrollment.biller_id,
+                                                 Bill.reference == Enrollment.reference)
+              .correlate(Enrollment).scalar_subquery())
+    query = (select(Enrollment, Biller, Account, Bill)
+             .join(Biller, Biller.id == Enrollment.biller_id)
+             .join(Account, Account.id == Enrollment.account_id)
+             .outerjoin(Bill, (Bill.biller_id == Enrollment.biller_id)
+                        & (Bill.reference == Enrollment.reference) & (Bill.period == latest))
+             .where(Enrollment.company_id == actor.company_id, Enrollment.deleted_at.is_(None)))
+    if isinstance(biller_id, int) and not isinstance(biller_id, bool):
+        query = query.where(Enrollment.biller_id == biller_id)
+    if isinstance(reference, str) and reference.strip():
+        term = reference.strip()[:30].replace("%", "").replace("_", "")
+        query = query.where(col(Enrollment.reference).contains(term))
+    if state == "Pagada":
+        query = query.where(Bill.status == "pagada")
+    elif state == "Pendiente":
+        query = query.where(Bill.status == "pendiente", Bill.due_on >= today)
+    elif state == "Vencida":
+        query = query.where(Bill.status == "pendiente", Bill.due_on < today)
+    elif state == "Sin factura":
+        query = query.where(col(Bill.id).is_(None))
+    total = db.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = db.exec(query.order_by(Enrollment.id).offset((number - 1) * size).limit(size)).all()
+    rules = {r.enrollment_id: r for r in db.exec(select(AutoPayRule).where(
+        col(AutoPayRule.enrollment_id).in_([e.id for e, *_ in rows]))).all()}
+    result = []
+    for enrollment, biller, account, bill in rows:
+        rule = rules.get(enrollment.id)
+        result.append(EnrollmentRow(
+            id=enrollment.id, biller_code=biller.code, biller_name=biller.name,
+            reference=enrollment.reference, alias=enrollment.alias,
+            account_number=account.number, bill_id=bill.id if bill else None,
+            bill_version=bill.version if bill else 0, amount=bill.amount if bill else None,
+            due_on=bill.due_on if bill else None, state=billers.display_state(bill, today),
+            programmed=bool(rule and rule.is_active), program_summary=_program_summary(rule)))
+    return result, total

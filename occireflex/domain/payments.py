@@ -1,0 +1,229 @@
+"""Paying bills: one or several, manual (with the token) or programmed (the sweep).
+
+Every bill is paid in its own transaction: debit the account (only if funds suffice),
+write the ledger movement and the payment with its receipt, mark the bill paid. The
+database refuses a second successful payment of a bill (partial unique index), so no
+double click, second tab, second user or concurrent sweep can pay a bill twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from occireflex.domain import audit, billers, tokens
+from occireflex.domain.access import Actor, require
+from occireflex.domain.accounts import format_money
+from occireflex.domain.enrollments import SERVICE, company_account, own_enrollment
+from occireflex.domain.errors import ValidationError
+from occireflex.models import Account, Bill, Biller, Enrollment, Movement, Payment, utcnow
+
+MANUAL, PROGRAMADO = "manual", "programado"
+EXITOSA, FALLIDA = "exitosa", "fallida"
+MAX_BILLS_PER_PAYMENT = 50
+
+ALREADY_PAID = "La factura ya fue pagada."
+INSUFFICIENT = "Fondos insuficientes en la cuenta débito."
+CHANGED = "La factura cambió después de revisarla; consulte el nuevo valor e intente de nuevo."
+TOKEN_INVALID = "El código del token no es válido o ya fue utilizado. Espere el siguiente código."
+
+
+@dataclass(frozen=True)
+class BillLine:
+    """One bill as shown in the summary before paying."""
+
+    enrollment_id: int
+    bill_id: int
+    bill_version: int
+    biller_name: str
+    reference: str
+    alias: str
+    amount: int
+    due_on: str
+    state: str
+
+
+@dataclass(frozen=True)
+class PayResult:
+    bill_id: int
+    biller_name: str
+    reference: str
+    amount: int
+    ok: bool
+    receipt: str
+    reason: str
+
+
+def receipt_for(bill_id: int, when: datetime) -> str:
+    """Comprobante: payment date and the bill id (a bill is paid successfully once)."""
+    return f"{billers.local_today(when):%y%m%d}{bill_id:010d}"
+
+
+def payable_lines(db: Session, actor: Actor, enrollment_ids: object,
+                  now: datetime | None = None) -> list[BillLine]:
+    """The current pending bill of each selected inscription (the payment summary)."""
+    require(db, actor, SERVICE)
+    if (not isinstance(enrollment_ids, list | tuple) or not enrollment_ids
+            or len(enrollment_ids) > MAX_BILLS_PER_PAYMENT
+            or not all(isinstance(i, int) and not isinstance(i, bool) for i in enrollment_ids)):
+        raise ValidationError(
+            f"Seleccione entre 1 y {MAX_BILLS_PER_PAYMENT} inscripciones para pagar.")
+    today = billers.local_today(now or utcnow())
+    lines = []
+    for enrollment_id in dict.fromkeys(enrollment_ids):
+        enrollment = own_enrollment(db, actor, enrollment_id)
+        biller = db.get(Biller, enrollment.biller_id)
+        bill = billers.ensure_current_bill(db, biller, enrollment.reference, today)
+        state = billers.display_state(bill, today)
+        if bill.status != "pendiente":
+            raise ValidationError(
+                f"La factura de {biller.name} ref. {enrollment.reference} ya está pagada.")
+        lines.append(BillLine(enrollment.id, bill.id, bill.version, biller.name,
+                              enrollment.reference, enrollment.alias, bill.amount,
+                              bill.due_on.strftime("%Y/%m/%d"), state))
+    return lines
+
+
+def _debit(db: Session, account_id: int, company_id: int, amount: int) -> int | None:
+    """Debit if funds suffice; returns the new current balance, or None."""
+    result = db.execute(
+        update(Account)
+        .where(Account.id == account_id, Account.company_id == company_id,
+               Account.available >= amount)
+        .values(available=Account.available - amount, current=Account.current - amount,
+                updated_at=utcnow())
+        .returning(Account.current))
+    row = result.first()
+    return None if row is None else row[0]
+
+
+def _record_failure(db: Session, *, company_id: int, enrollment_id: int, bill: Bill,
+                    account_id: int, channel: str, reason: str, user_id: int | None,
+                    attempt_key: str | None, now: datetime) -> None:
+    db.add(Payment(company_id=company_id, enrollment_id=enrollment_id, bill_id=bill.id,
+                   account_id=account_id, amount=bill.amount, channel=channel, status=FALLIDA,
+                   reason=reason, attempt_key=attempt_key, user_id=user_id, created_at=now))
+
+
+def pay_one(db: Session, *, company_id: int, enrollment: Enrollment, bill_id: int,
+            expected_version: int, account: Account, channel: str, user_id: int | None,
+            now: datetime, attempt_key: str | None = None) -> PayResult:
+    """Pay one bill in the caller's transaction; the caller commits (or rolls back)."""
+    bill = db.get(Bill, bill_id)
+    biller = db.get(Biller, enrollment.biller_id)
+    base = {"bill_id": bill_id, "biller_name": biller.name, "reference": enrollment.reference}
+    if (bill is None or bill.biller_id != enrollment.biller_id
+            or bill.reference != enrollment.reference):
+        return PayResult(**base, amount=0, ok=False, receipt="", reason=CHANGED)
+    if bill.status == "pagada":
+        return PayResult(**base, amount=bill.amount, ok=False, receipt="", reason=ALREADY_PAID)
+    if bill.version != expected_version:
+        return PayResult(**base, amount=bill.amount, ok=False, receipt="", reason=CHANGED)
+    receipt = receipt_for(bill.id, now)
+    db.add(Payment(company_id=company_id, enrollment_id=enrollment.id, bill_id=bill.id,
+                   account_id=account.id, amount=bill.amount, channel=channel, status=EXITOSA,
+                   receipt=receipt, attempt_key=attempt_key, user_id=user_id, created_at=now))
+    db.flush()  # the unique index refuses a second successful payment here
+    balance = _debit(db, account.id, company_id, bill.amount)
+    if balance is None:
+        raise _Insufficient()
+    db.add(Movement(account_id=account.id, company_id=company_id, amount=-bill.amount,
+                    balance_after=balance, reference=receipt, created_at=now,
+                    description=f"Pago {biller.name} ref. {enrollment.reference}"[:200]))
+    db.execute(update(Bill).where(Bill.id == bill.id, Bill.status == "pendiente")
+               .values(status="pagada"))
+    return PayResult(**base, amount=bill.amount, ok=True, receipt=receipt, reason="")
+
+
+class _Insufficient(Exception):
+    pass
+
+
+def pay_bills(db: Session, actor: Actor, selections: object, account_id: object,
+              token_code: object, now: datetime | None = None) -> list[PayResult]:
+    """«Aceptar y Confirmar»: verify the token once, then pay each bill on its own.
+
+    ``selections`` are (enrollment id, bill id, bill version) as shown in the summary.
+    Commits per bill: a failure touches nothing of that bill and does not stop the rest.
+    """
+    now = now or utcnow()
+    require(db, actor, SERVICE)
+    if (not isinstance(selections, list | tuple) or not selections
+            or len(selections) > MAX_BILLS_PER_PAYMENT):
+        raise ValidationError(
+            f"Seleccione entre 1 y {MAX_BILLS_PER_PAYMENT} facturas para pagar.")
+    clean = []
+    for item in selections:
+        if (not isinstance(item, list | tuple) or len(item) != 3
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in item)):
+            raise ValidationError("La selección de facturas no es válida.")
+        clean.append(tuple(item))
+    account = company_account(db, actor, account_id)
+    enrollments = {e: own_enrollment(db, actor, e) for e, _, _ in clean}
+    if tokens.verify_code(db, actor.user_id, token_code, now) is None:
+        audit.record(db, "pago_token_rechazado", company_id=actor.company_id,
+                     user_id=actor.user_id, target="pago", outcome="fallido", ip=actor.ip,
+                     channel=actor.channel)
+        db.commit()
+        raise ValidationError(TOKEN_INVALID)
+    db.commit()  # the accepted time step is spent, whatever happens to the bills
+
+    results = []
+    for enrollment_id, bill_id, version in clean:
+        enrollment = enrollments[enrollment_id]
+        result = _pay_committed(db, actor, enrollment, bill_id, version, account, now)
+        results.append(result)
+    return results
+
+
+def _pay_committed(db: Session, actor: Actor, enrollment: Enrollment, bill_id: int,
+                   version: int, account: Account, now: datetime) -> PayResult:
+    args = {"company_id": actor.company_id, "enrollment": enrollment, "bill_id": bill_id,
+            "expected_version": version, "account": account, "channel": MANUAL,
+            "user_id": actor.user_id, "now": now}
+    try:
+        result = pay_one(db, **args)
+    except IntegrityError:
+        db.rollback()
+        result = _failed(db, enrollment, bill_id, ALREADY_PAID)
+    except _Insufficient:
+        db.rollback()
+        result = _failed(db, enrollment, bill_id, INSUFFICIENT)
+    if not result.ok:
+        bill = db.get(Bill, bill_id)
+        if bill is not None and bill.biller_id == enrollment.biller_id:
+            _record_failure(db, company_id=actor.company_id, enrollment_id=enrollment.id,
+                            bill=bill, account_id=account.id, channel=MANUAL,
+                            reason=result.reason, user_id=actor.user_id, attempt_key=None,
+                            now=now)
+    audit.record(db, "pago_exitoso" if result.ok else "pago_fallido",
+                 company_id=actor.company_id, user_id=actor.user_id,
+                 target=f"factura:{bill_id}", outcome="ok" if result.ok else "fallido",
+                 after={"comprobante": result.receipt, "valor": result.amount,
+                        "cuenta": account.number, "motivo": result.reason},
+                 ip=actor.ip, channel=actor.channel)
+    db.commit()
+    return result
+
+
+def _failed(db: Session, enrollment: Enrollment, bill_id: int, reason: str) -> PayResult:
+    bill = db.get(Bill, bill_id)
+    biller = db.get(Biller, enrollment.biller_id)
+    return PayResult(bill_id, biller.name, enrollment.reference, bill.amount if bill else 0,
+                     False, "", reason)
+
+
+def balance_after(db: Session, actor: Actor, account_id: object, total: int) -> tuple[str, str]:
+    """(available now, available after paying ``total``) formatted, for the summary."""
+    account = company_account(db, actor, account_id)
+    return format_money(account.available), format_money(account.available - total)
+
+
+def accounts_for(db: Session, actor: Actor) -> list[Account]:
+    require(db, actor, SERVICE)
+    return list(db.exec(select(Account).where(Account.company_id == actor.company_id)
+                        .order_by(Account.number)).all())
