@@ -81,6 +81,9 @@ MODULES_BY_CODE: dict[str, Module] = {m.code: m for m in MODULES}
 BUILT: frozenset[str] = frozenset({
     "consultas.saldos.por_producto",
     "administracion.usuarios.perfiles",
+    "transacciones.pagos.servicios",
+    "consultas.transacciones_realizadas",
+    "consultas.movimientos.detalles",
 })
 
 
