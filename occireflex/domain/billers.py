@@ -102,19 +102,18 @@ _ALNUM = re.compile(r"[A-Z0-9]+")
 
 def normalize_reference(biller: Biller, raw: object) -> str:
     """The reference as the biller knows it (leading zeros kept), or ValidationError."""
-    if not isinstance(raw, str):
-        raise ValidationError(f"Ingrese el {biller.ref_label.lower()}.")
+    if not isinstance(raw, str) or not raw.strip():
+        raise ValidationError(f"Ingrese «{biller.ref_label}» de {biller.name}.")
     value = raw.strip().upper() if not biller.ref_numeric else raw.strip()
     kind = "solo dígitos" if biller.ref_numeric else "letras y dígitos, sin espacios"
     pattern = _NUMERIC if biller.ref_numeric else _ALNUM
     if not value.isascii() or not pattern.fullmatch(value):
-        raise ValidationError(
-            f"El {biller.ref_label.lower()} de {biller.name} admite {kind}.")
+        raise ValidationError(f"«{biller.ref_label}» de {biller.name}: admite {kind}.")
     if not biller.ref_min <= len(value) <= biller.ref_max:
         size = (f"{biller.ref_min}" if biller.ref_min == biller.ref_max
                 else f"entre {biller.ref_min} y {biller.ref_max}")
         raise ValidationError(
-            f"El {biller.ref_label.lower()} de {biller.name} debe tener {size} caracteres.")
+            f"«{biller.ref_label}» de {biller.name}: debe tener {size} caracteres.")
     return value
 
 

@@ -11,6 +11,7 @@ from reflex.istate.data import RouterData
 import occireflex.occireflex  # noqa: F401  (registers every page and state)
 from occireflex.state.balances import BalancesState
 from occireflex.state.login import LoginState
+from occireflex.state.payments import PaymentsState
 from occireflex.state.portal import PortalState
 from occireflex.state.profiles import ProfileFormState, ProfilesListState, ProfileViewState
 from tests.helpers import login
@@ -23,7 +24,7 @@ class Browser:
     """One browser tab: a root state plus its substates."""
 
     STATES = (LoginState, PortalState, BalancesState, ProfilesListState, ProfileFormState,
-              ProfileViewState)
+              ProfileViewState, PaymentsState)
 
     def __init__(self, user_agent: str = DESKTOP_UA, ip: str = "10.9.9.9"):
         os.environ.setdefault("PYTEST_CURRENT_TEST", "state")
@@ -67,6 +68,10 @@ class Browser:
     @property
     def view(self) -> ProfileViewState:
         return self.get(ProfileViewState)
+
+    @property
+    def payments(self) -> PaymentsState:
+        return self.get(PaymentsState)
 
     def set_sid(self, sid: str) -> None:
         self.get(PortalState).sid = sid
