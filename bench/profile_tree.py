@@ -14,83 +14,14 @@ The server's OCCIREFLEX_INSTANCE_DIR must be visible here to read token codes.
 from __future__ import annotations
 
 import argparse
-import os
-import sqlite3
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-WS_HOOK = """
-window.__ws = [];
-const Orig = window.WebSocket;
-function Hooked(...args) {
-  const ws = new Orig(...args);
-  ws.addEventListener('message', e => window.__ws.push(
-    {dir: 'in', t: performance.now(),
-     n: typeof e.data === 'string' ? e.data.length : e.data.byteLength,
-     d: typeof e.data === 'string' ? e.data : ''}));
-  const send = ws.send.bind(ws);
-  ws.send = data => {
-    window.__ws.push({dir: 'out', t: performance.now(), n: data.length, d: String(data)});
-    return send(data);
-  };
-  return ws;
-}
-Hooked.prototype = Orig.prototype;
-Object.assign(Hooked, Orig);
-window.WebSocket = Hooked;
-"""
-
-
-def _code(username: str) -> str:
-    db = Path(os.environ.get("OCCIREFLEX_INSTANCE_DIR", ROOT / "instance")) / "occireflex.db"
-    con = sqlite3.connect(db)
-    last = con.execute("select max(t.last_step) from token t join user u on u.id = t.user_id "
-                       "where u.username = ?", (username,)).fetchone()[0] or 0
-    con.close()
-    while int(time.time()) // 30 <= last:
-        time.sleep(1)
-    return subprocess.check_output([sys.executable, "-m", "occireflex", "token-code", username],
-                                   cwd=ROOT, text=True).strip()
-
-
-def _login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#usuario", username)
-    page.get_by_role("button", name="Siguiente").click()
-    page.fill("#token", _code(username))
-    page.get_by_role("button", name="Siguiente").click()
-    page.get_by_role("checkbox").click()
-    page.get_by_role("button", name="Continuar").click()
-    page.fill("#clave", "Demo2026*")
-    page.get_by_role("button", name="Ingresar").click()
-    page.wait_for_url(f"{base}/")
-
-
-def _round_trip(page, click, marker: str) -> tuple[float, int]:
-    """Time from the event frame containing ``marker`` to the delta frame, and its size."""
-    page.evaluate("window.__ws.length = 0")
-    click()
-    page.wait_for_function(
-        "m => { const o = window.__ws.findIndex(f => f.dir === 'out' && f.d.includes(m));"
-        " return o >= 0 &&"
-        " window.__ws.slice(o).some(f => f.dir === 'in' && f.d.includes('delta')); }",
-        arg=marker, timeout=10_000)
-    frames = page.evaluate("window.__ws")
-    out = next(f for f in frames if f["dir"] == "out" and marker in f["d"])
-    delta = next(f for f in frames if f["dir"] == "in" and f["t"] >= out["t"] and "delta" in f["d"])
-    return delta["t"] - out["t"], delta["n"]
-
-
-def _stats(values: list[float]) -> str:
-    s = sorted(values)
-    return (f"median {statistics.median(s):.2f} ms, p95 {s[int(len(s) * .95) - 1]:.2f} ms, "
-            f"min {s[0]:.2f} ms")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from browser_probe import WS_HOOK, login, round_trip, stats  # noqa: E402
 
 
 def main() -> None:
@@ -104,7 +35,7 @@ def main() -> None:
             "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         page.add_init_script(WS_HOOK)
-        _login(page, args.base, "admin.demo")
+        login(page, args.base, "admin.demo")
         page.goto(f"{args.base}/administracion/usuarios/perfiles/modificar?id={args.profile_id}")
         page.wait_for_selector("text=Contraer Todos")
         page.get_by_role("button", name="Contraer Todos").click()
@@ -131,22 +62,22 @@ def main() -> None:
         toggle_ms, toggle_bytes, trivial_ms, trivial_bytes = [], [], [], []
         archivos = page.locator("[data-module='archivos'] .occi-module-toggle")
         for _ in range(args.rounds):
-            ms, n = _round_trip(page, box.click, "toggle")
+            ms, n = round_trip(page, box.click, "toggle")
             toggle_ms.append(ms)
             toggle_bytes.append(n)
-            ms, n = _round_trip(page, archivos.click, "toggle_expanded")
+            ms, n = round_trip(page, archivos.click, "toggle_expanded")
             trivial_ms.append(ms)
             trivial_bytes.append(n)
         browser.close()
 
     ratio = statistics.median(toggle_ms) / statistics.median(trivial_ms)
-    print(f"toggle one action       : {_stats(toggle_ms)}")
-    print(f"trivial handler          : {_stats(trivial_ms)}")
+    print(f"toggle one action       : {stats(toggle_ms)}")
+    print(f"trivial handler          : {stats(trivial_ms)}")
     print(f"toggle / trivial (median): {ratio:.2f}x   (goal <= 2x)")
     print(f"toggle delta frame       : max {max(toggle_bytes)} B, median "
           f"{statistics.median(toggle_bytes):.0f} B   (goal < 4096 B)")
     print(f"trivial delta frame      : max {max(trivial_bytes)} B")
-    print(f"Expandir Todos painted   : {_stats(expand_ms)}   (goal <= 300 ms)")
+    print(f"Expandir Todos painted   : {stats(expand_ms)}   (goal <= 300 ms)")
 
 
 if __name__ == "__main__":

@@ -140,41 +140,59 @@ def _program_summary(rule: AutoPayRule | None) -> str:
 
 def list_page(db: Session, actor: Actor, *, biller_id: object = None, reference: object = "",
               state: object = "", page: object = 1, page_size: object = 10,
-              now: datetime | None = None) -> tuple[list[EnrollmentRow], int]:
-    """One page of the grid. Filters by convenio and reference run in SQL; the state
-    filter is evaluated on the current bill, also in SQL through a correlated subquery."""
+              now: datetime | None = None, known_total: int | None = None,
+              ) -> tuple[list[EnrollmentRow], int]:
+    """One page of the grid, paged in SQL.
+
+    The page of inscriptions is chosen first (by the company index); bills are looked up
+    only for those rows. Bills join the paging query only when filtering by state.
+    ``known_total`` skips the count on a plain page turn.
+    """
     require(db, actor, SERVICE, catalog.CONSULTAR)
     today = billers.local_today(now or utcnow())
     size = page_size if page_size in PAGE_SIZES else PAGE_SIZES[0]
     number = page if isinstance(page, int) and not isinstance(page, bool) and page > 0 else 1
-    latest = (select(func.max(Bill.period)).where(Bill.biller_id == Enrollment.biller_id,
-                                                 Bill.reference == Enrollment.reference)
-              .correlate(Enrollment).scalar_subquery())
-    query = (select(Enrollment, Biller, Account, Bill)
-             .join(Biller, Biller.id == Enrollment.biller_id)
-             .join(Account, Account.id == Enrollment.account_id)
-             .outerjoin(Bill, (Bill.biller_id == Enrollment.biller_id)
-                        & (Bill.reference == Enrollment.reference) & (Bill.period == latest))
-             .where(Enrollment.company_id == actor.company_id, Enrollment.deleted_at.is_(None)))
+    conditions = [Enrollment.company_id == actor.company_id, Enrollment.deleted_at.is_(None)]
     if isinstance(biller_id, int) and not isinstance(biller_id, bool):
-        query = query.where(Enrollment.biller_id == biller_id)
+        conditions.append(Enrollment.biller_id == biller_id)
     if isinstance(reference, str) and reference.strip():
         term = reference.strip()[:30].replace("%", "").replace("_", "")
-        query = query.where(col(Enrollment.reference).contains(term))
-    if state == "Pagada":
-        query = query.where(Bill.status == "pagada")
-    elif state == "Pendiente":
-        query = query.where(Bill.status == "pendiente", Bill.due_on >= today)
-    elif state == "Vencida":
-        query = query.where(Bill.status == "pendiente", Bill.due_on < today)
-    elif state == "Sin factura":
-        query = query.where(col(Bill.id).is_(None))
-    total = db.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = db.exec(query.order_by(Enrollment.id).offset((number - 1) * size).limit(size)).all()
+        conditions.append(col(Enrollment.reference).contains(term))
+    ids_query = select(Enrollment.id).where(*conditions)
+    if state in STATES:
+        latest = (select(func.max(Bill.period)).where(Bill.biller_id == Enrollment.biller_id,
+                                                     Bill.reference == Enrollment.reference)
+                  .correlate(Enrollment).scalar_subquery())
+        ids_query = ids_query.outerjoin(
+            Bill, (Bill.biller_id == Enrollment.biller_id)
+            & (Bill.reference == Enrollment.reference) & (Bill.period == latest))
+        ids_query = ids_query.where({
+            "Pagada": Bill.status == "pagada",
+            "Pendiente": (Bill.status == "pendiente") & (Bill.due_on >= today),
+            "Vencida": (Bill.status == "pendiente") & (Bill.due_on < today),
+            "Sin factura": col(Bill.id).is_(None),
+        }[state])
+    if known_total is None:
+        total = db.exec(select(func.count()).select_from(ids_query.subquery())).one()
+    else:
+        total = known_total
+    ids = db.exec(ids_query.order_by(Enrollment.id).offset((number - 1) * size)
+                  .limit(size)).all()
+    if not ids:
+        return [], total
+    rows = db.exec(select(Enrollment, Biller, Account)
+                   .join(Biller, Biller.id == Enrollment.biller_id)
+                   .join(Account, Account.id == Enrollment.account_id)
+                   .where(col(Enrollment.id).in_(ids)).order_by(Enrollment.id)).all()
+    bills: dict[tuple[int, str], Bill] = {}
+    for bill in db.exec(select(Bill).where(
+            col(Bill.reference).in_({e.reference for e, _, _ in rows})).order_by(Bill.period)):
+        bills[(bill.biller_id, bill.reference)] = bill  # the latest period wins
     rules = {r.enrollment_id: r for r in db.exec(select(AutoPayRule).where(
-        col(AutoPayRule.enrollment_id).in_([e.id for e, *_ in rows]))).all()}
+        col(AutoPayRule.enrollment_id).in_(ids))).all()}
     result = []
-    for enrollment, biller, account, bill in rows:
+    for enrollment, biller, account in rows:
+        bill = bills.get((enrollment.biller_id, enrollment.reference))
         rule = rules.get(enrollment.id)
         result.append(EnrollmentRow(
             id=enrollment.id, biller_code=biller.code, biller_name=biller.name,

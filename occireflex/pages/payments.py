@@ -6,6 +6,7 @@ import reflex as rx
 
 from occireflex.components import theme
 from occireflex.components.layout import portal_page
+from occireflex.components.pager import pager
 from occireflex.domain.enrollments import SERVICE, STATES
 from occireflex.state.payments import TAB_ADMIN, TAB_GRID, PaymentsState
 
@@ -198,33 +199,6 @@ def _filters() -> rx.Component:
     )
 
 
-def _pager() -> rx.Component:
-    return rx.flex(
-        rx.hstack(
-            rx.text("Ver", font_size="0.9rem"),
-            rx.select(["10", "25", "50"], value=P.page_size.to_string(),
-                      on_change=P.set_page_size, size="1", aria_label="Registros por página"),
-            rx.text("Registros", font_size="0.9rem"),
-            rx.text("· ", P.total, " inscripciones", color=theme.MUTED, font_size="0.85rem"),
-            align="center", spacing="2"),
-        rx.spacer(),
-        rx.hstack(
-            rx.button("Primero", on_click=P.go_to_page(1), variant="ghost", size="1",
-                      disabled=P.page <= 1),
-            rx.button("«", on_click=P.go_to_page(P.page - 1), variant="ghost", size="1",
-                      disabled=P.page <= 1, aria_label="Página anterior"),
-            rx.foreach(P.page_numbers, lambda n: rx.button(
-                n, on_click=P.go_to_page(n), size="1",
-                variant=rx.cond(n == P.page, "solid", "ghost"))),
-            rx.button("»", on_click=P.go_to_page(P.page + 1), variant="ghost", size="1",
-                      disabled=P.page >= P.page_count, aria_label="Página siguiente"),
-            rx.button("Último", on_click=P.go_to_page(P.page_count), variant="ghost",
-                      size="1", disabled=P.page >= P.page_count),
-            spacing="1", align="center"),
-        width="100%", align="center", wrap="wrap", gap="0.75rem",
-    )
-
-
 def _grid_tab() -> rx.Component:
     return rx.vstack(
         _filters(),
@@ -242,7 +216,7 @@ def _grid_tab() -> rx.Component:
         rx.vstack(rx.foreach(P.rows, _card), spacing="0", width="100%",
                   display=["flex", "flex", "flex", "none"]),
         rx.cond(P.total == 0, rx.text("No existen registros", color=theme.MUTED)),
-        _pager(),
+        pager(P, "inscripciones"),
         spacing="3", width="100%", style=theme.CARD,
     )
 

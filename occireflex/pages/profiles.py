@@ -6,6 +6,7 @@ import reflex as rx
 
 from occireflex.components import theme
 from occireflex.components.layout import portal_page
+from occireflex.components.pager import pager
 from occireflex.components.tree import service_tree
 from occireflex.domain.profiles import PERFILES
 from occireflex.state.profiles import (
@@ -93,36 +94,6 @@ def _card(row) -> rx.Component:
     )
 
 
-def _pager() -> rx.Component:
-    return rx.flex(
-        rx.hstack(
-            rx.text("Ver", font_size="0.9rem"),
-            rx.select(["10", "25", "50"], value=L.page_size.to_string(),
-                      on_change=L.set_page_size, size="1", aria_label="Registros por página"),
-            rx.text("Registros", font_size="0.9rem"),
-            rx.text("· ", L.total, " perfiles", color=theme.MUTED, font_size="0.85rem"),
-            align="center", spacing="2",
-        ),
-        rx.spacer(),
-        rx.hstack(
-            rx.button("Primero", on_click=L.go_to_page(1), variant="ghost", size="1",
-                      disabled=L.page <= 1),
-            rx.button("«", on_click=L.go_to_page(L.page - 1), variant="ghost", size="1",
-                      disabled=L.page <= 1, aria_label="Página anterior"),
-            rx.foreach(L.page_numbers, lambda n: rx.button(
-                n, on_click=L.go_to_page(n), size="1",
-                variant=rx.cond(n == L.page, "solid", "ghost"),
-                aria_current=rx.cond(n == L.page, "page", "false"))),
-            rx.button("»", on_click=L.go_to_page(L.page + 1), variant="ghost", size="1",
-                      disabled=L.page >= L.page_count, aria_label="Página siguiente"),
-            rx.button("Último", on_click=L.go_to_page(L.page_count), variant="ghost",
-                      size="1", disabled=L.page >= L.page_count),
-            spacing="1", align="center",
-        ),
-        width="100%", align="center", wrap="wrap", gap="0.75rem", class_name="no-print",
-    )
-
-
 def _exports() -> rx.Component:
     return rx.hstack(
         rx.cond(L.can_excel, rx.button(rx.icon("file-spreadsheet", size=16), "Exportar a Excel",
@@ -186,7 +157,7 @@ def perfiles() -> rx.Component:
                       margin_y="0.5rem", display=["flex", "none"]),
             rx.cond(L.total == 0, rx.text("No existen registros", color=theme.MUTED,
                                           padding="0.5rem")),
-            _pager(),
+            pager(L, "perfiles"),
             style=theme.CARD,
         ),
         _delete_dialog(),

@@ -142,16 +142,19 @@ class PaymentsState(PortalState):
             setattr(self, on_error, exc.message)
         return None
 
-    def _reload_grid(self, actor: Actor, db) -> None:
-        rows, total = enrollments.list_page(
-            db, actor, biller_id=_int(self.filter_biller), reference=self.filter_reference,
-            state=self.filter_state, page=self.page, page_size=self.page_size)
-        if not rows and total and self.page > 1:
+    def _reload_grid(self, actor: Actor, db, *, page_turn: bool = False) -> None:
+        def fetch():
+            return enrollments.list_page(
+                db, actor, biller_id=_int(self.filter_biller), reference=self.filter_reference,
+                state=self.filter_state, page=self.page, page_size=self.page_size,
+                known_total=self.total if page_turn else None)
+
+        rows, total = fetch()
+        if not rows and self.page > 1:  # the page emptied (deletions meanwhile): recount
+            page_turn = False
+            total = fetch()[1]
             self.page = max(1, -(-total // self.page_size))
-            rows, total = enrollments.list_page(
-                db, actor, biller_id=_int(self.filter_biller),
-                reference=self.filter_reference, state=self.filter_state, page=self.page,
-                page_size=self.page_size)
+            rows, total = fetch()
         self.total = total
         self.rows = [{
             "id": str(r.id), "biller": f"{r.biller_code} · {r.biller_name}",
@@ -263,7 +266,7 @@ class PaymentsState(PortalState):
     @rx.event
     def go_to_page(self, page: int):
         self.page = min(max(1, _int(page) or 1), self.page_count)
-        return self._guarded(self._reload_grid)
+        return self._guarded(lambda actor, db: self._reload_grid(actor, db, page_turn=True))
 
     @rx.event
     def toggle_selected(self, enrollment_id: str):
