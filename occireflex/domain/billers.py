@@ -104,9 +104,11 @@ def normalize_reference(biller: Biller, raw: object) -> str:
     """The reference as the biller knows it (leading zeros kept), or ValidationError."""
     if not isinstance(raw, str) or not raw.strip():
         raise ValidationError(f"Ingrese «{biller.ref_label}» de {biller.name}.")
-    value = raw.strip().upper() if not biller.ref_numeric else raw.strip()
+    value = raw.strip()
     kind = "solo dígitos" if biller.ref_numeric else "letras y dígitos, sin espacios"
     pattern = _NUMERIC if biller.ref_numeric else _ALNUM
+    # ASCII before upper-casing: «ı».upper() is «I», «ſ».upper() is «S»
+    value = value.upper() if value.isascii() and not biller.ref_numeric else value
     if not value.isascii() or not pattern.fullmatch(value):
         raise ValidationError(f"«{biller.ref_label}» de {biller.name}: admite {kind}.")
     if not biller.ref_min <= len(value) <= biller.ref_max:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from occireflex import catalog
@@ -76,7 +77,8 @@ def inscribe(db: Session, actor: Actor, biller_id: object, reference: object, al
     """«Inscribir nuevo servicio»; looks up the current bill at once."""
     now = now or utcnow()
     require(db, actor, SERVICE)
-    biller = db.get(Biller, biller_id) if isinstance(biller_id, int) else None
+    valid_id = isinstance(biller_id, int) and not isinstance(biller_id, bool)
+    biller = db.get(Biller, biller_id) if valid_id else None
     if biller is None or not biller.is_active:
         raise ValidationError("Seleccione un convenio válido.")
     ref = billers.normalize_reference(biller, reference)
@@ -91,7 +93,12 @@ def inscribe(db: Session, actor: Actor, biller_id: object, reference: object, al
                      alias=_clean_alias(alias), account_id=account.id,
                      created_by=actor.user_id, created_at=now, updated_at=now)
     db.add(row)
-    db.flush()
+    try:
+        db.flush()
+    except IntegrityError as exc:  # a concurrent request (double click) inscribed it first
+        db.rollback()
+        raise ValidationError(
+            f"La referencia {ref} de {biller.name} ya está inscrita en su empresa.") from exc
     billers.ensure_current_bill(db, biller, ref, billers.local_today(now))
     audit.record(db, "inscripcion_creada", company_id=actor.company_id, user_id=actor.user_id,
                  target=f"inscripcion:{row.id}",

@@ -134,12 +134,19 @@ def pay_one(db: Session, *, company_id: int, enrollment: Enrollment, bill_id: in
     db.add(Movement(account_id=account.id, company_id=company_id, amount=-bill.amount,
                     balance_after=balance, reference=receipt, created_at=now,
                     description=f"Pago {biller.name} ref. {enrollment.reference}"[:200]))
-    db.execute(update(Bill).where(Bill.id == bill.id, Bill.status == "pendiente")
-               .values(status="pagada"))
+    marked = db.execute(update(Bill).where(Bill.id == bill.id, Bill.status == "pendiente",
+                                           Bill.version == expected_version)
+                        .values(status="pagada"))
+    if marked.rowcount != 1:  # the biller changed the bill meanwhile
+        raise _Changed()
     return PayResult(**base, amount=bill.amount, ok=True, receipt=receipt, reason="")
 
 
 class _Insufficient(Exception):
+    pass
+
+
+class _Changed(Exception):
     pass
 
 
@@ -193,9 +200,13 @@ def _pay_committed(db: Session, actor: Actor, enrollment: Enrollment, bill_id: i
     except _Insufficient:
         db.rollback()
         result = _failed(db, enrollment, bill_id, INSUFFICIENT)
+    except _Changed:
+        db.rollback()
+        result = _failed(db, enrollment, bill_id, CHANGED)
     if not result.ok:
         bill = db.get(Bill, bill_id)
-        if bill is not None and bill.biller_id == enrollment.biller_id:
+        if (bill is not None and bill.biller_id == enrollment.biller_id
+                and bill.reference == enrollment.reference):
             _record_failure(db, company_id=actor.company_id, enrollment_id=enrollment.id,
                             bill=bill, account_id=account.id, channel=MANUAL,
                             reason=result.reason, user_id=actor.user_id, attempt_key=None,
@@ -213,12 +224,15 @@ def _pay_committed(db: Session, actor: Actor, enrollment: Enrollment, bill_id: i
 def _failed(db: Session, enrollment: Enrollment, bill_id: int, reason: str) -> PayResult:
     bill = db.get(Bill, bill_id)
     biller = db.get(Biller, enrollment.biller_id)
-    return PayResult(bill_id, biller.name, enrollment.reference, bill.amount if bill else 0,
+    own = bill is not None and (bill.biller_id, bill.reference) == (enrollment.biller_id,
+                                                                    enrollment.reference)
+    return PayResult(bill_id, biller.name, enrollment.reference, bill.amount if own else 0,
                      False, "", reason)
 
 
 def balance_after(db: Session, actor: Actor, account_id: object, total: int) -> tuple[str, str]:
     """(available now, available after paying ``total``) formatted, for the summary."""
+    require(db, actor, SERVICE)
     account = company_account(db, actor, account_id)
     return format_money(account.available), format_money(account.available - total)
 
