@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, func, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from occireflex.domain import access, autopay, billers, enrollments, payments
