@@ -11,9 +11,11 @@ from reflex.istate.data import RouterData
 import occireflex.occireflex  # noqa: F401  (registers every page and state)
 from occireflex.state.balances import BalancesState
 from occireflex.state.login import LoginState
+from occireflex.state.movements import MovementsState
 from occireflex.state.payments import PaymentsState
 from occireflex.state.portal import PortalState
 from occireflex.state.profiles import ProfileFormState, ProfilesListState, ProfileViewState
+from occireflex.state.transactions import TransactionDetailState, TransactionsState
 from tests.helpers import login
 
 DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/156.0 Safari/537.36"
@@ -24,7 +26,8 @@ class Browser:
     """One browser tab: a root state plus its substates."""
 
     STATES = (LoginState, PortalState, BalancesState, ProfilesListState, ProfileFormState,
-              ProfileViewState, PaymentsState)
+              ProfileViewState, PaymentsState, TransactionsState, TransactionDetailState,
+              MovementsState)
 
     def __init__(self, user_agent: str = DESKTOP_UA, ip: str = "10.9.9.9"):
         os.environ.setdefault("PYTEST_CURRENT_TEST", "state")
@@ -72,6 +75,18 @@ class Browser:
     @property
     def payments(self) -> PaymentsState:
         return self.get(PaymentsState)
+
+    @property
+    def transactions(self) -> TransactionsState:
+        return self.get(TransactionsState)
+
+    @property
+    def tx_detail(self) -> TransactionDetailState:
+        return self.get(TransactionDetailState)
+
+    @property
+    def movements(self) -> MovementsState:
+        return self.get(MovementsState)
 
     def set_sid(self, sid: str) -> None:
         self.get(PortalState).sid = sid
