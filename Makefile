@@ -41,7 +41,12 @@ db: deps
 	$(PY) -m occireflex init-db
 	$(PY) -m occireflex seed-demo --if-empty
 
+# The portal, and beside it the scheduler sidecar (bills, programmed payments): started in
+# the background, stopped with SIGTERM (it finishes its batch) when the portal stops.
 run: deps bun db
+	@$(PY) -m occireflex.scheduler & sched=$$!; \
+	trap 'kill -TERM $$sched 2>/dev/null; wait $$sched' EXIT; \
+	trap 'exit 130' INT; trap 'exit 143' TERM HUP; \
 	$(VENV)/bin/reflex run --env prod --single-port --frontend-port $(PORT) --backend-port $(PORT)
 
 test: deps bun chromium

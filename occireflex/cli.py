@@ -1,4 +1,4 @@
-"""The ``occireflex`` command: init-db, seed-demo, token-code, unlock."""
+"""The ``occireflex`` command: init-db, seed-demo, token-code, unlock, scheduler."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 
 from sqlmodel import select
 
+from occireflex import scheduler
 from occireflex.settings import PROJECT_ROOT
 
 
@@ -76,6 +77,10 @@ def _cmd_unlock(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _cmd_scheduler(args: argparse.Namespace) -> int:
+    return scheduler.run(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="occireflex", description="OcciReflex")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -90,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("unlock", help="desbloquea un usuario bloqueado por intentos fallidos")
     p.add_argument("username")
     p.set_defaults(func=_cmd_unlock)
+    p = sub.add_parser("scheduler", help="programador: emite facturas y ejecuta pagos programados "
+                                         "(--once: un solo barrido)")
+    scheduler.add_arguments(p)
+    p.set_defaults(func=_cmd_scheduler)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -1,7 +1,7 @@
-"""«Ver 10 ▾ Registros» and «Primero « 1 2 » Último» for a server-paged grid.
+"""The pager of every server-paged grid.
 
 The state passed in must have: page, page_size, total, page_count, page_numbers,
-set_page_size(str) and go_to_page(int).
+set_page_size(str) and go_to_page(int) (see ``state.paging.PagedState``).
 """
 
 from __future__ import annotations
@@ -11,34 +11,38 @@ import reflex as rx
 from occireflex.components import theme
 
 
-def _button(label, on_click, disabled, **props) -> rx.Component:
-    return rx.button(label, on_click=on_click, disabled=disabled, size="1",
-                     class_name="occi-pager-btn", **props)
+def pager(S, noun: str) -> rx.Component:
+    """«Ver 10/25/50 Registros» and «Primero « 1 2 3 » Último»; the buttons wrap, so
+    five page numbers still fit in 390 px."""
+    def button(label, on_click, disabled, **props) -> rx.Component:
+        # border-box: a Radix ghost button is content-box, which makes 28 px into 44
+        return rx.button(label, on_click=on_click, disabled=disabled, size="1",
+                         style={"margin": "0", "box_sizing": "border-box",
+                                "min_width": "28px"}, **props)
 
-
-def pager(state, noun: str) -> rx.Component:
     return rx.flex(
         rx.hstack(
             rx.text("Ver", font_size="0.9rem"),
-            rx.select(["10", "25", "50"], value=state.page_size.to_string(),
-                      on_change=state.set_page_size, size="1",
-                      aria_label="Registros por página"),
+            rx.select(["10", "25", "50"], value=S.page_size.to_string(),
+                      on_change=S.set_page_size, size="1", aria_label="Registros por página"),
             rx.text("Registros", font_size="0.9rem"),
-            rx.text("· ", state.total, f" {noun}", color=theme.MUTED, font_size="0.85rem"),
-            align="center", spacing="2"),
+            rx.text("· ", S.total, f" {noun}", color=theme.MUTED, font_size="0.85rem"),
+            align="center", spacing="2", wrap="wrap",
+        ),
         rx.spacer(),
-        rx.hstack(
-            _button("Primero", state.go_to_page(1), state.page <= 1, variant="ghost"),
-            _button("«", state.go_to_page(state.page - 1), state.page <= 1, variant="ghost",
-                    aria_label="Página anterior"),
-            rx.foreach(state.page_numbers, lambda n: _button(
-                n, state.go_to_page(n), False,
-                variant=rx.cond(n == state.page, "solid", "ghost"),
-                aria_current=rx.cond(n == state.page, "page", "false"))),
-            _button("»", state.go_to_page(state.page + 1), state.page >= state.page_count,
-                    variant="ghost", aria_label="Página siguiente"),
-            _button("Último", state.go_to_page(state.page_count),
-                    state.page >= state.page_count, variant="ghost"),
-            spacing="1", align="center"),
+        rx.flex(
+            button("Primero", S.go_to_page(1), S.page <= 1, variant="ghost"),
+            button("«", S.go_to_page(S.page - 1), S.page <= 1, variant="ghost",
+                   aria_label="Página anterior"),
+            rx.foreach(S.page_numbers, lambda n: button(
+                n, S.go_to_page(n), False, variant=rx.cond(n == S.page, "solid", "ghost"),
+                aria_current=rx.cond(n == S.page, "page", "false"),
+                aria_label="Página " + n.to_string())),
+            button("»", S.go_to_page(S.page + 1), S.page >= S.page_count, variant="ghost",
+                   aria_label="Página siguiente"),
+            button("Último", S.go_to_page(S.page_count), S.page >= S.page_count,
+                   variant="ghost"),
+            gap="0.15rem", align="center", wrap="wrap",
+        ),
         width="100%", align="center", wrap="wrap", gap="0.75rem", class_name="no-print",
     )

@@ -26,6 +26,11 @@ _MOBILE_UA = re.compile(r"Mobi|Android|iPhone|iPod|Windows Phone|Opera Mini", re
 _CHANNEL_ACTION = {RESPONSIVE: catalog.RESPONSIVE, APP: catalog.APP}
 
 
+def valid_id(value: object) -> bool:
+    """A database id as the browser may send it: a real int (not bool) in BIGINT range."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
 def channel_from_user_agent(user_agent: str) -> str:
     return RESPONSIVE if _MOBILE_UA.search(user_agent or "") else WEB
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from occireflex import catalog
-from occireflex.domain.access import Actor, require
+from occireflex.domain.access import Actor, deny, require, valid_id
 from occireflex.models import Account
 
 CORRIENTE, AHORROS = "corriente", "ahorros"
@@ -35,6 +35,22 @@ def balances(db: Session, actor: Actor) -> dict[str, list[BalanceRow]]:
             BalanceRow(acc.number, acc.name, acc.available, acc.clearing, acc.current)
         )
     return result
+
+
+def company_account(db: Session, actor: Actor, account_id: object) -> Account:
+    """One of the actor's company accounts; another company's or a forged id is denied
+    (and audited) with the same message."""
+    if valid_id(account_id):
+        account = db.get(Account, account_id)
+        if account is not None and account.company_id == actor.company_id:
+            return account
+    deny(db, actor, f"cuenta:{str(account_id)[:30]}", "La cuenta no pertenece a su empresa.")
+    raise AssertionError  # deny always raises
+
+
+def company_accounts(db: Session, actor: Actor) -> list[Account]:
+    return list(db.exec(select(Account).where(Account.company_id == actor.company_id)
+                        .order_by(Account.number)).all())
 
 
 def format_money(centavos: int) -> str:

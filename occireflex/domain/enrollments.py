@@ -11,7 +11,8 @@ from sqlmodel import Session, col, select
 
 from occireflex import catalog
 from occireflex.domain import audit, billers
-from occireflex.domain.access import Actor, deny, require
+from occireflex.domain.access import Actor, deny, require, valid_id
+from occireflex.domain.accounts import company_account
 from occireflex.domain.errors import ValidationError
 from occireflex.models import Account, AutoPayRule, Bill, Biller, Enrollment, utcnow
 
@@ -46,18 +47,8 @@ def list_billers(db: Session, actor: Actor, search: object = "") -> list[Biller]
     return list(db.exec(query).all())
 
 
-def company_account(db: Session, actor: Actor, account_id: object) -> Account:
-    """One of the actor's company accounts, or AccessDenied (audited)."""
-    if isinstance(account_id, int) and not isinstance(account_id, bool):
-        account = db.get(Account, account_id)
-        if account is not None and account.company_id == actor.company_id:
-            return account
-    deny(db, actor, f"cuenta:{str(account_id)[:30]}", "La cuenta no pertenece a su empresa.")
-    raise AssertionError  # deny always raises
-
-
 def own_enrollment(db: Session, actor: Actor, enrollment_id: object) -> Enrollment:
-    if isinstance(enrollment_id, int) and not isinstance(enrollment_id, bool):
+    if valid_id(enrollment_id):
         row = db.get(Enrollment, enrollment_id)
         if row is not None and row.company_id == actor.company_id and row.deleted_at is None:
             return row
@@ -77,8 +68,7 @@ def inscribe(db: Session, actor: Actor, biller_id: object, reference: object, al
     """«Inscribir nuevo servicio»; looks up the current bill at once."""
     now = now or utcnow()
     require(db, actor, SERVICE)
-    valid_id = isinstance(biller_id, int) and not isinstance(biller_id, bool)
-    biller = db.get(Biller, biller_id) if valid_id else None
+    biller = db.get(Biller, biller_id) if valid_id(biller_id) else None
     if biller is None or not biller.is_active:
         raise ValidationError("Seleccione un convenio válido.")
     ref = billers.normalize_reference(biller, reference)
@@ -160,7 +150,7 @@ def list_page(db: Session, actor: Actor, *, biller_id: object = None, reference:
     size = page_size if page_size in PAGE_SIZES else PAGE_SIZES[0]
     number = page if isinstance(page, int) and not isinstance(page, bool) and page > 0 else 1
     conditions = [Enrollment.company_id == actor.company_id, Enrollment.deleted_at.is_(None)]
-    if isinstance(biller_id, int) and not isinstance(biller_id, bool):
+    if valid_id(biller_id):
         conditions.append(Enrollment.biller_id == biller_id)
     if isinstance(reference, str) and reference.strip():
         term = reference.strip()[:30].replace("%", "").replace("_", "")

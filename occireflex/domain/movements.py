@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from occireflex import catalog
 from occireflex.domain import audit
 from occireflex.domain.access import Actor, require
-from occireflex.domain.accounts import format_money
+from occireflex.domain.accounts import company_account, company_accounts, format_money
 from occireflex.domain.errors import ValidationError
 from occireflex.domain.transactions import (
     EXPORT_MAX,
@@ -28,8 +28,6 @@ from occireflex.domain.transactions import (
     account_label,
     check_export_action,
     clamp_page,
-    company_account,
-    company_accounts,
     local_moment,
     page_size_of,
     parse_range,

@@ -17,8 +17,8 @@ from sqlmodel import Session, select
 
 from occireflex.domain import audit, billers, tokens
 from occireflex.domain.access import Actor, require
-from occireflex.domain.accounts import format_money
-from occireflex.domain.enrollments import SERVICE, company_account, own_enrollment
+from occireflex.domain.accounts import company_account, format_money
+from occireflex.domain.enrollments import SERVICE, own_enrollment
 from occireflex.domain.errors import ValidationError
 from occireflex.models import Account, Bill, Biller, Enrollment, Movement, Payment, utcnow
 

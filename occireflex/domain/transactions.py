@@ -28,8 +28,8 @@ from sqlmodel import Session, select
 
 from occireflex import catalog
 from occireflex.domain import audit
-from occireflex.domain.access import Actor, deny, require
-from occireflex.domain.accounts import format_money
+from occireflex.domain.access import Actor, deny, require, valid_id
+from occireflex.domain.accounts import company_account, company_accounts, format_money
 from occireflex.domain.billers import BOGOTA, local_today
 from occireflex.domain.errors import ValidationError
 from occireflex.models import Account, Bill, Biller, Enrollment, Payment, User, utcnow
@@ -119,27 +119,6 @@ def local_moment(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(BOGOTA).strftime("%Y/%m/%d %H:%M")
-
-
-def valid_id(value: object) -> bool:
-    """A database id as the browser may send it: a real int (not bool) in BIGINT range."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
-
-
-def company_account(db: Session, actor: Actor, account_id: object) -> Account:
-    """One of the actor's company accounts; another company's or a forged id is denied
-    (and audited) with the same message."""
-    if valid_id(account_id):
-        account = db.get(Account, account_id)
-        if account is not None and account.company_id == actor.company_id:
-            return account
-    deny(db, actor, f"cuenta:{str(account_id)[:30]}", "La cuenta no pertenece a su empresa.")
-    raise AssertionError  # deny always raises
-
-
-def company_accounts(db: Session, actor: Actor) -> list[Account]:
-    return list(db.exec(select(Account).where(Account.company_id == actor.company_id)
-                        .order_by(Account.number)).all())
 
 
 def account_label(account: Account) -> str:

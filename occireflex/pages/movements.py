@@ -6,6 +6,7 @@ import reflex as rx
 
 from occireflex.components import theme
 from occireflex.components.layout import portal_page
+from occireflex.components.pager import pager
 from occireflex.pages.transactions import (
     CARDS_DISPLAY,
     PRINT_LIST_CSS,
@@ -18,7 +19,6 @@ from occireflex.pages.transactions import (
     field,
     head,
     option_select,
-    pager,
 )
 from occireflex.state.movements import SERVICE, MovementsState
 

@@ -14,6 +14,7 @@ from occireflex.domain import exports, movements, transactions
 from occireflex.domain.access import Actor
 from occireflex.domain.accounts import format_money
 from occireflex.domain.errors import AccessDenied, DomainError
+from occireflex.state.paging import PagedMixin
 from occireflex.state.portal import PortalState
 from occireflex.state.session import LOGIN_ROUTE
 from occireflex.state.transactions import (
@@ -21,7 +22,6 @@ from occireflex.state.transactions import (
     PDF_MIME,
     XLSX_MIME,
     choice,
-    pages_around,
     text_value,
     to_int,
 )
@@ -29,15 +29,12 @@ from occireflex.state.transactions import (
 SERVICE = movements.SERVICE
 
 
-class MovementsState(PortalState):
+class MovementsState(PagedMixin, PortalState):
     f_account: str = ""
     f_from: str = ""
     f_to: str = ""
     account_options: list[dict[str, str]] = []
     rows: list[dict[str, str]] = []
-    total: int = 0
-    page: int = 1
-    page_size: int = 10
     account_title: str = ""
     account_name: str = ""
     available: str = ""
@@ -52,13 +49,7 @@ class MovementsState(PortalState):
     _applied: tuple | None = None  # (account id, from, to) accepted by the domain
     _loaded_for: int = 0
 
-    @rx.var
-    def page_count(self) -> int:
-        return max(1, -(-self.total // self.page_size))
 
-    @rx.var
-    def page_numbers(self) -> list[int]:
-        return pages_around(self.page, self.page_count)
 
     def _grants(self, actor: Actor) -> None:
         self.can_excel = actor.can(SERVICE, catalog.EXCEL)

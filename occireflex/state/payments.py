@@ -18,6 +18,7 @@ from occireflex.domain.accounts import format_money, mask_account
 from occireflex.domain.errors import DomainError
 from occireflex.domain.security import fold
 from occireflex.models import utcnow
+from occireflex.state.paging import PagedMixin
 from occireflex.state.portal import PortalState
 from occireflex.state.session import LOGIN_ROUTE
 
@@ -53,7 +54,7 @@ def _date(value: object) -> date | None:
         return None
 
 
-class PaymentsState(PortalState):
+class PaymentsState(PagedMixin, PortalState):
     tab: str = TAB_GRID
     message: str = ""
     error: str = ""
@@ -66,9 +67,6 @@ class PaymentsState(PortalState):
     account_id: str = ""
     # «Inscripciones» grid
     rows: list[dict[str, str]] = []
-    total: int = 0
-    page: int = 1
-    page_size: int = 10
     filter_biller: str = ""
     filter_reference: str = ""
     filter_state: str = ""
@@ -104,14 +102,7 @@ class PaymentsState(PortalState):
     program_exists: bool = False
     program_error: str = ""
 
-    @rx.var
-    def page_count(self) -> int:
-        return max(1, -(-self.total // self.page_size))
 
-    @rx.var
-    def page_numbers(self) -> list[int]:
-        first = max(1, min(self.page - 2, self.page_count - 4))
-        return list(range(first, min(self.page_count, first + 4) + 1))
 
     @rx.var
     def reference_hint(self) -> str:

@@ -15,6 +15,7 @@ from occireflex.db import session_scope
 from occireflex.domain import exports, profiles
 from occireflex.domain.access import Actor
 from occireflex.domain.errors import AccessDenied, DomainError
+from occireflex.state.paging import PagedMixin
 from occireflex.state.portal import PortalState
 from occireflex.state.session import LOGIN_ROUTE
 
@@ -91,13 +92,10 @@ def _int(value: object) -> int | None:
     return number if 0 < number < 2**31 else None
 
 
-class ProfilesListState(PortalState):
+class ProfilesListState(PagedMixin, PortalState):
     """«Consultar Perfil»: one SQL page of profiles in state, never the whole table."""
 
     rows: list[dict[str, str]] = []
-    total: int = 0
-    page: int = 1
-    page_size: int = 10
     search: str = ""
     message: str = ""
     delete_id: int = 0
@@ -107,14 +105,7 @@ class ProfilesListState(PortalState):
     can_print: bool = False
     can_edit: bool = False
 
-    @rx.var
-    def page_count(self) -> int:
-        return max(1, -(-self.total // self.page_size))
 
-    @rx.var
-    def page_numbers(self) -> list[int]:
-        first = max(1, min(self.page - 2, self.page_count - 4))
-        return list(range(first, min(self.page_count, first + 4) + 1))
 
     def _reload(self, actor: Actor) -> None:
         with session_scope() as db:

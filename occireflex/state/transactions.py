@@ -16,6 +16,7 @@ from occireflex.domain import exports, transactions
 from occireflex.domain.access import Actor
 from occireflex.domain.accounts import format_money
 from occireflex.domain.errors import AccessDenied, DomainError
+from occireflex.state.paging import PagedMixin
 from occireflex.state.portal import PortalState
 from occireflex.state.session import LOGIN_ROUTE
 
@@ -62,7 +63,7 @@ def pages_around(page: int, page_count: int) -> list[int]:
     return list(range(first, min(page_count, first + 4) + 1))
 
 
-class TransactionsState(PortalState):
+class TransactionsState(PagedMixin, PortalState):
     """The list: filters, one page of rows (≤ 50), totals, and the export buttons."""
 
     f_from: str = ""
@@ -74,9 +75,6 @@ class TransactionsState(PortalState):
     account_options: list[dict[str, str]] = []
     biller_options: list[dict[str, str]] = []
     rows: list[dict[str, str]] = []
-    total: int = 0
-    page: int = 1
-    page_size: int = 10
     paid_total: str = ""
     range_label: str = ""
     message: str = ""
@@ -87,15 +85,7 @@ class TransactionsState(PortalState):
     _filters: transactions.TxFilters | None = None  # applied (validated), backend-only
     _loaded_for: int = 0  # user id the filters belong to
 
-    @rx.var
-    def page_count(self) -> int:
-        return max(1, -(-self.total // self.page_size))
 
-    @rx.var
-    def page_numbers(self) -> list[int]:
-        return pages_around(self.page, self.page_count)
-
-    # -- helpers ---------------------------------------------------------------------------
 
     def _grants(self, actor: Actor) -> None:
         self.can_query = actor.can(SERVICE, catalog.CONSULTAR)
