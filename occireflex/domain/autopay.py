@@ -79,17 +79,25 @@ class RuleInput:
     end_on: date | None
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_date(value: object) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
 def validate_rule(values: object, today: date) -> RuleInput:
     if not isinstance(values, RuleInput):
         raise ValidationError("Datos de programación no válidos.")
-    if not isinstance(values.days_before, int) or not 0 <= values.days_before <= MAX_DAYS_BEFORE:
+    if not _is_int(values.days_before) or not 0 <= values.days_before <= MAX_DAYS_BEFORE:
         raise ValidationError(
             f"Pague el día del vencimiento o entre 1 y {MAX_DAYS_BEFORE} días antes.")
-    if not isinstance(values.max_amount, int) or not 0 < values.max_amount <= 10**13:
+    if not _is_int(values.max_amount) or not 0 < values.max_amount <= 10**13:
         raise ValidationError("Ingrese un monto máximo mayor que cero.")
-    if not isinstance(values.start_on, date) or values.start_on < today - timedelta(days=1):
+    if not _is_date(values.start_on) or values.start_on < today:
         raise ValidationError("La fecha de inicio no puede ser anterior a hoy.")
-    if values.end_on is not None and (not isinstance(values.end_on, date)
+    if values.end_on is not None and (not _is_date(values.end_on)
                                       or values.end_on < values.start_on):
         raise ValidationError("La fecha final debe ser posterior a la fecha de inicio.")
     return values
@@ -111,6 +119,10 @@ def set_rule(db: Session, actor: Actor, enrollment_id: object, values: object,
     clean = validate_rule(values, billers.local_today(now))
     account = company_account(db, actor, clean.account_id)
     if tokens.verify_code(db, actor.user_id, token_code, now) is None:
+        audit.record(db, "programacion_token_rechazado", company_id=actor.company_id,
+                     user_id=actor.user_id, target=f"inscripcion:{enrollment.id}",
+                     outcome="fallido", ip=actor.ip, channel=actor.channel)
+        db.commit()
         raise ValidationError(TOKEN_INVALID)
     rule = db.exec(select(AutoPayRule).where(
         AutoPayRule.enrollment_id == enrollment.id)).first()

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import holidays
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from occireflex.domain.errors import ValidationError
 from occireflex.models import Bill, Biller, Enrollment
@@ -190,20 +190,27 @@ def ensure_current_bill(db: Session, biller: Biller, reference: str, today: date
 
 
 def issue_due_bills(db: Session, now: datetime) -> int:
-    """Every biller issues the current bill of every inscribed reference (idempotent)."""
+    """Every biller issues the current bill of every inscribed reference (idempotent).
+    Only missing bills are inserted; returns how many were."""
     today = local_today(now)
     billers = {b.id: b for b in db.exec(select(Biller).where(Biller.is_active)).all()}
     pairs = db.exec(select(Enrollment.biller_id, Enrollment.reference)
                     .where(Enrollment.deleted_at.is_(None)).distinct()).all()
+    periods_by_biller = {b.id: [current_period(b, today)] for b in billers.values()}
+    wanted = {p for spans in periods_by_biller.values() for p, _, _ in spans}
+    existing = set(db.exec(select(Bill.biller_id, Bill.reference, Bill.period)
+                           .where(col(Bill.period).in_(wanted))).all())
     rows = []
     for biller_id, reference in pairs:
         biller = billers.get(biller_id)
         if biller is None:
             continue
-        period, issued, due = current_period(biller, today)
-        rows.append({"biller_id": biller_id, "reference": reference, "period": period,
-                     "amount": bill_amount(biller, reference, period), "issued_on": issued,
-                     "due_on": due, "status": "pendiente", "version": 1})
+        for period, issued, due in periods_by_biller[biller_id]:
+            if (biller_id, reference, period) in existing:
+                continue
+            rows.append({"biller_id": biller_id, "reference": reference, "period": period,
+                         "amount": bill_amount(biller, reference, period), "issued_on": issued,
+                         "due_on": due, "status": "pendiente", "version": 1})
     for start in range(0, len(rows), 5000):
         _insert_ignore(db, rows[start:start + 5000])
     return len(rows)
