@@ -160,8 +160,10 @@ def test_menus_are_filtered_by_profile(logged_in):
     menu = open_module_menu(page, "Consultas")
     expect(menu.get_by_role("link", name="Por Producto")).to_be_visible()
     expect(menu.get_by_role("link", name="Por Producto")).to_have_attribute("href", SALDOS)
-    expect_coming_soon(menu, "Detalles de Movimientos")
-    expect_coming_soon(menu, "Transacciones Realizadas")
+    for name, href in (("Detalles de Movimientos", "/consultas/movimientos/detalles"),
+                       ("Transacciones Realizadas", "/consultas/transacciones-realizadas")):
+        expect(menu.get_by_role("link", name=name)).to_have_attribute("href", href)
+    expect(menu.get_by_role("link")).to_have_count(3)  # exactly the profile's services
     expect(menu.get_by_text("Consolidados")).to_have_count(0)
     expect(menu.get_by_text("Notas Débito y Crédito")).to_have_count(0)
     expect(menu.get_by_text("Mi Banco")).to_have_count(0)
@@ -179,6 +181,10 @@ def test_menus_are_filtered_by_profile(logged_in):
     expect(perfiles).to_have_attribute("href", PERFILES)
     expect_coming_soon(menu, "Configuración de Usuarios")
     expect_coming_soon(menu, "Administración de Token")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    menu = open_module_menu(page, "Consultas")
+    expect_coming_soon(menu, "Consolidados")
 
 
 # ------------------------------------------------------------------------------ 4
