@@ -281,3 +281,37 @@ class SchedulerLease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=30)
     holder: str = Field(max_length=80)
     expires_at: datetime
+
+
+# Carga Programación Automática (issue 5) ---------------------------------------------
+
+
+class BulkFile(SQLModel, table=True):
+    """«Carga Programación Automática»: one uploaded bulk enrollment file.
+
+    The name is unique per company forever (``name_key``: case-, accent- and
+    space-insensitive), whatever became of the upload. The uploaded bytes are kept here,
+    privately (never in Reflex's public upload folder)."""
+
+    __table_args__ = (
+        UniqueConstraint("company_id", "name_key", name="uq_bulkfile_company_name"),
+        Index("ix_bulkfile_company_time", "company_id", "uploaded_at"),
+        Index("ix_bulkfile_state", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id")
+    name: str = Field(max_length=50)  # «Nombre del archivo», as typed
+    name_key: str = Field(max_length=50)  # folded: no case, accents or spaces
+    filename: str = Field(max_length=200)  # the original file name
+    user_id: int = Field(foreign_key="user.id")
+    uploaded_at: datetime = Field(default_factory=utcnow)
+    processed_at: datetime | None = None
+    rows: int = 0  # data rows found in the file
+    inscribed: int = 0  # inscriptions (each with its programming) created
+    state: str = Field(default="Recibido", max_length=12)  # Recibido|Validando|Procesado|Rechazado
+    error_count: int = 0
+    message: str = Field(default="", max_length=300)  # one-line outcome for the grid
+    size: int = 0  # bytes uploaded
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # the private copy
+    report: bytes | None = Field(default=None, sa_column=Column(LargeBinary))  # CSV (;)

@@ -25,6 +25,7 @@ import socket
 import sys
 import threading
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -67,7 +68,8 @@ def _seconds(value: str, option: str, low: int, high: int) -> int:
 
 
 def holder_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"[:80]
+    """host:pid plus a random suffix: two containers can both be PID 1 on one host name."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:80]
 
 
 def summary(report: SweepReport, now: datetime) -> str:

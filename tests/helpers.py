@@ -28,7 +28,8 @@ def login(db: Session, username: str, *, password: str = DEMO_PASSWORD,
     """Run the four steps; raises like the real flow. Commits like the state layer does."""
     now = now or utcnow()
     flow = auth.submit_username(username, now)
-    flow = auth.submit_token(db, flow, code or code_for(db, username, now), now)
+    flow = auth.submit_token(db, flow, code or code_for(db, username, now), now, ip=ip,
+                             channel=channel)
     flow = auth.accept_conditions(flow, True, now)
     try:
         result = auth.submit_password(db, flow, password, ip=ip, channel=channel, now=now)

@@ -54,6 +54,7 @@ class LoginFlow:
     token_ok: bool = False
     token_id: int | None = None
     started_at: datetime | None = None
+    failure_counted: bool = False  # a wrong code at step 2 already counted this attempt
 
 
 @dataclass(frozen=True)
@@ -89,18 +90,31 @@ def _find_user(db: Session, username: str) -> User | None:
     return db.exec(select(User).where(User.username == username)).first()
 
 
-def submit_token(db: Session, flow: object, code: object, now: datetime | None = None) -> LoginFlow:
+def submit_token(db: Session, flow: object, code: object, now: datetime | None = None,
+                 *, ip: str = "", channel: str = "web") -> LoginFlow:
+    """Check the code now (consuming its time step); reveal the outcome only at the end.
+
+    A wrong code counts as a failed attempt at once, per user name and per IP, so the
+    token cannot be guessed by cycling steps 1–3; a locked name or IP verifies nothing.
+    """
     now = now or utcnow()
     flow = _expect(flow, STEP_TOKEN, now)
     if not security.is_code_format(code):
         raise ValidationError("El número del token tiene 6 dígitos (0 a 9).")
     user = _find_user(db, flow.username)
+    blocked = _ip_blocked(db, ip, now) or _is_locked(db, user, flow.username)
     token = None
-    if user is not None and user.is_active and user.locked_at is None:
+    if not blocked and user is not None and user.is_active:
         token = tokens.verify_code(db, user.id, code, now)
+    if token is None and not blocked:
+        _count_user_failure(db, user, flow.username, now)
+        _count_ip_failure(db, ip, now)
+        audit.record(db, "token_fallido", company_id=user.company_id if user else None,
+                     user_id=user.id if user else None, target=flow.username[:40],
+                     outcome="fallido", ip=ip, channel=channel)
     return replace(
         flow, step=STEP_CONDITIONS, token_ok=token is not None,
-        token_id=token.id if token else None,
+        token_id=token.id if token else None, failure_counted=token is None,
     )
 
 
@@ -206,8 +220,10 @@ def submit_password(
         else:
             security.burn_password_check(password)
     if user is None or not user.is_active or not flow.token_ok or not password_ok:
-        locked_now = _count_user_failure(db, user, flow.username, now)
-        _count_ip_failure(db, ip, now)
+        locked_now = False
+        if not flow.failure_counted:  # else step 2 counted this attempt already
+            locked_now = _count_user_failure(db, user, flow.username, now)
+            _count_ip_failure(db, ip, now)
         audit.record(db, "login_fallido", company_id=user.company_id if user else None,
                      user_id=user.id if user else None, target=flow.username[:40],
                      outcome="fallido", ip=ip, channel=channel)

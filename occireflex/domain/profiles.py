@@ -358,8 +358,13 @@ def assign_profile(db: Session, actor: Actor, user_id: object, profile_id: objec
     if user.id == actor.user_id:
         deny(db, actor, f"usuario:{user_id}", "No puede cambiar su propio perfil.")
     new_profile = None if profile_id is None else _own_profile(db, actor, profile_id)
-    if new_profile is not None and not actor.is_admin:
-        _check_escalation(db, actor, None, _grants_of(db, new_profile.id))
+    if not actor.is_admin:
+        # a manager may only move users between grants they hold themselves: neither give
+        # nor take away what their own profile lacks
+        changed = _grants_of(db, new_profile.id) if new_profile else frozenset()
+        if user.profile_id is not None:
+            changed |= _grants_of(db, user.profile_id)
+        _check_escalation(db, actor, None, changed)
     before = user.profile_id
     user.profile_id = new_profile.id if new_profile else None
     user.updated_at = utcnow()

@@ -46,8 +46,9 @@ class LoginState(SessionState):
     @rx.event
     def submit_username(self, form_data: dict):
         self.notice = ""
+        data = form_data if isinstance(form_data, dict) else {}
         try:
-            self._flow = auth.submit_username(form_data.get("usuario"))
+            self._flow = auth.submit_username(data.get("usuario"))
         except DomainError as exc:
             return self._fail(exc)
         self.username = self._flow.username
@@ -56,11 +57,13 @@ class LoginState(SessionState):
 
     @rx.event
     def submit_token(self, form_data: dict):
-        code = form_data.get("token")
+        code = form_data.get("token") if isinstance(form_data, dict) else None
         code = code.strip() if isinstance(code, str) else code
+        user_agent, ip = self._client_meta()
         try:
             with session_scope() as db:
-                self._flow = auth.submit_token(db, self._flow, code)
+                self._flow = auth.submit_token(db, self._flow, code, ip=ip,
+                                               channel=channel_from_user_agent(user_agent))
         except DomainError as exc:
             return self._fail(exc)
         self.error = ""
@@ -88,8 +91,9 @@ class LoginState(SessionState):
         try:
             with session_scope() as db:
                 try:
+                    password = form_data.get("clave") if isinstance(form_data, dict) else None
                     result = auth.submit_password(
-                        db, self._flow, form_data.get("clave"), ip=ip, user_agent=user_agent,
+                        db, self._flow, password, ip=ip, user_agent=user_agent,
                         channel=channel_from_user_agent(user_agent),
                     )
                 except LoginFailed:

@@ -176,8 +176,11 @@ class PaymentsState(PagedMixin, PortalState):
                 "ref_label": b.ref_label,
                 "hint": _hint(b.ref_min, b.ref_max, b.ref_numeric),
             } for b in enrollments.list_billers(db, actor)]
-            if self.accounts and not self.account_id:
+            own = {a["id"] for a in self.accounts}
+            if self.accounts and self.account_id not in own:
                 self.account_id = self.accounts[-1]["id"]
+            if self.pay_account not in own:
+                self.pay_account = ""
             self._reload_grid(actor, db)
 
         return self._guarded(work)
@@ -421,7 +424,7 @@ class PaymentsState(PagedMixin, PortalState):
         return self._guarded(work)
 
     def _apply_program_field(self, field: object, value: object) -> None:
-        if field in PROGRAM_FIELDS and isinstance(value, str):
+        if isinstance(field, str) and field in PROGRAM_FIELDS and isinstance(value, str):
             setattr(self, field, value[:20])
 
     @rx.event

@@ -347,7 +347,7 @@ class ProfileFormState(PortalState):
 
     @rx.event
     def toggle_module(self, module_code: str):
-        if module_code not in MODULE_SERVICES:
+        if not isinstance(module_code, str) or module_code not in MODULE_SERVICES:
             return
         ids = {g for si in MODULE_SERVICES[module_code] for g in SERVICE_GRANT_IDS[si]}
         chosen = set(self.selected)
@@ -355,7 +355,7 @@ class ProfileFormState(PortalState):
 
     @rx.event
     def toggle_expanded(self, module_code: str):
-        if module_code not in MODULE_SERVICES:
+        if not isinstance(module_code, str) or module_code not in MODULE_SERVICES:
             return
         if module_code in self.expanded:
             self.expanded = [m for m in self.expanded if m != module_code]

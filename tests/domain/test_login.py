@@ -364,8 +364,10 @@ def test_fifth_consecutive_failure_locks_the_user_even_for_correct_credentials(d
     assert failure(db, "prepara.demo", code=code, password=DEMO_PASSWORD, now=later) == \
         auth.LOCKED
     assert fresh(demo, LoginSession) == []
+    # the fifth wrong code locked the name at step 2, so both its password step and the
+    # later attempt are refused as locked
     blocked = fresh(demo, AuditEvent, AuditEvent.action == "login_bloqueado")
-    assert len(blocked) == 1 and blocked[0].outcome == "denegado"
+    assert len(blocked) == 2 and {b.outcome for b in blocked} == {"denegado"}
 
 
 def test_unknown_name_locks_like_a_real_one(demo, db):
@@ -409,10 +411,12 @@ def test_concurrent_failures_are_all_counted(demo, db):
 
 def test_ip_is_throttled_after_too_many_failures(demo, db):
     ip = "203.0.113.7"
-    for i in range(auth.IP_MAX_FAILURES):
-        # A different unknown name each time: no name lock gets in the way. Every one of
-        # these, the last included, is an ordinary failure (not yet throttled).
+    for i in range(auth.IP_MAX_FAILURES - 1):
+        # A different unknown name each time: no name lock gets in the way.
         assert failure(db, f"nadie{i:02d}", password="", ip=ip) == auth.GENERIC_FAILURE
+    # the attempt that reaches the limit is already refused as throttled (like the 5th
+    # failure of a name gets the lockout message)
+    assert failure(db, "nadie99", password="", ip=ip) == auth.IP_THROTTLED
     code = code_for(db, "admin.demo", NOW)
     assert failure(db, "admin.demo", code=code, password=DEMO_PASSWORD, ip=ip) == \
         auth.IP_THROTTLED
@@ -450,3 +454,40 @@ def test_failures_and_successes_are_audited_without_secrets(demo, db):
         text = " ".join(str(v) for v in (event.target, event.before, event.after, event.ip))
         for secret in secrets:
             assert secret not in text, (event.action, secret)
+
+
+def test_wrong_token_codes_count_at_step_two_and_stop_guessing(demo, db):
+    """Cycling steps 1–3 with guessed codes must lock the name, and after that even the
+    right code is not checked (the image never turns real)."""
+    from occireflex.models import utcnow
+
+    now = utcnow()
+    for guess in range(5):
+        flow = auth.submit_username("admin.demo", now)
+        flow = auth.submit_token(db, flow, f"{guess:06d}", now, ip="10.7.7.7")
+        db.commit()
+        assert not flow.token_ok
+    user = db.exec(select(User).where(User.username == "admin.demo")).one()
+    db.refresh(user)
+    assert user.failed_attempts == 5 and user.locked_at is not None
+    before = token_of(db, "admin.demo").last_step
+    flow = auth.submit_username("admin.demo", now)
+    flow = auth.submit_token(db, flow, code_for(db, "admin.demo", now), now, ip="10.7.7.7")
+    assert not flow.token_ok  # locked: the right code is not even checked
+    db.expire_all()
+    assert token_of(db, "admin.demo").last_step == before
+
+
+def test_one_wrong_attempt_counts_once(demo, db):
+    from occireflex.models import utcnow
+
+    now = utcnow()
+    flow = auth.submit_username("admin.demo", now)
+    flow = auth.submit_token(db, flow, "000000", now)
+    flow = auth.accept_conditions(flow, True, now)
+    with pytest.raises(LoginFailed):
+        auth.submit_password(db, flow, "Demo2026*", now=now)
+    db.commit()
+    user = db.exec(select(User).where(User.username == "admin.demo")).one()
+    db.refresh(user)
+    assert user.failed_attempts == 1

@@ -226,3 +226,19 @@ def test_exports_require_their_action(demo, db):
     assert len(profiles.export_rows(db, admin, "", catalog.EXCEL)) == 12
     with pytest.raises(AccessDenied):
         profiles.export_rows(db, admin, "", "borrar")
+
+
+def test_secondary_manager_cannot_take_away_what_they_lack(admin, db):
+    manager_grants = profiles.normalize_grants(
+        [(profiles.PERFILES, a) for a in (catalog.ACCESO, catalog.CONSULTAR)])
+    pid = _save(db, admin, None, profiles.ProfileData("Gestor", "", True), manager_grants)
+    prepara = db.exec(select(User).where(User.username == "prepara.demo")).one()
+    profiles.assign_profile(db, admin, prepara.id, pid)
+    db.commit()
+    manager = actor_of(db, "prepara.demo")
+    autoriza = db.exec(select(User).where(User.username == "autoriza.demo")).one()
+    with pytest.raises(AccessDenied, match="no tiene"):
+        profiles.assign_profile(db, manager, autoriza.id, None)  # «Autorizador todo» lost
+    db.rollback()
+    db.refresh(autoriza)
+    assert autoriza.profile_id is not None

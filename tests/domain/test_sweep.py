@@ -418,7 +418,7 @@ def test_second_sidecar_waits_and_takes_over_after_sigterm(engine):
         first.wait_for("Barrido del ")
         second = Sidecar(engine)
         waiting = second.wait_for("Otro programador")
-        assert f":{first.proc.pid})" in waiting and "en espera" in waiting
+        assert f":{first.proc.pid}:" in waiting and "en espera" in waiting
         assert first.stop() == 0
         first.wait_for("Concesión del barrido liberada")
         first.wait_for("Programador detenido")

@@ -146,3 +146,20 @@ def test_filters_and_paging(logged_in, db):
     assert b.payments.page == 1
     bill_count = db.exec(select(func.count()).select_from(Bill)).one()
     assert bill_count >= 3
+
+
+def test_forged_argument_types_never_crash(logged_in):
+    b = logged_in("admin.demo")
+    b.payments.load()
+    b.payments.set_program_field(["program_max"], "1")
+    b.payments.set_program_field({"x": 1}, "1")
+    b.payments.save_program("not a dict")
+    b.payments.inscribe(["x"])
+    b.payments.save_edit(None)
+    b.payments.confirm_payment(42)
+    b.form.toggle_module(["consultas"])
+    b.form.toggle_expanded({"a": 1})
+    b.login.submit_username("x")
+    b.login.submit_token(None)
+    b.login.submit_password([1, 2])
+    assert b.form.selected == [] and b.form.expanded == []
