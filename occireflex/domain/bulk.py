@@ -431,7 +431,9 @@ def _number_text(value: float) -> str:
 
 
 def _xlsx_cell(_key: str, value: object) -> tuple[str, bool]:
-    if value is None or value == "":
+    if type(value) is str:  # the common case first: text cells
+        return value.strip(), False
+    if value is None:
         return "", False
     if isinstance(value, bool):
         return ("VERDADERO" if value else "FALSO"), False
