@@ -84,6 +84,7 @@ BUILT: frozenset[str] = frozenset({
     "transacciones.pagos.servicios",
     "consultas.transacciones_realizadas",
     "consultas.movimientos.detalles",
+    "consultas.archivos_cargados",
 })
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from occireflex.components import theme
+from occireflex.components.bulk_upload import bulk_upload_tab
 from occireflex.components.layout import portal_page
 from occireflex.components.pager import pager
 from occireflex.domain.enrollments import SERVICE, STATES
-from occireflex.state.payments import TAB_ADMIN, TAB_GRID, PaymentsState
+from occireflex.state.payments import TAB_ADMIN, TAB_BULK, TAB_GRID, PaymentsState
 
 P = PaymentsState
 
@@ -28,6 +29,7 @@ def _tabs() -> rx.Component:
 
     return rx.hstack(
         tab("Administración de Pagos de Servicios", TAB_ADMIN), tab("Inscripciones", TAB_GRID),
+        tab("Carga Programación Automática", TAB_BULK),
         spacing="2", border_bottom=f"1px solid {theme.BORDER}", width="100%", wrap="wrap",
     )
 
@@ -392,7 +394,8 @@ def servicios_publicos() -> rx.Component:
             ("result", _result_panel()),
             rx.vstack(
                 _tabs(),
-                rx.cond(P.tab == TAB_ADMIN, _admin_tab(), _grid_tab()),
+                rx.match(P.tab, (TAB_ADMIN, _admin_tab()), (TAB_BULK, bulk_upload_tab()),
+                         _grid_tab()),
                 spacing="4", width="100%"),
         ),
         _edit_dialog(), _delete_dialog(), _program_dialog(),

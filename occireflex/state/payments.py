@@ -22,7 +22,7 @@ from occireflex.state.paging import PagedMixin
 from occireflex.state.portal import PortalState
 from occireflex.state.session import LOGIN_ROUTE
 
-TAB_ADMIN, TAB_GRID = "administracion", "inscripciones"
+TAB_ADMIN, TAB_GRID, TAB_BULK = "administracion", "inscripciones", "carga"
 PROGRAM_FIELDS = frozenset({"program_account", "program_mode", "program_days", "program_max",
                             "program_start", "program_end"})
 _AMOUNT = re.compile(r"\d{1,3}(\.\d{3})*(,\d{1,2})?|\d+(,\d{1,2})?")
@@ -187,7 +187,7 @@ class PaymentsState(PagedMixin, PortalState):
 
     @rx.event
     def set_tab(self, tab: str):
-        self.tab = tab if tab in (TAB_ADMIN, TAB_GRID) else TAB_GRID
+        self.tab = tab if tab in (TAB_ADMIN, TAB_GRID, TAB_BULK) else TAB_GRID
         self.message = self.error = ""
 
     # -- inscribir --------------------------------------------------------------------

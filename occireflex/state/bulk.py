@@ -1,0 +1,195 @@
+"""«Carga Programación Automática» and «Archivos Cargados» (issue 5).
+
+The upload is kept privately in the database (never in Reflex's public upload folder) and
+processed off the user's event loop: a background task runs the domain's ``process`` in a
+worker thread and reports its progress to the page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import reflex as rx
+
+from occireflex.db import session_scope
+from occireflex.domain import bulk
+from occireflex.domain.access import Actor
+from occireflex.domain.billers import BOGOTA
+from occireflex.domain.errors import DomainError
+from occireflex.models import utcnow
+from occireflex.state.paging import PagedMixin
+from occireflex.state.portal import PortalState
+from occireflex.state.session import LOGIN_ROUTE
+
+UPLOAD_ID = "carga-programacion"
+_BOGOTA_FORMAT = "%Y/%m/%d %H:%M"
+
+
+def _run_process(file_id: int, note) -> tuple[str, int, int, str, list[bulk.RowError]]:
+    with session_scope() as db:
+        result = bulk.process(db, file_id, progress=note)
+        if result is None:
+            return "", 0, 0, "El archivo ya está siendo procesado.", []
+        errors = bulk.first_errors(result.report or b"") if result.state == bulk.RECHAZADO \
+            else []
+        return result.state, result.rows, result.inscribed, result.message, errors
+
+
+class BulkUploadState(PagedMixin, PortalState):
+    file_name: str = ""
+    name_message: str = ""
+    name_ok: bool = False
+    error: str = ""
+    busy: bool = False
+    progress: int = 0
+    progress_text: str = ""
+    outcome: str = ""  # Procesado | Rechazado
+    outcome_message: str = ""
+    outcome_rows: int = 0
+    outcome_inscribed: int = 0
+    first_errors: list[dict[str, str]] = []
+    files: list[dict[str, str]] = []
+    _file_id: int = 0
+
+    def _with_actor(self, work):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE, replace=True)
+        try:
+            with session_scope() as db:
+                return work(actor, db)
+        except DomainError as exc:
+            self.error = exc.message
+        return None
+
+    @rx.event
+    def set_file_name(self, value: str):
+        self.file_name = value[:60] if isinstance(value, str) else ""
+        self.name_message, self.name_ok, self.error = "", False, ""
+
+    @rx.event
+    def check_name(self, _value: str = ""):
+        """Tell the user before uploading whether the name can be used."""
+        def work(actor: Actor, db):
+            self.name_ok = bulk.name_available(db, actor, self.file_name)
+            self.name_message = ("Nombre disponible." if self.name_ok else
+                                 f"El nombre «{self.file_name}» ya fue usado por su empresa "
+                                 "en otra carga y no puede repetirse.")
+        if self.file_name.strip():
+            return self._with_actor(work)
+
+    @rx.event
+    def download_template(self):
+        def work(actor: Actor, db):
+            data = bulk.template_xlsx(db, actor)
+            return rx.download(data=data, filename=f"{bulk.TEMPLATE_NAME}.xlsx")
+        return self._with_actor(work)
+
+    @rx.event
+    async def handle_upload(self, files: list[rx.UploadFile]):
+        self.error, self.outcome, self.first_errors = "", "", []
+        if self.busy:
+            self.error = "Ya hay un archivo en proceso. Espere a que termine."
+            return
+        if not isinstance(files, list) or len(files) != 1:
+            self.error = "Seleccione un archivo para cargar."
+            return
+        upload = files[0]
+        data = await upload.read(bulk.MAX_BYTES + 1)  # never read more than the limit
+        filename = upload.filename or ""
+
+        def work(actor: Actor, db):
+            record = bulk.register(db, actor, self.file_name, filename, bytes(data))
+            db.flush()
+            self._file_id = record.id
+            return True
+
+        started = self._with_actor(work)
+        if started is not True:
+            return started
+        self.busy, self.progress, self.progress_text = True, 0, "Archivo recibido."
+        return [rx.clear_selected_files(UPLOAD_ID), BulkUploadState.process_file]
+
+    @rx.event(background=True)
+    async def process_file(self):
+        async with self:
+            file_id = self._file_id
+        if not file_id:
+            return
+        shared = {"fraction": 0.0, "text": "Validando…"}
+        lock = threading.Lock()
+
+        def note(fraction: float, text: str) -> None:
+            with lock:
+                shared["fraction"], shared["text"] = fraction, text
+
+        task = asyncio.create_task(asyncio.to_thread(_run_process, file_id, note))
+        while not task.done():
+            await asyncio.sleep(0.3)
+            with lock:
+                fraction, text = shared["fraction"], shared["text"]
+            async with self:
+                self.progress, self.progress_text = int(fraction * 100), text
+        try:
+            state, rows, inscribed, message, errors = task.result()
+        except Exception:  # noqa: BLE001 — the domain marked the file Rechazado already
+            state, rows, inscribed, errors = bulk.RECHAZADO, 0, 0, []
+            message = "No fue posible procesar el archivo. Intente de nuevo más tarde."
+        async with self:
+            self.busy, self.progress = False, 100
+            self.outcome, self.outcome_message = state, message
+            self.outcome_rows, self.outcome_inscribed = rows, inscribed
+            self.first_errors = [{"row": str(e.row), "column": e.column, "value": e.value,
+                                  "reason": e.reason} for e in errors]
+            self.file_name, self.name_message = "", ""
+
+    # «Archivos Cargados» ------------------------------------------------------------
+
+    def _reload_files(self, actor: Actor, db) -> None:
+        rows, total = bulk.list_files(db, actor, self.page, self.page_size)
+        self.total = total
+        self.files = [{
+            "id": str(r.id), "name": r.name, "filename": r.filename,
+            "date": r.uploaded_at.astimezone(BOGOTA).strftime(_BOGOTA_FORMAT),
+            "user": r.user_name, "rows": str(r.rows), "inscribed": str(r.inscribed),
+            "state": r.state, "errors": str(r.error_count), "message": r.message,
+        } for r in rows]
+
+    @rx.event
+    def load_files(self):
+        self.page, self.error = 1, ""
+        return self._with_actor(self._reload_files)
+
+    @rx.event
+    def set_page_size(self, value: str):
+        try:
+            size = int(value)
+        except (TypeError, ValueError):
+            size = 10
+        self.page_size = size if size in bulk.PAGE_SIZES else 10
+        self.page = 1
+        return self._with_actor(self._reload_files)
+
+    @rx.event
+    def go_to_page(self, page: int):
+        number = page if isinstance(page, int) and not isinstance(page, bool) else 1
+        self.page = min(max(1, number), self.page_count)
+        return self._with_actor(self._reload_files)
+
+    @rx.event
+    def download_report(self, file_id: str):
+        try:
+            fid = int(file_id)
+        except (TypeError, ValueError):
+            return
+
+        def work(actor: Actor, db):
+            data = bulk.report_bytes(db, actor, fid)
+            if not data:
+                self.error = "El archivo aún no tiene reporte: está en proceso."
+                return None
+            stamp = utcnow().strftime("%Y%m%d")
+            return rx.download(data=data, filename=f"reporte-carga-{fid}-{stamp}.csv")
+
+        return self._with_actor(work)
