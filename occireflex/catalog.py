@@ -85,6 +85,7 @@ BUILT: frozenset[str] = frozenset({
     "consultas.transacciones_realizadas",
     "consultas.movimientos.detalles",
     "consultas.archivos_cargados",
+    "ayudas.ayudas.consultar",
 })
 
 

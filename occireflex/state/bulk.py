@@ -26,7 +26,7 @@ UPLOAD_ID = "carga-programacion"
 _BOGOTA_FORMAT = "%Y/%m/%d %H:%M"
 
 
-def _run_process(file_id: int, note) -> tuple[str, int, int, str, list[bulk.RowError]]:
+def run_process(file_id: int, note) -> tuple[str, int, int, str, list[bulk.RowError]]:
     with session_scope() as db:
         result = bulk.process(db, file_id, progress=note)
         if result is None:
@@ -124,7 +124,7 @@ class BulkUploadState(PagedMixin, PortalState):
             with lock:
                 shared["fraction"], shared["text"] = fraction, text
 
-        task = asyncio.create_task(asyncio.to_thread(_run_process, file_id, note))
+        task = asyncio.create_task(asyncio.to_thread(run_process, file_id, note))
         while not task.done():
             await asyncio.sleep(0.3)
             with lock:
@@ -132,17 +132,21 @@ class BulkUploadState(PagedMixin, PortalState):
             async with self:
                 self.progress, self.progress_text = int(fraction * 100), text
         try:
-            state, rows, inscribed, message, errors = task.result()
+            outcome = task.result()
         except Exception:  # noqa: BLE001 — the domain marked the file Rechazado already
-            state, rows, inscribed, errors = bulk.RECHAZADO, 0, 0, []
-            message = "No fue posible procesar el archivo. Intente de nuevo más tarde."
+            outcome = (bulk.RECHAZADO, 0, 0,
+                       "No fue posible procesar el archivo. Intente de nuevo más tarde.", [])
         async with self:
-            self.busy, self.progress = False, 100
-            self.outcome, self.outcome_message = state, message
-            self.outcome_rows, self.outcome_inscribed = rows, inscribed
-            self.first_errors = [{"row": str(e.row), "column": e.column, "value": e.value,
-                                  "reason": e.reason} for e in errors]
-            self.file_name, self.name_message = "", ""
+            self._apply_outcome(outcome)
+
+    def _apply_outcome(self, outcome: tuple[str, int, int, str, list[bulk.RowError]]) -> None:
+        state, rows, inscribed, message, errors = outcome
+        self.busy, self.progress = False, 100
+        self.outcome, self.outcome_message = state, message
+        self.outcome_rows, self.outcome_inscribed = rows, inscribed
+        self.first_errors = [{"row": str(e.row), "column": e.column, "value": e.value,
+                              "reason": e.reason} for e in errors]
+        self.file_name, self.name_message, self._file_id = "", "", 0
 
     # «Archivos Cargados» ------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from reflex.istate.data import RouterData
 
 import occireflex.occireflex  # noqa: F401  (registers every page and state)
 from occireflex.state.balances import BalancesState
+from occireflex.state.bulk import BulkUploadState
 from occireflex.state.login import LoginState
 from occireflex.state.movements import MovementsState
 from occireflex.state.payments import PaymentsState
@@ -26,7 +27,7 @@ class Browser:
     """One browser tab: a root state plus its substates."""
 
     STATES = (LoginState, PortalState, BalancesState, ProfilesListState, ProfileFormState,
-              ProfileViewState, PaymentsState, TransactionsState, TransactionDetailState,
+              ProfileViewState, PaymentsState, BulkUploadState, TransactionsState, TransactionDetailState,
               MovementsState)
 
     def __init__(self, user_agent: str = DESKTOP_UA, ip: str = "10.9.9.9"):
@@ -71,6 +72,10 @@ class Browser:
     @property
     def view(self) -> ProfileViewState:
         return self.get(ProfileViewState)
+
+    @property
+    def bulk(self) -> BulkUploadState:
+        return self.get(BulkUploadState)
 
     @property
     def payments(self) -> PaymentsState:
