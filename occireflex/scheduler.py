@@ -67,6 +67,35 @@ def _seconds(value: str, option: str, low: int, high: int) -> int:
     return int(value)
 
 
+STRANDED_AFTER = timedelta(minutes=2)
+
+
+def process_stranded_uploads(now: datetime) -> int:
+    """Bulk files still «Recibido» a while after upload (the portal restarted before its
+    background task ran): process them here. ``bulk.process`` claims a file atomically,
+    so the portal and the sidecar never both process one."""
+    from sqlmodel import Session, select
+
+    from occireflex.db import get_engine
+    from occireflex.domain import bulk
+    from occireflex.models import BulkFile
+
+    done = 0
+    with Session(get_engine(), expire_on_commit=False) as db:
+        waiting = db.exec(select(BulkFile.id).where(
+            BulkFile.state == bulk.RECIBIDO, BulkFile.uploaded_at < now - STRANDED_AFTER)
+            .order_by(BulkFile.id)).all()
+        for file_id in waiting:
+            try:
+                if bulk.process(db, file_id) is not None:
+                    done += 1
+                    log.info("Archivo de carga %s procesado por el programador.", file_id)
+            except Exception:
+                db.rollback()
+                log.exception("No fue posible procesar el archivo de carga %s.", file_id)
+    return done
+
+
 def holder_id() -> str:
     """host:pid plus a random suffix: two containers can both be PID 1 on one host name."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:80]
@@ -199,6 +228,7 @@ class Sidecar:
                 log.exception("El barrido falló; se reintentará en el próximo ciclo.")
                 return
             log.info("%s Duración: %.1f s.", summary(report, now), time.monotonic() - started)
+            process_stranded_uploads(now)
 
     # running -----------------------------------------------------------------------
 

@@ -104,3 +104,18 @@ def test_template_download_needs_the_grant(logged_in):
     assert logged_in("admin.demo").bulk.download_template() is not None
     refused = logged_in("consulta.demo")
     assert refused.bulk.download_template() is None and "permiso" in refused.bulk.error
+
+
+def test_sidecar_processes_uploads_left_waiting(logged_in, db):
+    from datetime import timedelta
+
+    from occireflex.models import utcnow
+    from occireflex.scheduler import process_stranded_uploads
+
+    b = logged_in("admin.demo")
+    _upload(b, "Olvidada", (HEADER + "1001;0045999005;x;256098765;VENCIMIENTO;;1.000.000;;\n"
+                            ).encode())
+    assert process_stranded_uploads(utcnow()) == 0  # just uploaded: the portal's task runs it
+    assert process_stranded_uploads(utcnow() + timedelta(minutes=3)) == 1
+    db.expire_all()
+    assert db.exec(select(BulkFile)).one().state == bulk.PROCESADO
