@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sqlite3
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -908,7 +909,11 @@ class _Cells(dict):
 
     def convert(self, column: str, value: object) -> object:
         process = self.table.c[column].type.bind_processor(self.conn.dialect)
-        return value if process is None or value is None else process(value)
+        if process is not None and value is not None:
+            value = process(value)
+        # and then what the driver would do per row (datetime → text), done once here
+        adapt = sqlite3.adapters.get((type(value), sqlite3.PrepareProtocol))
+        return value if adapt is None else adapt(value)
 
 
 def _rule_cells(cell: _Cells, rule: RuleInput) -> tuple:
