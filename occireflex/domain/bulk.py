@@ -30,6 +30,7 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from occireflex import catalog
 from occireflex.domain import audit, billers, security
 from occireflex.domain.access import Actor, deny, grants_for, require, valid_id
 from occireflex.domain.accounts import company_accounts
@@ -48,6 +49,7 @@ from occireflex.models import (
 )
 
 SERVICE = "transacciones.pagos.servicios"
+FILES_SERVICE = "consultas.archivos_cargados"  # Consultas > Archivos Cargados
 TEMPLATE_NAME = "Macro Pagos Programados PSP"
 DATA_SHEET = "Programación"
 HELP_SHEET = "Instrucciones"
@@ -1084,7 +1086,7 @@ def pending_files(db: Session) -> list[int]:
 def list_files(db: Session, actor: Actor, page: object = 1, size: object = 10,
                ) -> tuple[list[BulkFileRow], int]:
     """«Archivos Cargados»: the company's uploads, newest first (without their bytes)."""
-    require(db, actor, SERVICE)
+    require(db, actor, FILES_SERVICE, catalog.CONSULTAR)
     size = size if size in PAGE_SIZES else PAGE_SIZES[0]
     number = page if valid_id(page) and page < 10**6 else 1
     total = db.exec(select(func.count()).select_from(BulkFile).where(
@@ -1102,7 +1104,7 @@ def list_files(db: Session, actor: Actor, page: object = 1, size: object = 10,
 def report_bytes(db: Session, actor: Actor, file_id: object) -> bytes:
     """The error report (Rechazado) or the summary (Procesado) as CSV; empty while the
     file waits. Another company's file is denied and audited."""
-    require(db, actor, SERVICE)
+    require(db, actor, FILES_SERVICE, catalog.CONSULTAR)
     bulk = _own_file(db, actor, file_id)
     return bulk.report or b""
 

@@ -119,3 +119,18 @@ def test_sidecar_processes_uploads_left_waiting(logged_in, db):
     assert process_stranded_uploads(utcnow() + timedelta(minutes=3)) == 1
     db.expire_all()
     assert db.exec(select(BulkFile)).one().state == bulk.PROCESADO
+
+
+def test_uploaded_files_follow_their_own_consultas_grant(logged_in, db):
+    from occireflex.models import Grant, Profile
+
+    b = logged_in("prepara.demo")  # «Prepara y Autoriza»: Consultas and Transacciones
+    b.bulk.load_files()
+    assert b.bulk.error == ""
+    profile = db.exec(select(Profile).where(Profile.name == "Prepara y Autoriza")).one()
+    for grant in db.exec(select(Grant).where(Grant.profile_id == profile.id,
+                                             Grant.service_code == bulk.FILES_SERVICE)):
+        db.delete(grant)
+    db.commit()
+    b.bulk.load_files()
+    assert "permiso" in b.bulk.error and b.bulk.files == []
