@@ -51,7 +51,8 @@ def bulk_upload_tab() -> rx.Component:
                 "inscribirlas y programar su pago automático de forma masiva. El nombre del "
                 "archivo no podrá volverse a repetir en futuros cargues.", color=theme.MUTED),
         rx.button(rx.icon("download", size=16), "Descargar plantilla (Macro Pagos Programados "
-                  "PSP)", on_click=B.download_template, variant="soft"),
+                  "PSP)", on_click=B.download_template, variant="soft", height="auto",
+                  min_height="32px", padding_y="0.35rem", white_space="normal"),
         rx.grid(
             rx.vstack(
                 rx.el.label("Nombre del archivo", html_for="nombre-archivo",
