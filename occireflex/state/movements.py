@@ -14,22 +14,15 @@ from occireflex.domain import exports, movements, transactions
 from occireflex.domain.access import Actor
 from occireflex.domain.accounts import format_money
 from occireflex.domain.errors import AccessDenied, DomainError
-from occireflex.state.paging import PagedMixin
+from occireflex.state.paging import NO_QUERY, QueryGridMixin
 from occireflex.state.portal import PortalState
 from occireflex.state.session import LOGIN_ROUTE
-from occireflex.state.transactions import (
-    NO_QUERY,
-    PDF_MIME,
-    XLSX_MIME,
-    choice,
-    text_value,
-    to_int,
-)
+from occireflex.state.transactions import PDF_MIME, XLSX_MIME, choice, text_value
 
 SERVICE = movements.SERVICE
 
 
-class MovementsState(PagedMixin, PortalState):
+class MovementsState(QueryGridMixin, PortalState):
     f_account: str = ""
     f_from: str = ""
     f_to: str = ""
@@ -42,14 +35,10 @@ class MovementsState(PagedMixin, PortalState):
     debits: str = ""
     credits: str = ""
     range_label: str = ""
-    message: str = ""
     can_excel: bool = False
     can_pdf: bool = False
     can_print: bool = False
-    _applied: tuple | None = None  # (account id, from, to) accepted by the domain
     _loaded_for: int = 0
-
-
 
     def _grants(self, actor: Actor) -> None:
         self.can_excel = actor.can(SERVICE, catalog.EXCEL)
@@ -76,20 +65,13 @@ class MovementsState(PagedMixin, PortalState):
         self.debits, self.credits = format_money(result.debits), format_money(result.credits)
         self.range_label = result.range.label()
 
-    def _query(self, actor: Actor, applied: tuple, page: object) -> None:
+    def _search(self, db, actor: Actor, applied: tuple, page: object):
         account_id, date_from, date_to = applied
-        try:
-            with session_scope() as db:
-                result = movements.list_movements(db, actor, account_id, date_from, date_to,
-                                                  page, self.page_size)
-        except DomainError as exc:
-            self.message = exc.message
-            self._applied = None
-            self._clear_rows()
-            return
-        self.message = ""
-        self._applied = applied
-        self._show(result)
+        return movements.list_movements(db, actor, account_id, date_from, date_to, page,
+                                        self.page_size)
+
+    def _export_data(self, db, actor: Actor, applied: tuple, action: str):
+        return movements.export(db, actor, *applied, action)
 
     def _edited(self) -> tuple:
         return (choice(self.f_account), self.f_from, self.f_to)
@@ -136,46 +118,6 @@ class MovementsState(PagedMixin, PortalState):
     @rx.event
     def set_to(self, value: str):
         self.f_to = text_value(value)
-
-    @rx.event
-    def apply_filters(self):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
-        self._grants(actor)
-        self._query(actor, self._edited(), 1)
-
-    def _page_again(self, page: object):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
-        self._grants(actor)
-        if self._applied is None:
-            self.message = NO_QUERY
-            return
-        self._query(actor, self._applied, page)
-
-    @rx.event
-    def set_page_size(self, value: str):
-        size = to_int(value)
-        self.page_size = size if size in transactions.PAGE_SIZES else transactions.PAGE_SIZES[0]
-        return self._page_again(1)
-
-    @rx.event
-    def go_to_page(self, page: int):
-        return self._page_again(to_int(page) or 1)
-
-    def _export(self, action: str):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
-        if self._applied is None:
-            return rx.toast.error(NO_QUERY)
-        try:
-            with session_scope() as db:
-                return movements.export(db, actor, *self._applied, action)
-        except DomainError as exc:
-            return rx.toast.error(exc.message)
 
     def _file_name(self, data: movements.Export, ext: str) -> str:
         number = data.account.label.split()[-1]

@@ -5,7 +5,29 @@ A mixin (not a parent state): each grid gets its own copy of these vars.
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
+
+from occireflex.db import session_scope
+from occireflex.domain.errors import DomainError
+from occireflex.state.session import LOGIN_ROUTE
+
+NO_QUERY = "Realice primero una consulta válida."
+GRID_PAGE_SIZES = (10, 25, 50)
+
+
+def to_int(value: object) -> int | None:
+    """A positive id or page number sent by the browser, or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 18:
+        number = int(value.strip())
+    else:
+        return None
+    return number if number > 0 else None
 
 
 class PagedMixin(rx.State, mixin=True):
@@ -22,3 +44,70 @@ class PagedMixin(rx.State, mixin=True):
         """Up to five page numbers around the current one."""
         first = max(1, min(self.page - 2, self.page_count - 4))
         return list(range(first, min(self.page_count, first + 4) + 1))
+
+
+class QueryGridMixin(PagedMixin, mixin=True):
+    """A paged grid whose filters the domain validates on «Consultar».
+
+    Once accepted, the filters become the applied ones (backend-only); paging and exports
+    reuse them, so an export always holds what the grid shows. Subclasses supply
+    ``_grants``, ``_search``, ``_show``, ``_clear_rows``, ``_edited`` and ``_export_data``.
+    """
+
+    message: str = ""
+    _applied: Any = None  # the filters the domain accepted last
+
+    def _query(self, actor, filters, page: object) -> None:
+        try:
+            with session_scope() as db:
+                result = self._search(db, actor, filters, page)
+        except DomainError as exc:
+            self.message = exc.message
+            self._applied = None
+            self._clear_rows()
+            return
+        self.message = ""
+        self._applied = filters
+        self._show(result)
+
+    @rx.event
+    def apply_filters(self):
+        """«Consultar»: validate the edited filters and show their first page."""
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE, replace=True)
+        self._grants(actor)
+        self._query(actor, self._edited(), 1)
+
+    def _page_again(self, page: object):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE, replace=True)
+        self._grants(actor)
+        if self._applied is None:
+            self.message = NO_QUERY
+            return
+        self._query(actor, self._applied, page)
+
+    @rx.event
+    def set_page_size(self, value: str):
+        size = to_int(value)
+        self.page_size = size if size in GRID_PAGE_SIZES else GRID_PAGE_SIZES[0]
+        return self._page_again(1)
+
+    @rx.event
+    def go_to_page(self, page: int):
+        return self._page_again(to_int(page) or 1)  # the domain clamps it to the last page
+
+    def _export(self, action: str):
+        """The applied filters' export data for ``action``, or an event to return."""
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE, replace=True)
+        if self._applied is None:
+            return rx.toast.error(NO_QUERY)
+        try:
+            with session_scope() as db:
+                return self._export_data(db, actor, self._applied, action)
+        except DomainError as exc:
+            return rx.toast.error(exc.message)

@@ -16,7 +16,7 @@ from occireflex.domain import exports, transactions
 from occireflex.domain.access import Actor
 from occireflex.domain.accounts import format_money
 from occireflex.domain.errors import AccessDenied, DomainError
-from occireflex.state.paging import PagedMixin
+from occireflex.state.paging import QueryGridMixin, to_int
 from occireflex.state.portal import PortalState
 from occireflex.state.session import LOGIN_ROUTE
 
@@ -26,20 +26,6 @@ DETAIL_ROUTE = f"{LIST_ROUTE}/detalle"
 ALL = "todos"  # the «Todos/Todas» choice of a filter select (Radix forbids "")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_MIME = "application/pdf"
-NO_QUERY = "Realice primero una consulta válida."
-
-
-def to_int(value: object) -> int | None:
-    """A positive id or page number sent by the browser, or None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 18:
-        number = int(value.strip())
-    else:
-        return None
-    return number if number > 0 else None
 
 
 def choice(value: object) -> object:
@@ -57,13 +43,7 @@ def text_value(value: object, limit: int = 10) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
 
 
-def pages_around(page: int, page_count: int) -> list[int]:
-    """Up to five page buttons around the current page."""
-    first = max(1, min(page - 2, page_count - 4))
-    return list(range(first, min(page_count, first + 4) + 1))
-
-
-class TransactionsState(PagedMixin, PortalState):
+class TransactionsState(QueryGridMixin, PortalState):
     """The list: filters, one page of rows (≤ 50), totals, and the export buttons."""
 
     f_from: str = ""
@@ -77,15 +57,11 @@ class TransactionsState(PagedMixin, PortalState):
     rows: list[dict[str, str]] = []
     paid_total: str = ""
     range_label: str = ""
-    message: str = ""
     can_query: bool = False
     can_excel: bool = False
     can_pdf: bool = False
     can_print: bool = False
-    _filters: transactions.TxFilters | None = None  # applied (validated), backend-only
     _loaded_for: int = 0  # user id the filters belong to
-
-
 
     def _grants(self, actor: Actor) -> None:
         self.can_query = actor.can(SERVICE, catalog.CONSULTAR)
@@ -113,19 +89,11 @@ class TransactionsState(PagedMixin, PortalState):
         self.paid_total = format_money(result.paid_total)
         self.range_label = result.range.label()
 
-    def _query(self, actor: Actor, filters: transactions.TxFilters, page: object) -> None:
-        """Run the search; on success the filters become the applied ones."""
-        try:
-            with session_scope() as db:
-                result = transactions.search(db, actor, filters, page, self.page_size)
-        except DomainError as exc:
-            self.message = exc.message
-            self._filters = None
-            self._clear_rows()
-            return
-        self.message = ""
-        self._filters = filters
-        self._show(result)
+    def _search(self, db, actor: Actor, filters: transactions.TxFilters, page: object):
+        return transactions.search(db, actor, filters, page, self.page_size)
+
+    def _export_data(self, db, actor: Actor, filters: transactions.TxFilters, action: str):
+        return transactions.export(db, actor, filters, action)
 
     def _defaults(self, actor: Actor) -> None:
         dates = transactions.default_range()
@@ -152,11 +120,11 @@ class TransactionsState(PagedMixin, PortalState):
             return
         self.account_options = [{"id": str(o.id), "label": o.label} for o in accounts]
         self.biller_options = [{"id": str(o.id), "label": o.label} for o in billers]
-        if self._loaded_for != actor.user_id or self._filters is None:
+        if self._loaded_for != actor.user_id or self._applied is None:
             self._defaults(actor)
             filters = self._edited()
         else:
-            filters = self._filters
+            filters = self._applied
         self._query(actor, filters, self.page)
 
     @rx.event
@@ -184,15 +152,6 @@ class TransactionsState(PagedMixin, PortalState):
         self.f_channel = text_value(value, 20) or ALL
 
     @rx.event
-    def apply_filters(self):
-        """«Consultar»: validate the edited filters and show their first page."""
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
-        self._grants(actor)
-        self._query(actor, self._edited(), 1)
-
-    @rx.event
     def clear_filters(self):
         """«Limpiar»: back to the last 30 days, every account, convenio, estado and canal."""
         actor = self._actor()
@@ -200,38 +159,6 @@ class TransactionsState(PagedMixin, PortalState):
             return rx.redirect(LOGIN_ROUTE, replace=True)
         self._defaults(actor)
         self._query(actor, self._edited(), 1)
-
-    def _page_again(self, page: object):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
-        self._grants(actor)
-        if self._filters is None:
-            self.message = NO_QUERY
-            return
-        self._query(actor, self._filters, page)
-
-    @rx.event
-    def set_page_size(self, value: str):
-        size = to_int(value)
-        self.page_size = size if size in transactions.PAGE_SIZES else transactions.PAGE_SIZES[0]
-        return self._page_again(1)
-
-    @rx.event
-    def go_to_page(self, page: int):
-        return self._page_again(to_int(page) or 1)  # the domain clamps it to the last page
-
-    def _export(self, action: str):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
-        if self._filters is None:
-            return rx.toast.error(NO_QUERY)
-        try:
-            with session_scope() as db:
-                return transactions.export(db, actor, self._filters, action)
-        except DomainError as exc:
-            return rx.toast.error(exc.message)
 
     @rx.event
     def export_excel(self):

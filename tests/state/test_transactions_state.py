@@ -16,7 +16,8 @@ from occireflex import catalog
 from occireflex.domain import billers, payments, transactions
 from occireflex.domain.accounts import format_money
 from occireflex.models import Account, AuditEvent, Bill, Biller, Enrollment, Grant, Payment, User, utcnow
-from occireflex.state.transactions import ALL, DETAIL_ROUTE, NO_QUERY
+from occireflex.state.paging import NO_QUERY
+from occireflex.state.transactions import ALL, DETAIL_ROUTE
 from tests.state.conftest import PHONE_UA
 
 
