@@ -54,6 +54,10 @@ class Service:
     built: bool = False
 
     @property
+    def admin_only(self) -> bool:
+        return self.code in ADMIN_ONLY
+
+    @property
     def route(self) -> str:
         return "/" + self.code.replace(".", "/").replace("_", "-")
 
@@ -86,7 +90,20 @@ BUILT: frozenset[str] = frozenset({
     "consultas.movimientos.detalles",
     "consultas.archivos_cargados",
     "ayudas.ayudas.consultar",
+    "administracion.seguridad.token",
+    "administracion.seguridad.consulta_token",
 })
+
+# Only the company's administrator may use these, whatever a profile grants (seed 002:
+# «Este proceso solo se puede realizar desde el usuario administrador»).
+ADMIN_ONLY: frozenset[str] = frozenset({"administracion.seguridad.token"})
+
+# Services with a screen in the App Banco de Occidente Empresas (``/app``); a profile
+# opens them there with «Acceso App».
+APP_SCREENS: dict[str, str] = {
+    "consultas.saldos.por_producto": "/app/saldos",
+    "consultas.transacciones_realizadas": "/app/transacciones",
+}
 
 
 def _svc(code: str, group: str, name: str, actions: tuple[str, ...]) -> Service:

@@ -1,4 +1,5 @@
-"""The ``occireflex`` command: init-db, seed-demo, token-code, unlock, scheduler."""
+"""The ``occireflex`` command: init-db, seed-demo, token-code, habilitar-token, unlock,
+scheduler."""
 
 from __future__ import annotations
 
@@ -55,15 +56,41 @@ def _cmd_seed_demo(args: argparse.Namespace) -> int:
 def _cmd_token_code(args: argparse.Namespace) -> int:
     from occireflex.db import session_scope
     from occireflex.domain import tokens
-    from occireflex.models import User
+    from occireflex.models import Token, User
 
     with session_scope() as db:
         user = db.exec(select(User).where(User.username == args.username.strip().lower())).first()
+        if args.fisico:  # the key fob shows codes even after the bank disabled it
+            fobs = db.exec(select(Token).where(Token.user_id == user.id,
+                                               Token.kind == tokens.FISICO,
+                                               Token.seed_encrypted.is_not(None))
+                           .order_by(Token.id.desc())).all() if user else []
+            if not fobs:
+                print(f"El usuario {args.username} no tiene token físico.", file=sys.stderr)
+                return 1
+            print(tokens.current_code(fobs[0]))
+            return 0
         active = tokens.active_tokens(db, user.id) if user else []
         if not active:
             print(f"El usuario {args.username} no tiene un token activo.", file=sys.stderr)
             return 1
         print(tokens.current_code(active[0]))
+    return 0
+
+
+def _cmd_enable_token(args: argparse.Namespace) -> int:
+    from occireflex.db import session_scope
+    from occireflex.domain.errors import DomainError
+    from occireflex.domain.token_admin import bank_enable
+
+    try:
+        with session_scope() as db:
+            username = bank_enable(db, args.username)
+    except DomainError as exc:
+        print(f"Error: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"Token virtual de {username} habilitado por el Banco (Liberado): el administrador "
+          "de la empresa puede liberarlo para entregar un código de activación.")
     return 0
 
 
@@ -89,9 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--if-empty", action="store_true",
                    help="solo si la base de datos no tiene ninguna empresa")
     p.set_defaults(func=_cmd_seed_demo)
-    p = sub.add_parser("token-code", help="código actual del token de un usuario")
+    p = sub.add_parser("token-code", help="código actual del token activo de un usuario "
+                                          "(simulador del llavero y de la App)")
     p.add_argument("username")
+    p.add_argument("--fisico", action="store_true",
+                   help="el código del llavero físico, aunque esté inhabilitado")
     p.set_defaults(func=_cmd_token_code)
+    p = sub.add_parser("habilitar-token", help="el Banco habilita un token virtual bloqueado "
+                                               "(queda Liberado)")
+    p.add_argument("username")
+    p.set_defaults(func=_cmd_enable_token)
     p = sub.add_parser("unlock", help="desbloquea un usuario bloqueado por intentos fallidos")
     p.add_argument("username")
     p.set_defaults(func=_cmd_unlock)

@@ -68,18 +68,36 @@ class Grant(SQLModel, table=True):
 
 
 class Token(SQLModel, table=True):
-    """A TOTP authenticator: «token físico» (key fob) or «token virtual» (the App)."""
+    """A TOTP authenticator: «token físico» (key fob) or «token virtual» (the App).
 
-    __table_args__ = (Index("ix_token_user_kind", "user_id", "kind"),)
+    A user has at most one ``activo`` token of any kind (seed 002 step 10: never both),
+    and at most one virtual token ``por_activar`` (an enrollment in progress). Released
+    and blocked virtual tokens keep their row, without a seed, as history.
+    """
+
+    __table_args__ = (
+        Index("ix_token_user_kind", "user_id", "kind"),
+        Index("uq_token_user_active", "user_id", unique=True,
+              sqlite_where=text("state = 'activo'"), postgresql_where=text("state = 'activo'")),
+        Index("uq_token_user_enrolling", "user_id", unique=True,
+              sqlite_where=text("state = 'por_activar'"),
+              postgresql_where=text("state = 'por_activar'")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id")
     kind: str = Field(max_length=10)  # fisico | virtual
-    state: str = Field(max_length=20)  # activo | bloqueado | liberado | pendiente | inactivo
+    # activo | bloqueado | liberado | inhabilitado (físico, step 10) | por_activar | vencido
+    state: str = Field(max_length=20)
     serial: str = Field(default="", max_length=30)
     seed_encrypted: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     last_step: int | None = Field(default=None, sa_type=BigInteger)  # last accepted time step
     device_name: str = Field(default="", max_length=80)
+    # enrollment in the App: the seed is handed over once, to the holder of this ticket
+    ticket_hash: str | None = Field(default=None, max_length=64)
+    expires_at: datetime | None = None  # an enrollment not activated by then lapses
+    delivered_at: datetime | None = None
+    state_changed_at: datetime = Field(default_factory=utcnow)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -315,3 +333,65 @@ class BulkFile(SQLModel, table=True):
     size: int = 0  # bytes uploaded
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # the private copy
     report: bytes | None = Field(default=None, sa_column=Column(LargeBinary))  # CSV (;)
+
+
+# Token Virtual (issue 6) --------------------------------------------------------------
+
+
+class TokenRequest(SQLModel, table=True):
+    """«Cambiar Estado del Token Virtual»: the administrator's Liberar or Bloquear.
+
+    Liberar waits ``pendiente`` for the administrator's authorization in the App (at most
+    one open per user), then ends aprobada | rechazada | expirada | cancelada. Bloquear
+    takes effect at once and is stored ``ejecutada``. An approved release may carry a
+    single-use activation code (only its keyed digest is kept) for a user left with no
+    active token.
+    """
+
+    __table_args__ = (
+        Index("uq_tokenrequest_open", "user_id", unique=True,
+              sqlite_where=text("state = 'pendiente'"),
+              postgresql_where=text("state = 'pendiente'")),
+        Index("ix_tokenrequest_company_state", "company_id", "state"),
+        Index("ix_tokenrequest_state_expiry", "state", "expires_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id")
+    user_id: int = Field(foreign_key="user.id")  # whose token
+    token_id: int | None = Field(default=None, foreign_key="token.id")  # virtual token then
+    action: str = Field(max_length=10)  # liberar | bloquear
+    reason: str = Field(max_length=30)  # causal code (domain/token_states.py)
+    state: str = Field(max_length=12)
+    verification: str = Field(default="", max_length=4)  # shown in the portal and the App
+    requested_by: int = Field(foreign_key="user.id")
+    requested_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    decided_by: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = None
+    decided_channel: str = Field(default="", max_length=20)
+    activation_hash: str | None = Field(default=None, max_length=64)
+    activation_expires_at: datetime | None = None
+    activation_used_at: datetime | None = None
+
+
+class TokenEvent(SQLModel, table=True):
+    """«Consulta de Token»: one line of a user's token history."""
+
+    __table_args__ = (
+        Index("ix_tokenevent_user_time", "user_id", "created_at"),
+        Index("ix_tokenevent_company_time", "company_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id")
+    user_id: int = Field(foreign_key="user.id")
+    token_id: int | None = Field(default=None, foreign_key="token.id")
+    kind: str = Field(max_length=10)  # fisico | virtual
+    event: str = Field(max_length=30)
+    reason: str = Field(default="", max_length=30)
+    detail: str = Field(default="", max_length=120)
+    actor_id: int | None = Field(default=None, foreign_key="user.id")  # None: bank or system
+    channel: str = Field(default="web", max_length=20)
+    request_id: int | None = Field(default=None, foreign_key="tokenrequest.id")
+    created_at: datetime = Field(default_factory=utcnow)

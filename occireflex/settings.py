@@ -45,6 +45,7 @@ class Settings:
     login_flow_timeout_seconds: int = 5 * 60
     allowed_origins: tuple[str, ...] = ("http://localhost:3000",)
     session_cookie: str = "occi_sid"
+    app_session_cookie: str = "occi_app_sid"  # the App's own session (never the portal's)
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
 

@@ -42,3 +42,35 @@ def login(db: Session, username: str, *, password: str = DEMO_PASSWORD,
 
 def steps_apart(now: datetime, steps: int) -> datetime:
     return now + timedelta(seconds=30 * steps)
+
+
+def actor_at(db: Session, username: str, now: datetime, *, channel: str = "web"):
+    """A portal Actor for ``username``, logged in at ``now`` (commits the login)."""
+    from occireflex.domain.access import load_actor
+
+    raw = login(db, username, now=now, channel=channel).session_token
+    return load_actor(db, raw, channel=channel, now=now)
+
+
+def app_login(db: Session, username: str, factor: str | None = None, *,
+              password: str = DEMO_PASSWORD, now: datetime | None = None,
+              ip: str = "10.0.0.2") -> auth.LoginResult:
+    """The App's one-screen login; ``factor`` defaults to the active token's code."""
+    now = now or utcnow()
+    try:
+        result = auth.app_login(db, username, password,
+                                factor if factor is not None else code_for(db, username, now),
+                                ip=ip, now=now)
+    except Exception:
+        db.commit()
+        raise
+    db.commit()
+    return result
+
+
+def app_actor(db: Session, username: str, now: datetime, factor: str | None = None):
+    """An App Actor (channel ``app``) for ``username``, logged in at ``now``."""
+    from occireflex.domain.access import load_actor
+
+    raw = app_login(db, username, factor, now=now).session_token
+    return load_actor(db, raw, app=True, now=now)

@@ -16,8 +16,8 @@ from sqlmodel import Session, select
 
 from occireflex import catalog
 from occireflex.domain import audit
-from occireflex.domain.auth import resolve_session
-from occireflex.domain.errors import AccessDenied
+from occireflex.domain.auth import ENDED_MESSAGE, resolve_session
+from occireflex.domain.errors import AccessDenied, SessionExpired
 from occireflex.models import Company, Grant, Profile, User
 
 WEB, RESPONSIVE, APP = "web", "responsive", "app"
@@ -52,6 +52,8 @@ class Actor:
     def can(self, service_code: str, action: str = catalog.ACCESO) -> bool:
         if (service_code, action) not in self.grants:
             return False
+        if service_code in catalog.ADMIN_ONLY and not self.is_admin:
+            return False
         channel_action = _CHANNEL_ACTION.get(self.channel)
         return channel_action is None or (service_code, channel_action) in self.grants
 
@@ -81,9 +83,19 @@ def load_actor(
     channel: str | None = None,
     now: datetime | None = None,
     touch: bool = True,
+    app: bool = False,
 ) -> Actor:
-    """Resolve the browser's session id to an Actor; raises SessionExpired."""
+    """Resolve the browser's session id to an Actor; raises SessionExpired.
+
+    A session opened in the App serves only the App (``app=True``, channel ``app``) and a
+    portal session only the portal: an App login, which may rest on an activation code,
+    never opens the portal.
+    """
     session = resolve_session(db, raw_session, now, touch=touch)
+    if (session.channel == APP) != app:
+        raise SessionExpired(ENDED_MESSAGE)
+    if app:
+        channel = APP
     user = db.get(User, session.user_id)
     company = db.get(Company, user.company_id)
     return Actor(

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from occireflex.domain import audit, security, tokens
+from occireflex.domain import activation, audit, security, tokens
 from occireflex.domain.errors import LoginFailed, SessionExpired, ValidationError
 from occireflex.models import LoginSession, LoginThrottle, User, utcnow
 from occireflex.settings import settings
@@ -241,6 +241,79 @@ def submit_password(
     return LoginResult(session_token=raw, user_id=user.id)
 
 
+# The App's login ------------------------------------------------------------------------
+
+APP_CHANNEL = "app"
+
+
+def app_login(
+    db: Session,
+    username: object,
+    password: object,
+    second_factor: object,
+    *,
+    ip: str = "",
+    user_agent: str = "",
+    now: datetime | None = None,
+) -> LoginResult:
+    """The App Banco de Occidente Empresas: usuario, clave and a second factor at once.
+
+    The second factor is a code of the user's active token; only a user with no active
+    token (released, never enrolled) may use instead the single-use activation code the
+    administrator obtained when authorizing the release. One generic message for every
+    failure, the same counters and lockout as the portal. The caller commits on failure
+    too (counters and audit must persist).
+    """
+    now = now or utcnow()
+    name = normalize_username(username)
+    if not _USERNAME_RE.fullmatch(name):
+        raise LoginFailed(GENERIC_FAILURE)
+    if _ip_blocked(db, ip, now):
+        raise LoginFailed(IP_THROTTLED)
+    user = _find_user(db, name)
+    if _is_locked(db, user, name):
+        security.burn_password_check(password if isinstance(password, str) else "")
+        audit.record(db, "login_bloqueado", company_id=user.company_id if user else None,
+                     user_id=user.id if user else None, target=name, outcome="denegado",
+                     ip=ip, channel=APP_CHANNEL)
+        raise LoginFailed(LOCKED)
+    password_ok = False
+    if isinstance(password, str) and 0 < len(password) <= 128:
+        if user is not None:
+            password_ok = security.verify_password(user.password_hash, password)
+        else:
+            security.burn_password_check(password)
+    token_id, used_activation = None, False
+    factor_ok = False
+    if user is not None and user.is_active and password_ok:
+        factor = second_factor.strip() if isinstance(second_factor, str) else None
+        if tokens.active_tokens(db, user.id):
+            token = tokens.verify_code(db, user.id, factor, now)
+            factor_ok, token_id = token is not None, token.id if token else None
+        else:
+            request = activation.consume(db, user.id, factor, now)
+            factor_ok = used_activation = request is not None
+    if not factor_ok:
+        locked_now = _count_user_failure(db, user, name, now)
+        _count_ip_failure(db, ip, now)
+        audit.record(db, "login_fallido", company_id=user.company_id if user else None,
+                     user_id=user.id if user else None, target=name, outcome="fallido",
+                     ip=ip, channel=APP_CHANNEL)
+        raise LoginFailed(LOCKED if locked_now else GENERIC_FAILURE)
+
+    db.execute(update(User).where(User.id == user.id).values(failed_attempts=0))
+    raw, digest = security.session_token()
+    db.add(LoginSession(
+        token_hash=digest, user_id=user.id, company_id=user.company_id, token_id=token_id,
+        channel=APP_CHANNEL, ip=ip[:64], user_agent=user_agent[:300], created_at=now,
+        last_seen_at=now,
+    ))
+    audit.record(db, "login", company_id=user.company_id, user_id=user.id,
+                 target=user.username, ip=ip, channel=APP_CHANNEL,
+                 after={"segundo_factor": "codigo_activacion" if used_activation else "token"})
+    return LoginResult(session_token=raw, user_id=user.id)
+
+
 # Sessions ---------------------------------------------------------------------------
 
 IDLE_MESSAGE = "Su sesión terminó por inactividad. Ingrese nuevamente."
@@ -310,6 +383,16 @@ def end_sessions_using_token(db: Session, token_id: int, reason: str, now: datet
     rows = db.exec(
         select(LoginSession).where(LoginSession.token_id == token_id, LoginSession.ended_at.is_(None))
     ).all()
+    for row in rows:
+        _end(db, row, reason, now or utcnow())
+    return len(rows)
+
+
+def end_app_sessions(db: Session, user_id: int, reason: str, now: datetime | None = None) -> int:
+    """End the user's open App sessions (the device may be lost)."""
+    rows = db.exec(select(LoginSession).where(
+        LoginSession.user_id == user_id, LoginSession.channel == APP_CHANNEL,
+        LoginSession.ended_at.is_(None))).all()
     for row in rows:
         _end(db, row, reason, now or utcnow())
     return len(rows)

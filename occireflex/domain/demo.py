@@ -7,8 +7,18 @@ from datetime import UTC, datetime
 from sqlmodel import Session, select
 
 from occireflex import catalog
-from occireflex.domain import billers, security, tokens
-from occireflex.models import Account, Biller, Company, Enrollment, Grant, Profile, User, utcnow
+from occireflex.domain import billers, security, token_admin, tokens
+from occireflex.models import (
+    Account,
+    Biller,
+    Company,
+    Enrollment,
+    Grant,
+    Profile,
+    Token,
+    User,
+    utcnow,
+)
 
 DEMO_PASSWORD = "Demo2026*"
 DEMO_NIT = "900123456-7"
@@ -71,8 +81,32 @@ def _add_user(db: Session, company: Company, username: str, full_name: str, is_a
     )
     db.add(user)
     db.flush()
-    tokens.issue_physical_token(db, user, serial)
+    fob = tokens.issue_physical_token(db, user, serial)
+    token_admin.record_physical_issued(db, user, fob)
     return user
+
+
+# users whose virtual token is already active in the App (seed 002 step 10 done: the
+# physical token is disabled): username → device name
+DEMO_VIRTUAL_TOKENS = {"autoriza.demo": "iPhone 13 de Laura"}
+
+
+def _demo_virtual_token(db: Session, user: User, device: str) -> None:
+    now = utcnow()
+    for fob in tokens.active_tokens(db, user.id):
+        fob.state, fob.state_changed_at = tokens.INHABILITADO, now
+        db.add(fob)
+        db.flush()
+        token_admin.record_event(db, user, token_admin.EV_INHABILITADO, token=fob,
+                                 detail="Reemplazado por el token virtual", actor_id=user.id,
+                                 channel="app", now=now)
+    virtual = Token(user_id=user.id, kind=tokens.VIRTUAL, state=tokens.ACTIVO,
+                    seed_encrypted=security.encrypt_seed(security.new_seed()),
+                    device_name=device, state_changed_at=now)
+    db.add(virtual)
+    db.flush()
+    token_admin.record_event(db, user, token_admin.EV_ENROLADO, token=virtual, detail=device,
+                             actor_id=user.id, channel="app", now=now)
 
 
 # convenio code, reference (leading zeros matter), alias
@@ -119,8 +153,10 @@ def seed_demo(db: Session) -> bool:
         profiles[name] = profile
 
     for username, full_name, is_admin, profile_name, image, serial in DEMO_USERS:
-        _add_user(db, demo, username, full_name, is_admin,
-                  profiles.get(profile_name) if profile_name else None, image, serial)
+        user = _add_user(db, demo, username, full_name, is_admin,
+                         profiles.get(profile_name) if profile_name else None, image, serial)
+        if username in DEMO_VIRTUAL_TOKENS:
+            _demo_virtual_token(db, user, DEMO_VIRTUAL_TOKENS[username])
 
     db.add(Account(company_id=demo.id, kind="corriente", number="256034567",
                    name="Cuenta Corriente Principal", available=30243, clearing=0,

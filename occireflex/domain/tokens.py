@@ -1,4 +1,8 @@
-"""Token lifecycle primitives: issue, verify with replay protection, current code."""
+"""Token primitives: issue, verify with replay protection, current code.
+
+The virtual token's lifecycle (release, block, enrollment) is in ``token_admin.py`` and
+``enrollment.py``, its rules in ``token_states.py``.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +19,9 @@ VIRTUAL = "virtual"
 ACTIVO = "activo"
 BLOQUEADO = "bloqueado"
 LIBERADO = "liberado"
-PENDIENTE = "pendiente"
-INACTIVO = "inactivo"
+INHABILITADO = "inhabilitado"  # a physical token after the virtual one is activated
+POR_ACTIVAR = "por_activar"  # a virtual token enrolled in the App, not yet confirmed
+VENCIDO = "vencido"  # an enrollment not confirmed in time
 
 
 def issue_physical_token(db: Session, user: User, serial: str) -> Token:

@@ -319,7 +319,8 @@ def test_non_ascii_digits_never_match_a_seed(demo, db):
 def test_codes_of_a_token_that_is_not_active_do_not_validate(demo, db):
     token = token_of(db, "admin.demo")
     code = code_for(db, "admin.demo", NOW)
-    for state in (tokens.LIBERADO, tokens.PENDIENTE, tokens.INACTIVO, tokens.BLOQUEADO):
+    for state in (tokens.LIBERADO, tokens.POR_ACTIVAR, tokens.INHABILITADO, tokens.VENCIDO,
+                  tokens.BLOQUEADO):
         token.state = state
         db.add(token)
         db.commit()

@@ -1,0 +1,561 @@
+"""Administración > Seguridad > Administración de Token > Token Virtual (seed 002).
+
+Rules:
+- Only the company's administrator, never a secondary user whatever their profile grants;
+  a refused call is audited. Every user id and request id from the browser must belong
+  to the administrator's company (same refusal otherwise).
+- «Cambiar Estado del Token Virtual»: Liberar or Bloquear with a causal from that action's
+  list, confirmed with the administrator's token code; ``token_states.transition`` decides
+  what is allowed from where the token is.
+- Bloquear takes effect at once: the token stops working, its seed is destroyed, an open
+  release is cancelled, unused activation codes die, and the open sessions that relied on
+  it (plus the user's App sessions: the device may be lost) end.
+- Liberar waits for the administrator's authorization in the App, bound to that request,
+  for 10 minutes, approvable once (compare-and-set on the request's state). On approval the
+  seed is destroyed, never re-issued; the user enrolls a new device in the App. If the
+  user is left with no active token, a single-use activation code is issued.
+- Every change writes a ``TokenEvent`` (Consulta de Token) and an audit event, in the same
+  transaction. Seeds and codes never reach either.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from occireflex import catalog
+from occireflex.domain import activation, audit, auth, tokens
+from occireflex.domain import token_states as ts
+from occireflex.domain.access import Actor, deny, require, valid_id
+from occireflex.domain.errors import DomainError, ValidationError
+from occireflex.domain.transactions import local_moment
+from occireflex.models import Token, TokenEvent, TokenRequest, User, utcnow
+
+SERVICE = "administracion.seguridad.token"
+REQUEST_TTL = timedelta(minutes=10)
+PAGE_SIZES = (10, 25, 50)
+
+ADMIN_ONLY = "Este proceso solo se puede realizar desde el usuario administrador."
+USER_NOT_FOUND = "El usuario no existe en su empresa."
+REQUEST_NOT_FOUND = "La solicitud no existe."
+EXPIRED = ("La solicitud de liberación expiró: tenía 10 minutos para autorizarla. "
+           "Regístrela de nuevo en el portal.")
+TOKEN_INVALID = "El código del token no es válido o ya fue utilizado. Espere el siguiente código."
+CHANGED = "El estado del token cambió mientras se confirmaba. Consulte de nuevo el usuario."
+
+# request states
+R_PENDIENTE, R_APROBADA, R_RECHAZADA = "pendiente", "aprobada", "rechazada"
+R_EXPIRADA, R_CANCELADA, R_EJECUTADA = "expirada", "cancelada", "ejecutada"
+
+# history events (Consulta de Token)
+EV_ASIGNADO = "asignado"
+EV_SOLICITADA = "liberacion_solicitada"
+EV_LIBERADO = "liberado"
+EV_RECHAZADO = "rechazado"
+EV_EXPIRADO = "expirado"
+EV_CANCELADO = "cancelado"
+EV_BLOQUEADO = "bloqueado"
+EV_ENROLADO = "enrolado"
+EV_INHABILITADO = "inhabilitado"
+EV_HABILITADO_BANCO = "habilitado_banco"
+EV_ACTIVACION_USADA = "codigo_activacion_usado"
+EVENT_LABELS = {
+    EV_ASIGNADO: "Token asignado",
+    EV_SOLICITADA: "Liberación solicitada",
+    EV_LIBERADO: "Liberación aprobada",
+    EV_RECHAZADO: "Liberación rechazada",
+    EV_EXPIRADO: "Solicitud expirada",
+    EV_CANCELADO: "Solicitud cancelada",
+    EV_BLOQUEADO: "Bloqueado",
+    EV_ENROLADO: "Enrolado en la App",
+    EV_INHABILITADO: "Token físico inhabilitado",
+    EV_HABILITADO_BANCO: "Habilitado por el Banco",
+    EV_ACTIVACION_USADA: "Código de activación utilizado",
+}
+SYSTEM, BANK = "sistema", "banco"
+
+_SLOT_OF_ROW = {tokens.ACTIVO: ts.ACTIVO, tokens.LIBERADO: ts.LIBERADO,
+                tokens.BLOQUEADO: ts.BLOQUEADO}
+PHYSICAL_LABELS = {tokens.ACTIVO: "Activo", tokens.INHABILITADO: "Inhabilitado",
+                   tokens.BLOQUEADO: "Bloqueado"}
+
+
+# Reading a user's tokens ---------------------------------------------------------------
+
+
+def current_virtual(db: Session, user_id: int) -> Token | None:
+    """The user's current virtual token row (active, released or blocked), newest first."""
+    return db.exec(select(Token).where(
+        Token.user_id == user_id, Token.kind == tokens.VIRTUAL,
+        col(Token.state).in_(tuple(_SLOT_OF_ROW))).order_by(Token.id.desc())).first()
+
+
+def open_request(db: Session, user_id: int, now: datetime) -> TokenRequest | None:
+    return db.exec(select(TokenRequest).where(
+        TokenRequest.user_id == user_id, TokenRequest.state == R_PENDIENTE,
+        TokenRequest.expires_at > now)).first()
+
+
+def virtual_state(db: Session, user_id: int, now: datetime) -> ts.VirtualState:
+    row = current_virtual(db, user_id)
+    state = _SLOT_OF_ROW[row.state] if row is not None else ts.SIN_TOKEN
+    return ts.VirtualState(state, pending=open_request(db, user_id, now) is not None)
+
+
+def record_event(db: Session, user: User, event: str, *, token: Token | None = None,
+                 kind: str = tokens.VIRTUAL, reason: str = "", detail: str = "",
+                 actor_id: int | None = None, channel: str = SYSTEM,
+                 request_id: int | None = None, now: datetime | None = None) -> None:
+    db.add(TokenEvent(
+        company_id=user.company_id, user_id=user.id, token_id=token.id if token else None,
+        kind=token.kind if token else kind, event=event, reason=reason, detail=detail[:120],
+        actor_id=actor_id, channel=channel, request_id=request_id, created_at=now or utcnow()))
+
+
+# Who may act, on whom ------------------------------------------------------------------
+
+
+def require_admin(db: Session, actor: Actor, operation: str,
+                  action: str = catalog.ACCESO) -> None:
+    """Administrators only: a secondary user is refused (and audited) even if granted."""
+    if not isinstance(actor, Actor) or not actor.is_admin:
+        deny(db, actor, f"token_virtual:{operation}", ADMIN_ONLY)
+    require(db, actor, SERVICE, action)
+
+
+def company_user(db: Session, actor: Actor, user_id: object) -> User:
+    if valid_id(user_id):
+        user = db.get(User, user_id)
+        if user is not None and user.company_id == actor.company_id:
+            return user
+    deny(db, actor, f"usuario:{str(user_id)[:30]}", USER_NOT_FOUND)
+    raise AssertionError  # deny always raises
+
+
+def _confirm_with_token(db: Session, actor: Actor, code: object, target: str,
+                        now: datetime) -> None:
+    if tokens.verify_code(db, actor.user_id, code, now) is None:
+        db.rollback()
+        audit.record(db, "token_virtual_token_rechazado", company_id=actor.company_id,
+                     user_id=actor.user_id, target=target, outcome="fallido", ip=actor.ip,
+                     channel=actor.channel)
+        db.commit()
+        raise ValidationError(TOKEN_INVALID)
+
+
+# The grid ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    user_id: int
+    username: str
+    full_name: str
+    is_admin: bool
+    physical: str  # Activo | Inhabilitado | Bloqueado | Sin token
+    physical_serial: str
+    virtual: str  # code: sin_token | activo | liberado | bloqueado | pendiente
+    virtual_label: str
+    device: str
+    changed: str  # YYYY/MM/DD HH:MM, America/Bogota
+    actions: tuple[str, ...]  # liberar | bloquear, as allowed now
+
+
+def _rows_for(db: Session, users: list[User], now: datetime) -> list[TokenRow]:
+    ids = [u.id for u in users]
+    if not ids:
+        return []
+    all_tokens = db.exec(select(Token).where(col(Token.user_id).in_(ids))
+                         .order_by(Token.id)).all()
+    pending = set(db.exec(select(TokenRequest.user_id).where(
+        col(TokenRequest.user_id).in_(ids), TokenRequest.state == R_PENDIENTE,
+        TokenRequest.expires_at > now)).all())
+    last_event = dict(db.exec(select(TokenEvent.user_id, func.max(TokenEvent.created_at))
+                              .where(col(TokenEvent.user_id).in_(ids))
+                              .group_by(TokenEvent.user_id)).all())
+    rows = []
+    for user in users:
+        mine = [t for t in all_tokens if t.user_id == user.id]
+        physical = [t for t in mine if t.kind == tokens.FISICO]
+        virtual = [t for t in mine if t.kind == tokens.VIRTUAL and t.state in _SLOT_OF_ROW]
+        fob, current = (physical[-1] if physical else None), (virtual[-1] if virtual else None)
+        state = ts.VirtualState(_SLOT_OF_ROW[current.state] if current else ts.SIN_TOKEN,
+                                pending=user.id in pending)
+        moments = [t.state_changed_at for t in mine] + (
+            [last_event[user.id]] if user.id in last_event else [])
+        rows.append(TokenRow(
+            user_id=user.id, username=user.username, full_name=user.full_name,
+            is_admin=user.is_admin,
+            physical=PHYSICAL_LABELS.get(fob.state, fob.state.capitalize()) if fob else "Sin token",
+            physical_serial=fob.serial if fob else "",
+            virtual=state.shown, virtual_label=state.label,
+            device=current.device_name if current is not None and current.state == tokens.ACTIVO
+            else "",
+            changed=local_moment(max(moments)) if moments else "",
+            actions=ts.allowed_actions(state)))
+    return rows
+
+
+def list_users(db: Session, actor: Actor, search: object = "", page: object = 1,
+               page_size: object = 10, now: datetime | None = None
+               ) -> tuple[list[TokenRow], int]:
+    """One page of the company's users with their tokens, ordered by user name."""
+    now = now or utcnow()
+    require_admin(db, actor, "consultar", catalog.CONSULTAR)
+    conditions = [User.company_id == actor.company_id]
+    key = search.strip().lower()[:40] if isinstance(search, str) else ""
+    if key:
+        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        conditions.append(or_(col(User.username).like(pattern, escape="\\"),
+                              func.lower(User.full_name).like(pattern, escape="\\")))
+    size = page_size if page_size in PAGE_SIZES and not isinstance(page_size, bool) else 10
+    total = db.exec(select(func.count()).select_from(User).where(*conditions)).one()
+    number = page if isinstance(page, int) and not isinstance(page, bool) and page > 0 else 1
+    number = min(number, max(1, -(-total // size)))
+    users = list(db.exec(select(User).where(*conditions).order_by(User.username)
+                         .offset((number - 1) * size).limit(size)).all())
+    return _rows_for(db, users, now), total
+
+
+def token_row(db: Session, actor: Actor, user_id: object, now: datetime | None = None
+              ) -> TokenRow:
+    """One user's row, for «Cambiar Estado del Token Virtual»."""
+    now = now or utcnow()
+    require_admin(db, actor, "consultar", catalog.CONSULTAR)
+    user = company_user(db, actor, user_id)
+    return _rows_for(db, [user], now)[0]
+
+
+# Expiry --------------------------------------------------------------------------------
+
+
+def expire_overdue(db: Session, now: datetime, *, user_id: int | None = None,
+                   company_id: int | None = None) -> int:
+    """Release requests past their 10 minutes become «expirada»; lapsed enrollments lose
+    their seed. Idempotent (compare-and-set); run lazily and by the scheduler sweep."""
+    query = select(TokenRequest).where(TokenRequest.state == R_PENDIENTE,
+                                       TokenRequest.expires_at <= now)
+    lapsed = select(Token).where(Token.state == tokens.POR_ACTIVAR, Token.expires_at <= now)
+    if user_id is not None:
+        query = query.where(TokenRequest.user_id == user_id)
+        lapsed = lapsed.where(Token.user_id == user_id)
+    if company_id is not None:
+        query = query.where(TokenRequest.company_id == company_id)
+    expired = 0
+    for request in db.exec(query).all():
+        done = db.exec(update(TokenRequest).where(
+            TokenRequest.id == request.id, TokenRequest.state == R_PENDIENTE)
+            .values(state=R_EXPIRADA, decided_at=now, decided_channel=SYSTEM))
+        if done.rowcount != 1:
+            continue
+        user = db.get(User, request.user_id)
+        record_event(db, user, EV_EXPIRADO, reason=request.reason, channel=SYSTEM,
+                     request_id=request.id, now=now)
+        audit.record(db, "token_liberacion_expirada", company_id=request.company_id,
+                     target=f"usuario:{user.username}", channel=SYSTEM,
+                     after={"solicitud": request.id})
+        expired += 1
+    for token in db.exec(lapsed).all():
+        db.exec(update(Token).where(Token.id == token.id, Token.state == tokens.POR_ACTIVAR)
+                .values(state=tokens.VENCIDO, seed_encrypted=None, ticket_hash=None,
+                        state_changed_at=now))
+    return expired
+
+
+# Liberar and Bloquear (portal) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangePreview:
+    row: TokenRow
+    action: str
+    action_label: str
+    reason: str
+    reason_label: str
+
+
+def preview_change(db: Session, actor: Actor, user_id: object, action: object,
+                   reason: object, now: datetime | None = None) -> ChangePreview:
+    """Validate a change before asking for the token (nothing is written)."""
+    now = now or utcnow()
+    require_admin(db, actor, f"{str(action)[:10]}", catalog.ACCESO)
+    user = company_user(db, actor, user_id)
+    clean = ts.check_reason(action, reason)
+    row = _rows_for(db, [user], now)[0]
+    event = ts.SOLICITAR_LIBERACION if action == ts.LIBERAR else ts.BLOQUEAR
+    ts.transition(virtual_state(db, user.id, now), event)
+    return ChangePreview(row, action, ts.ACTION_LABELS[action], clean, ts.REASON_LABELS[clean])
+
+
+@dataclass(frozen=True)
+class ReleaseTicket:
+    request_id: int
+    username: str
+    verification: str  # the number the App shows on the same request
+    expires: str  # HH:MM, America/Bogota
+
+
+def request_release(db: Session, actor: Actor, user_id: object, reason: object,
+                    token_code: object, now: datetime | None = None) -> ReleaseTicket:
+    """«Liberar»: a request the administrator authorizes in the App within 10 minutes.
+    The caller commits."""
+    now = now or utcnow()
+    require_admin(db, actor, "liberar")
+    user = company_user(db, actor, user_id)
+    clean = ts.check_reason(ts.LIBERAR, reason)
+    expire_overdue(db, now, user_id=user.id)
+    ts.transition(virtual_state(db, user.id, now), ts.SOLICITAR_LIBERACION)
+    _confirm_with_token(db, actor, token_code, f"liberar:{user.username}", now)
+    current = current_virtual(db, user.id)
+    request = TokenRequest(
+        company_id=user.company_id, user_id=user.id, token_id=current.id if current else None,
+        action=ts.LIBERAR, reason=clean, state=R_PENDIENTE,
+        verification=f"{secrets.randbelow(100):02d}", requested_by=actor.user_id,
+        requested_at=now, expires_at=now + REQUEST_TTL)
+    db.add(request)
+    try:
+        db.flush()
+    except IntegrityError:  # another administrator registered one a moment ago
+        db.rollback()
+        raise ts.InvalidTransition(ts.ALREADY_PENDING) from None
+    record_event(db, user, EV_SOLICITADA, token=current, reason=clean,
+                 actor_id=actor.user_id, channel=actor.channel, request_id=request.id, now=now)
+    audit.record(db, "token_liberacion_solicitada", company_id=actor.company_id,
+                 user_id=actor.user_id, target=f"usuario:{user.username}", ip=actor.ip,
+                 channel=actor.channel, after={"causal": clean, "solicitud": request.id})
+    return ReleaseTicket(request.id, user.username, request.verification,
+                         local_moment(request.expires_at)[-5:])
+
+
+@dataclass(frozen=True)
+class BlockResult:
+    username: str
+    sessions_ended: int
+
+
+def _block_now(db: Session, user: User, reason: str, now: datetime, *,
+               actor_id: int | None, channel: str, request_id: int | None) -> int:
+    """Block the current virtual token; returns the number of sessions ended."""
+    current = current_virtual(db, user.id)
+    if current is None:
+        raise ts.InvalidTransition(ts.NOTHING_TO_BLOCK)
+    done = db.exec(update(Token).where(Token.id == current.id, Token.state == current.state)
+                   .values(state=tokens.BLOQUEADO, seed_encrypted=None, ticket_hash=None,
+                           state_changed_at=now))
+    if done.rowcount != 1:
+        db.rollback()
+        raise DomainError(CHANGED)
+    cancelled = db.exec(select(TokenRequest).where(
+        TokenRequest.user_id == user.id, TokenRequest.state == R_PENDIENTE)).all()
+    for request in cancelled:
+        request.state, request.decided_at = R_CANCELADA, now
+        request.decided_by, request.decided_channel = actor_id, channel
+        db.add(request)
+        record_event(db, user, EV_CANCELADO, token=current, reason=request.reason,
+                     actor_id=actor_id, channel=channel, request_id=request.id, now=now)
+    db.exec(update(Token).where(Token.user_id == user.id, Token.state == tokens.POR_ACTIVAR)
+            .values(state=tokens.VENCIDO, seed_encrypted=None, ticket_hash=None,
+                    state_changed_at=now))
+    activation.revoke(db, user.id)
+    ended = auth.end_sessions_using_token(db, current.id, "token_bloqueado", now)
+    ended += auth.end_app_sessions(db, user.id, "token_bloqueado", now)
+    record_event(db, user, EV_BLOQUEADO, token=current, reason=reason, actor_id=actor_id,
+                 channel=channel, request_id=request_id, now=now)
+    return ended
+
+
+def block(db: Session, actor: Actor, user_id: object, reason: object, token_code: object,
+          now: datetime | None = None) -> BlockResult:
+    """«Bloquear»: at once. The caller commits."""
+    now = now or utcnow()
+    require_admin(db, actor, "bloquear")
+    user = company_user(db, actor, user_id)
+    clean = ts.check_reason(ts.BLOQUEAR_ACCION, reason)
+    expire_overdue(db, now, user_id=user.id)
+    ts.transition(virtual_state(db, user.id, now), ts.BLOQUEAR)
+    _confirm_with_token(db, actor, token_code, f"bloquear:{user.username}", now)
+    current = current_virtual(db, user.id)
+    request = TokenRequest(
+        company_id=user.company_id, user_id=user.id, token_id=current.id, action=ts.BLOQUEAR_ACCION,
+        reason=clean, state=R_EJECUTADA, requested_by=actor.user_id, requested_at=now,
+        expires_at=now, decided_by=actor.user_id, decided_at=now, decided_channel=actor.channel)
+    db.add(request)
+    db.flush()
+    ended = _block_now(db, user, clean, now, actor_id=actor.user_id, channel=actor.channel,
+                       request_id=request.id)
+    audit.record(db, "token_bloqueado", company_id=actor.company_id, user_id=actor.user_id,
+                 target=f"usuario:{user.username}", ip=actor.ip, channel=actor.channel,
+                 after={"causal": clean, "sesiones_terminadas": ended})
+    return BlockResult(user.username, ended)
+
+
+# Authorization in the App --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingRequest:
+    id: int
+    username: str
+    full_name: str
+    reason: str
+    requested_by: str
+    requested_at: str  # YYYY/MM/DD HH:MM
+    expires: str  # HH:MM
+    seconds_left: int
+    verification: str
+
+
+def pending_requests(db: Session, actor: Actor, now: datetime | None = None
+                     ) -> list[PendingRequest]:
+    """«Autorizaciones pendientes»: the company's open release requests, oldest first."""
+    now = now or utcnow()
+    require_admin(db, actor, "autorizaciones", catalog.CONSULTAR)
+    expire_overdue(db, now, company_id=actor.company_id)
+    rows = db.exec(select(TokenRequest).where(
+        TokenRequest.company_id == actor.company_id, TokenRequest.state == R_PENDIENTE)
+        .order_by(TokenRequest.requested_at, TokenRequest.id)).all()
+    result = []
+    for request in rows:
+        user, by = db.get(User, request.user_id), db.get(User, request.requested_by)
+        result.append(PendingRequest(
+            id=request.id, username=user.username, full_name=user.full_name,
+            reason=ts.REASON_LABELS.get(request.reason, request.reason),
+            requested_by=by.full_name if by else "—",
+            requested_at=local_moment(request.requested_at),
+            expires=local_moment(request.expires_at)[-5:],
+            seconds_left=max(0, int((request.expires_at - now).total_seconds())),
+            verification=request.verification))
+    return result
+
+
+def _company_request(db: Session, actor: Actor, request_id: object) -> TokenRequest:
+    if valid_id(request_id):
+        request = db.get(TokenRequest, request_id)
+        if (request is not None and request.company_id == actor.company_id
+                and request.action == ts.LIBERAR):
+            return request
+    deny(db, actor, f"solicitud_token:{str(request_id)[:30]}", REQUEST_NOT_FOUND)
+    raise AssertionError
+
+
+def _open(db: Session, request: TokenRequest, now: datetime) -> None:
+    """Refuse unless the request is still pending and within its 10 minutes."""
+    if request.state == R_PENDIENTE and request.expires_at <= now:
+        expire_overdue(db, now, user_id=request.user_id)
+        db.commit()
+        raise ts.InvalidTransition(EXPIRED)
+    if request.state != R_PENDIENTE:
+        raise ts.InvalidTransition(EXPIRED if request.state == R_EXPIRADA else ts.NOT_PENDING)
+
+
+def _decide(db: Session, actor: Actor, request: TokenRequest, verdict: str,
+            now: datetime) -> None:
+    """Compare-and-set the pending, unexpired request to ``verdict`` (once, ever)."""
+    done = db.exec(update(TokenRequest).where(
+        TokenRequest.id == request.id, TokenRequest.state == R_PENDIENTE,
+        TokenRequest.expires_at > now)
+        .values(state=verdict, decided_by=actor.user_id, decided_at=now,
+                decided_channel=actor.channel))
+    if done.rowcount != 1:  # decided a moment ago by another call
+        db.rollback()
+        raise ts.InvalidTransition(ts.NOT_PENDING)
+    db.refresh(request)
+
+
+@dataclass(frozen=True)
+class Approval:
+    username: str
+    full_name: str
+    activation_code: str  # "" when the user still has an active token to log in with
+    activation_expires: str  # HH:MM
+
+
+def approve(db: Session, actor: Actor, request_id: object, now: datetime | None = None
+            ) -> Approval:
+    """Authorize a release (seed 002 step 9): destroy the seed; the user may enroll."""
+    now = now or utcnow()
+    require_admin(db, actor, "autorizar")
+    request = _company_request(db, actor, request_id)
+    _open(db, request, now)
+    user = db.get(User, request.user_id)
+    ts.transition(virtual_state(db, user.id, now), ts.APROBAR)
+    _decide(db, actor, request, R_APROBADA, now)
+    current = current_virtual(db, user.id)
+    ended = 0
+    if current is not None and current.state == tokens.ACTIVO:
+        db.exec(update(Token).where(Token.id == current.id)
+                .values(state=tokens.LIBERADO, seed_encrypted=None, ticket_hash=None,
+                        state_changed_at=now))
+        ended = auth.end_sessions_using_token(db, current.id, "token_liberado", now)
+    elif current is None or current.state != tokens.LIBERADO:
+        current = Token(user_id=user.id, kind=tokens.VIRTUAL, state=tokens.LIBERADO,
+                        state_changed_at=now, created_at=now, updated_at=now)
+        db.add(current)
+        db.flush()
+    # an enrollment already in progress belonged to the old release: it lapses
+    db.exec(update(Token).where(Token.user_id == user.id, Token.state == tokens.POR_ACTIVAR)
+            .values(state=tokens.VENCIDO, seed_encrypted=None, ticket_hash=None,
+                    state_changed_at=now))
+    code, expires = "", ""
+    if not tokens.active_tokens(db, user.id):
+        code = activation.issue(db, request, now)
+        expires = local_moment(request.activation_expires_at)[-5:]
+    record_event(db, user, EV_LIBERADO, token=current, reason=request.reason,
+                 actor_id=actor.user_id, channel=actor.channel, request_id=request.id,
+                 detail="con código de activación" if code else "", now=now)
+    audit.record(db, "token_liberacion_aprobada", company_id=actor.company_id,
+                 user_id=actor.user_id, target=f"usuario:{user.username}", ip=actor.ip,
+                 channel=actor.channel,
+                 after={"solicitud": request.id, "codigo_activacion": bool(code),
+                        "sesiones_terminadas": ended})
+    return Approval(user.username, user.full_name, code, expires)
+
+
+def reject(db: Session, actor: Actor, request_id: object, now: datetime | None = None) -> str:
+    """Reject a release; the token stays as it was. Returns the user name."""
+    now = now or utcnow()
+    require_admin(db, actor, "rechazar")
+    request = _company_request(db, actor, request_id)
+    _open(db, request, now)
+    user = db.get(User, request.user_id)
+    ts.transition(virtual_state(db, user.id, now), ts.RECHAZAR)
+    _decide(db, actor, request, R_RECHAZADA, now)
+    record_event(db, user, EV_RECHAZADO, reason=request.reason, actor_id=actor.user_id,
+                 channel=actor.channel, request_id=request.id, now=now)
+    audit.record(db, "token_liberacion_rechazada", company_id=actor.company_id,
+                 user_id=actor.user_id, target=f"usuario:{user.username}", ip=actor.ip,
+                 channel=actor.channel, after={"solicitud": request.id})
+    return user.username
+
+
+# The bank's side -----------------------------------------------------------------------
+
+
+def bank_enable(db: Session, username: str, now: datetime | None = None) -> str:
+    """The bank's support line re-enables a blocked virtual token («Liberado»): the
+    company's administrator then releases it to obtain an activation code if needed."""
+    now = now or utcnow()
+    user = db.exec(select(User).where(User.username == auth.normalize_username(username))
+                   ).first()
+    if user is None:
+        raise ValidationError("Usuario no encontrado.")
+    ts.transition(virtual_state(db, user.id, now), ts.HABILITAR_BANCO)
+    token = Token(user_id=user.id, kind=tokens.VIRTUAL, state=tokens.LIBERADO,
+                  state_changed_at=now, created_at=now, updated_at=now)
+    db.add(token)
+    db.flush()
+    record_event(db, user, EV_HABILITADO_BANCO, token=token, channel=BANK, now=now)
+    audit.record(db, "token_habilitado_banco", company_id=user.company_id,
+                 target=f"usuario:{user.username}", channel=BANK)
+    return user.username
+
+
+def record_physical_issued(db: Session, user: User, token: Token) -> None:
+    record_event(db, user, EV_ASIGNADO, token=token, detail=f"Serial {token.serial}",
+                 channel=BANK, now=token.created_at)

@@ -1,0 +1,343 @@
+"""Administración > Seguridad > Administración de Token > Token Virtual (seed 002), and
+Administración > Seguridad > Consulta de Token."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from occireflex.components import theme
+from occireflex.components.layout import portal_page
+from occireflex.components.pager import pager
+from occireflex.domain import token_admin as ta
+from occireflex.domain import token_history
+from occireflex.domain import token_states as ts
+from occireflex.state.token_admin import TokenAdminState, TokenHistoryState
+
+S, H = TokenAdminState, TokenHistoryState
+
+
+def state_badge(label, code=None) -> rx.Component:
+    """A token state as a coloured badge (the colour follows the state)."""
+    key = code if code is not None else label
+    color = rx.match(
+        key,
+        (ts.ACTIVO, "green"), ("Activo", "green"),
+        (ts.BLOQUEADO, "red"), ("Bloqueado", "red"),
+        (ts.LIBERADO, "amber"), ("Liberado", "amber"),
+        (ts.PENDIENTE, "blue"),
+        "gray",
+    )
+    return rx.badge(label, color_scheme=color, variant="soft", size="2",
+                    white_space="nowrap")
+
+
+def _notice(text, scheme: str, icon: str) -> rx.Component:
+    return rx.cond(text != "", rx.callout(text, icon=icon, color_scheme=scheme, width="100%",
+                                          role="alert" if scheme == "red" else "status"))
+
+
+def _tabs() -> rx.Component:
+    return rx.hstack(
+        rx.text("Token Virtual", padding="0.5rem 0.9rem", color=theme.BRAND, font_weight="700",
+                border_bottom=f"3px solid {theme.ACCENT}"),
+        border_bottom=f"1px solid {theme.BORDER}", width="100%", class_name="no-print",
+    )
+
+
+def _change_button(row) -> rx.Component:
+    return rx.button(
+        rx.icon("refresh-ccw", size=15), "Cambiar Estado del Token Virtual",
+        on_click=S.open_change(row["id"]), size="1", variant="soft",
+        aria_label="Cambiar Estado del Token Virtual de " + row["username"],
+    )
+
+
+def _row(row) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.vstack(rx.text(row["username"], font_weight="600"),
+                                rx.text(row["role"], color=theme.MUTED, font_size="0.75rem"),
+                                spacing="0")),
+        rx.table.cell(row["name"]),
+        rx.table.cell(rx.vstack(state_badge(row["physical"]),
+                                rx.text(row["serial"], color=theme.MUTED, font_size="0.75rem"),
+                                spacing="1")),
+        rx.table.cell(state_badge(row["virtual_label"], row["virtual"])),
+        rx.table.cell(row["device"]),
+        rx.table.cell(row["changed"], class_name="occi-money"),
+        rx.table.cell(_change_button(row)),
+        data_user=row["username"],
+    )
+
+
+def _card(row) -> rx.Component:
+    """Phone layout: one card per user with both tokens and the action."""
+    return rx.vstack(
+        rx.hstack(
+            rx.vstack(rx.text(row["username"], font_weight="600"),
+                      rx.text(row["name"], color=theme.MUTED, font_size="0.85rem"),
+                      spacing="0"),
+            rx.spacer(),
+            state_badge(row["virtual_label"], row["virtual"]),
+            width="100%", align="center",
+        ),
+        rx.hstack(rx.text("Token físico:", color=theme.MUTED, font_size="0.8rem"),
+                  state_badge(row["physical"]),
+                  rx.text(row["device"], color=theme.MUTED, font_size="0.8rem"),
+                  spacing="2", align="center", wrap="wrap"),
+        _change_button(row),
+        spacing="2", width="100%", padding="0.75rem 0",
+        border_bottom=f"1px solid {theme.BORDER}",
+    )
+
+
+def _release_card() -> rx.Component:
+    """Seed 002 step 9: after confirming, the administrator authorizes in the App."""
+    return rx.cond(S.release_user != "", rx.callout(
+        rx.vstack(
+            rx.text("Solicitud de liberación registrada para ",
+                    rx.text.span(S.release_user, font_weight="700"), ".", font_weight="500"),
+            rx.text("Abra la App Banco de Occidente Empresas, entre a «Autorizaciones "
+                    "pendientes» y autorice la liberación antes de las ", S.release_expires,
+                    " (10 minutos)."),
+            rx.hstack(rx.text("Número de verificación que verá en la App:"),
+                      rx.badge(S.release_verification, size="3", variant="solid",
+                               color_scheme="blue"), align="center", wrap="wrap"),
+            rx.button("Entendido", size="1", variant="soft", on_click=S.dismiss_release),
+            spacing="2",
+        ),
+        icon="smartphone", color_scheme="blue", width="100%", role="status",
+    ))
+
+
+def _choose_stage() -> rx.Component:
+    def option(value: str, label: str, hint: str) -> rx.Component:
+        return rx.el.label(
+            rx.hstack(
+                rx.radio_group.item(value=value, disabled=~S.target_actions.contains(value),
+                                    aria_label=label),
+                rx.vstack(rx.text(label, font_weight="600"),
+                          rx.text(hint, color=theme.MUTED, font_size="0.8rem"), spacing="0"),
+                spacing="2", align="start",
+            ),
+            padding="0.6rem 0.75rem", border=f"1px solid {theme.BORDER}", border_radius="10px",
+            width="100%", cursor="pointer",
+            opacity=rx.cond(S.target_actions.contains(value), "1", "0.5"),
+        )
+
+    return rx.vstack(
+        rx.el.label("Acción a realizar", class_name="occi-label"),
+        rx.radio_group.root(
+            rx.flex(
+                option(ts.LIBERAR, "Liberar", "Retira la semilla para enrolar un nuevo "
+                       "dispositivo; usted la autoriza en la App."),
+                option(ts.BLOQUEAR_ACCION, "Bloquear", "El token deja de funcionar de "
+                       "inmediato y se cierran sus sesiones."),
+                direction=rx.breakpoints(initial="column", sm="row"), gap="0.5rem", width="100%",
+            ),
+            value=S.action, on_change=S.set_action, width="100%",
+            aria_label="Acción a realizar",
+        ),
+        rx.cond(S.target_actions.length() == 0, rx.text(
+            "El estado actual del token no permite cambios desde aquí.", color="#B42318",
+            font_size="0.85rem")),
+        rx.el.label("Causal", html_for="causal-token", class_name="occi-label"),
+        rx.select.root(
+            rx.select.trigger(placeholder="Seleccione la causal", id="causal-token",
+                              width="100%", aria_label="Causal"),
+            rx.select.content(rx.foreach(S.reason_options, lambda o: rx.select.item(
+                o["label"], value=o["value"]))),
+            value=S.reason, on_change=S.set_reason, disabled=S.action == "",
+        ),
+        _notice(S.dialog_error, "red", "triangle-alert"),
+        rx.flex(
+            rx.button(rx.icon("circle-x", size=16), "Cancelar", variant="soft",
+                      color_scheme="gray", on_click=S.close),
+            rx.button("Continuar", rx.icon("arrow-right", size=16), on_click=S.continue_to_confirm),
+            gap="0.75rem", justify="end", width="100%", wrap="wrap",
+        ),
+        spacing="3", width="100%",
+    )
+
+
+def _confirm_stage() -> rx.Component:
+    def line(label: str, value) -> rx.Component:
+        return rx.hstack(rx.text(label, color=theme.MUTED, min_width="7rem"),
+                         rx.text(value, font_weight="600"), spacing="2", wrap="wrap")
+
+    return rx.form(
+        rx.vstack(
+            rx.box(
+                line("Usuario:", S.target_username + " · " + S.target_name),
+                line("Acción:", S.action_label),
+                line("Causal:", S.reason_label),
+                padding="0.75rem", background=theme.PAGE_BG, border_radius="10px", width="100%",
+            ),
+            rx.cond(
+                S.action == ts.LIBERAR,
+                rx.text("Al confirmar se registra la solicitud: autorícela en la App Banco de "
+                        "Occidente Empresas dentro de los 10 minutos siguientes.",
+                        font_size="0.85rem", color=theme.MUTED),
+                rx.text("El token virtual dejará de funcionar de inmediato y se cerrarán las "
+                        "sesiones abiertas que dependen de él.", font_size="0.85rem",
+                        color="#B42318"),
+            ),
+            rx.el.label("Ingrese Token", html_for="token-cambio", class_name="occi-label"),
+            rx.input(id="token-cambio", name="token", placeholder="6 dígitos",
+                     input_mode="numeric", auto_complete="one-time-code", max_length=6,
+                     width=["100%", "220px"], letter_spacing="0.3em", required=True,
+                     auto_focus=True),
+            _notice(S.dialog_error, "red", "triangle-alert"),
+            rx.flex(
+                rx.button(rx.icon("arrow-left", size=16), "Volver", type="button",
+                          variant="soft", on_click=S.back),
+                rx.button(rx.icon("circle-x", size=16), "Cancelar", type="button",
+                          variant="soft", color_scheme="gray", on_click=S.close),
+                rx.button(rx.icon("check", size=16), "Aceptar y Confirmar", type="submit",
+                          color_scheme=rx.cond(S.action == ts.LIBERAR, "blue", "red")),
+                gap="0.75rem", justify="end", width="100%", wrap="wrap",
+            ),
+            spacing="3", width="100%",
+        ),
+        on_submit=S.confirm, reset_on_submit=True, width="100%",
+    )
+
+
+def _dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Cambiar Estado del Token Virtual"),
+            rx.dialog.description(
+                rx.hstack(rx.text(S.target_username, " · ", S.target_name), rx.text("·"),
+                          rx.text("Estado actual:"), state_badge(S.target_state),
+                          spacing="2", align="center", wrap="wrap"),
+                margin_bottom="1rem", size="2",
+            ),
+            rx.cond(S.stage == "confirmar", _confirm_stage(), _choose_stage()),
+            max_width="560px",
+        ),
+        open=S.stage != "",
+        on_open_change=S.dialog_changed,
+    )
+
+
+@portal_page(ta.SERVICE, on_load=[TokenAdminState.load], trail=("Token Virtual",))
+def administracion_token() -> rx.Component:
+    return rx.vstack(
+        _tabs(),
+        rx.callout(
+            "Este proceso solo se puede realizar desde el usuario administrador de OcciRed. "
+            "Identifique al usuario y, en la columna «Acciones», seleccione «Cambiar Estado del "
+            "Token Virtual».", icon="info", width="100%", color_scheme="gray", size="1"),
+        _release_card(),
+        _notice(S.message, "green", "check"),
+        _notice(S.error, "red", "triangle-alert"),
+        rx.box(
+            rx.input(placeholder="Buscar por usuario o nombre", value=S.search,
+                     on_change=S.set_search, debounce_timeout=300, max_length=40,
+                     width=["100%", "320px"], aria_label="Buscar usuario"),
+            rx.box(
+                rx.table.root(
+                    rx.table.header(rx.table.row(*[
+                        rx.table.column_header_cell(h) for h in (
+                            "Usuario", "Nombre", "Token físico", "Token virtual", "Dispositivo",
+                            "Última modificación", "Acciones")])),
+                    rx.table.body(rx.foreach(S.rows, _row)),
+                    width="100%", variant="ghost",
+                ),
+                overflow_x="auto", margin_y="0.75rem", display=["none", "none", "block"],
+            ),
+            rx.vstack(rx.foreach(S.rows, _card), spacing="0", width="100%",
+                      margin_y="0.5rem", display=["flex", "flex", "none"]),
+            rx.cond(S.total == 0, rx.text("No existen registros", color=theme.MUTED,
+                                          padding="0.5rem")),
+            pager(S, "usuarios"),
+            style=theme.CARD,
+        ),
+        _dialog(),
+        spacing="4", width="100%",
+    )
+
+
+# Consulta de Token ------------------------------------------------------------------------
+
+
+def _event_row(row) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row["when"], class_name="occi-money"),
+        rx.table.cell(rx.text(row["event"], font_weight="600")),
+        rx.table.cell(row["kind"]),
+        rx.table.cell(row["reason"]),
+        rx.table.cell(row["by"]),
+        rx.table.cell(row["channel"]),
+        rx.table.cell(row["detail"]),
+    )
+
+
+def _event_card(row) -> rx.Component:
+    return rx.vstack(
+        rx.hstack(rx.text(row["event"], font_weight="600"), rx.spacer(),
+                  rx.badge(row["kind"], variant="soft"), width="100%", align="center"),
+        rx.text(row["when"], " · ", row["channel"], " · ", row["by"], color=theme.MUTED,
+                font_size="0.8rem"),
+        rx.cond(row["reason"] != "—", rx.text("Causal: ", row["reason"], font_size="0.85rem")),
+        rx.cond(row["detail"] != "—", rx.text(row["detail"], font_size="0.8rem",
+                                              color=theme.MUTED)),
+        spacing="1", width="100%", padding="0.6rem 0",
+        border_bottom=f"1px solid {theme.BORDER}",
+    )
+
+
+@portal_page(token_history.SERVICE, on_load=[TokenHistoryState.load])
+def consulta_token() -> rx.Component:
+    return rx.vstack(
+        _notice(H.message, "red", "triangle-alert"),
+        rx.box(
+            rx.flex(
+                rx.vstack(
+                    rx.el.label("Usuario", html_for="usuario-historial", class_name="occi-label"),
+                    rx.select.root(
+                        rx.select.trigger(placeholder="Seleccione un usuario",
+                                          id="usuario-historial", aria_label="Usuario",
+                                          width=["100%", "340px"]),
+                        rx.select.content(rx.foreach(H.users, lambda u: rx.select.item(
+                            u["label"], value=u["id"]))),
+                        value=H.user_pick, on_change=H.pick_user,
+                    ),
+                    spacing="1",
+                ),
+                rx.spacer(),
+                rx.hstack(
+                    rx.cond(H.can_excel, rx.button(rx.icon("file-spreadsheet", size=16),
+                                                   "Exportar a Excel", on_click=H.export_excel,
+                                                   variant="soft", size="2",
+                                                   disabled=H.username == "")),
+                    rx.cond(H.can_pdf, rx.button(rx.icon("file-text", size=16), "Exportar PDF",
+                                                 on_click=H.export_pdf, variant="soft",
+                                                 size="2", disabled=H.username == "")),
+                    spacing="2", wrap="wrap",
+                ),
+                gap="0.75rem", wrap="wrap", width="100%", align="end",
+            ),
+            style=theme.CARD,
+        ),
+        rx.cond(H.username != "", rx.box(
+            rx.heading("Historial del token de ", H.username, " · ", H.full_name, size="4",
+                       color=theme.BRAND_DARK),
+            rx.box(
+                rx.table.root(
+                    rx.table.header(rx.table.row(*[
+                        rx.table.column_header_cell(h) for h in token_history.HEADERS])),
+                    rx.table.body(rx.foreach(H.rows, _event_row)),
+                    width="100%", variant="ghost",
+                ),
+                overflow_x="auto", margin_y="0.75rem", display=["none", "none", "block"],
+            ),
+            rx.vstack(rx.foreach(H.rows, _event_card), spacing="0", width="100%",
+                      margin_y="0.5rem", display=["flex", "flex", "none"]),
+            rx.cond(H.total == 0, rx.text("No existen registros", color=theme.MUTED,
+                                          padding="0.5rem")),
+            pager(H, "eventos"),
+            style=theme.CARD,
+        )),
+        spacing="4", width="100%",
+    )

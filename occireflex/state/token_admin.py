@@ -1,0 +1,329 @@
+"""Administración de Token > Token Virtual, and Consulta de Token (portal).
+
+Thin: the domain decides who may act, on whom, and which change the token allows. The
+chosen user lives in a backend var, so the confirmation acts on the user whose row was
+opened, never on an id the browser sends with the token code.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from occireflex import catalog
+from occireflex.db import session_scope
+from occireflex.domain import exports, token_history
+from occireflex.domain import token_admin as ta
+from occireflex.domain import token_states as ts
+from occireflex.domain.access import Actor
+from occireflex.domain.errors import DomainError
+from occireflex.domain.transactions import render_table_pdf
+from occireflex.state.paging import GRID_PAGE_SIZES, PagedMixin, to_int
+from occireflex.state.portal import PortalState
+from occireflex.state.session import LOGIN_ROUTE
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF_MIME = "application/pdf"
+
+
+def _grid_row(r: ta.TokenRow) -> dict[str, str]:
+    return {"id": str(r.user_id), "username": r.username, "name": r.full_name,
+            "role": "Administrador" if r.is_admin else "Secundario",
+            "physical": r.physical, "serial": r.physical_serial, "virtual": r.virtual,
+            "virtual_label": r.virtual_label, "device": r.device or "—",
+            "changed": r.changed or "—"}
+
+
+class TokenAdminState(PagedMixin, PortalState):
+    """The grid of the company's users and «Cambiar Estado del Token Virtual»."""
+
+    rows: list[dict[str, str]] = []
+    search: str = ""
+    error: str = ""
+    message: str = ""
+    # the dialog: "" closed | elegir (action and causal) | confirmar (token)
+    stage: str = ""
+    target_username: str = ""
+    target_name: str = ""
+    target_state: str = ""
+    target_actions: list[str] = []
+    action: str = ""
+    reason: str = ""
+    dialog_error: str = ""
+    action_label: str = ""
+    reason_label: str = ""
+    # the outcome of the last Liberar, with what the App will show on the same request
+    release_user: str = ""
+    release_verification: str = ""
+    release_expires: str = ""
+    _target_id: int = 0
+
+    @rx.var
+    def reason_options(self) -> list[dict[str, str]]:
+        return [{"value": k, "label": v} for k, v in ts.REASONS.get(self.action, {}).items()]
+
+    def _reload(self, actor: Actor) -> None:
+        with session_scope() as db:
+            rows, total = ta.list_users(db, actor, self.search, self.page, self.page_size)
+        self.total = total
+        self.page = min(self.page, max(1, -(-total // self.page_size)))
+        self.rows = [_grid_row(r) for r in rows]
+
+    def _guarded(self):
+        actor = self._actor()
+        if actor is None:
+            return None, rx.redirect(LOGIN_ROUTE, replace=True)
+        return actor, None
+
+    def _refresh(self, actor: Actor) -> None:
+        try:
+            self._reload(actor)
+        except DomainError as exc:
+            self.rows, self.total, self.error = [], 0, exc.message
+
+    @rx.event
+    def load(self):
+        self.error, self.message, self.stage, self.release_user = "", "", "", ""
+        self.page, self._target_id = 1, 0
+        actor, leave = self._guarded()
+        if leave:
+            return leave
+        self._refresh(actor)
+
+    @rx.event
+    def set_search(self, value: str):
+        self.search = value[:40] if isinstance(value, str) else ""
+        self.page = 1
+        actor, leave = self._guarded()
+        if leave:
+            return leave
+        self._refresh(actor)
+
+    @rx.event
+    def set_page_size(self, value: str):
+        size = to_int(value)
+        self.page_size = size if size in GRID_PAGE_SIZES else GRID_PAGE_SIZES[0]
+        self.page = 1
+        actor, leave = self._guarded()
+        if leave:
+            return leave
+        self._refresh(actor)
+
+    @rx.event
+    def go_to_page(self, page: int):
+        self.page = to_int(page) or 1
+        actor, leave = self._guarded()
+        if leave:
+            return leave
+        self._refresh(actor)
+
+    # «Cambiar Estado del Token Virtual» ------------------------------------------------
+
+    @rx.event
+    def open_change(self, user_id: str):
+        actor, leave = self._guarded()
+        if leave:
+            return leave
+        number = to_int(user_id)
+        try:
+            with session_scope() as db:
+                row = ta.token_row(db, actor, number if number else user_id)
+        except DomainError as exc:
+            self.error = exc.message
+            return
+        self._target_id = row.user_id
+        self.target_username, self.target_name = row.username, row.full_name
+        self.target_state, self.target_actions = row.virtual_label, list(row.actions)
+        self.action = row.actions[0] if len(row.actions) == 1 else ""
+        self.reason = self.dialog_error = ""
+        self.stage = "elegir"
+
+    @rx.event
+    def set_action(self, value: str):
+        if value in ts.REASONS and value != self.action:
+            self.action, self.reason = value, ""
+
+    @rx.event
+    def set_reason(self, value: str):
+        self.reason = value if value in ts.REASONS.get(self.action, {}) else ""
+
+    @rx.event
+    def close(self):
+        self.stage, self._target_id, self.dialog_error = "", 0, ""
+
+    @rx.event
+    def dialog_changed(self, opened: bool):
+        if opened is not True:  # Esc or a click outside closes the dialog
+            self.stage, self._target_id, self.dialog_error = "", 0, ""
+
+    @rx.event
+    def back(self):
+        self.stage, self.dialog_error = "elegir", ""
+
+    @rx.event
+    def continue_to_confirm(self):
+        actor, leave = self._guarded()
+        if leave:
+            return leave
+        if not self._target_id:
+            self.stage = ""
+            return
+        if not self.action:
+            self.dialog_error = "Seleccione la acción a realizar: Liberar o Bloquear."
+            return
+        if not self.reason:
+            self.dialog_error = "Seleccione la causal."
+            return
+        try:
+            with session_scope() as db:
+                preview = ta.preview_change(db, actor, self._target_id, self.action, self.reason)
+        except DomainError as exc:
+            self.dialog_error = exc.message
+            return
+        self.action_label, self.reason_label = preview.action_label, preview.reason_label
+        self.dialog_error, self.stage = "", "confirmar"
+
+    @rx.event
+    def confirm(self, form_data: dict):
+        """«Aceptar y Confirmar» with the administrator's token code."""
+        actor, leave = self._guarded()
+        if leave:
+            return leave
+        if self.stage != "confirmar" or not self._target_id:
+            return
+        code = form_data.get("token") if isinstance(form_data, dict) else None
+        code = code.strip() if isinstance(code, str) else code
+        try:
+            with session_scope() as db:
+                if self.action == ts.LIBERAR:
+                    ticket = ta.request_release(db, actor, self._target_id, self.reason, code)
+                else:
+                    result = ta.block(db, actor, self._target_id, self.reason, code)
+        except DomainError as exc:
+            self.dialog_error = exc.message
+            return
+        self.stage, self._target_id = "", 0
+        if self.action == ts.LIBERAR:
+            self.release_user = ticket.username
+            self.release_verification, self.release_expires = ticket.verification, ticket.expires
+            self.message = ""
+        else:
+            self.release_user = ""
+            ended = result.sessions_ended
+            self.message = (f"Token virtual de {result.username} bloqueado. "
+                            + (f"Se cerraron {ended} sesión(es) abierta(s) con ese token."
+                               if ended else "No tenía sesiones abiertas."))
+        self._refresh(actor)
+
+    @rx.event
+    def dismiss_release(self):
+        self.release_user = ""
+
+
+class TokenHistoryState(PagedMixin, PortalState):
+    """«Consulta de Token»: pick a user of the company, page through their token events."""
+
+    users: list[dict[str, str]] = []
+    user_pick: str = ""
+    username: str = ""
+    full_name: str = ""
+    rows: list[dict[str, str]] = []
+    message: str = ""
+    can_excel: bool = False
+    can_pdf: bool = False
+    _user_id: int = 0
+
+    @rx.event
+    def load(self):
+        self.rows, self.message, self.username, self._user_id = [], "", "", 0
+        self.user_pick, self.total, self.page = "", 0, 1
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE, replace=True)
+        self.can_excel = actor.can(token_history.SERVICE, catalog.EXCEL)
+        self.can_pdf = actor.can(token_history.SERVICE, catalog.PDF)
+        try:
+            with session_scope() as db:
+                options = token_history.users(db, actor)
+        except DomainError as exc:
+            self.users, self.message = [], exc.message
+            return
+        self.users = [{"id": str(o.id), "label": o.label} for o in options]
+        wanted = to_int(self.router.url.query_parameters.get("usuario"))
+        if wanted and any(u["id"] == str(wanted) for u in self.users):
+            return TokenHistoryState.pick_user(str(wanted))
+
+    def _show(self, actor: Actor, page: object) -> None:
+        try:
+            with session_scope() as db:
+                result = token_history.history(db, actor, self._user_id, page, self.page_size)
+        except DomainError as exc:
+            self.rows, self.total, self.message = [], 0, exc.message
+            return
+        self.message = ""
+        self.username, self.full_name = result.username, result.full_name
+        self.total, self.page = result.total, result.page
+        self.rows = [{"when": r.when, "event": r.event, "kind": r.kind, "reason": r.reason or "—",
+                      "by": r.by, "channel": r.channel, "detail": r.detail or "—"}
+                     for r in result.rows]
+
+    @rx.event
+    def pick_user(self, value: str):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE, replace=True)
+        number = to_int(value)
+        if not number or not any(u["id"] == str(number) for u in self.users):
+            self.message = "Seleccione un usuario de su empresa."
+            return
+        self.user_pick, self._user_id = str(number), number
+        self._show(actor, 1)
+
+    @rx.event
+    def set_page_size(self, value: str):
+        size = to_int(value)
+        self.page_size = size if size in GRID_PAGE_SIZES else GRID_PAGE_SIZES[0]
+        return self.go_to_page(1)
+
+    @rx.event
+    def go_to_page(self, page: int):
+        actor = self._actor()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE, replace=True)
+        if self._user_id:
+            self._show(actor, to_int(page) or 1)
+
+    def _export(self, action: str):
+        actor = self._actor()
+        if actor is None:
+            return None, rx.redirect(LOGIN_ROUTE, replace=True)
+        if not self._user_id:
+            return None, rx.toast.error("Seleccione primero un usuario.")
+        try:
+            with session_scope() as db:
+                return token_history.export_rows(db, actor, self._user_id, action), None
+        except DomainError as exc:
+            return None, rx.toast.error(exc.message)
+
+    @rx.event
+    def export_excel(self):
+        data, leave = self._export(catalog.EXCEL)
+        if leave:
+            return leave
+        username, rows = data
+        content = exports.to_xlsx("Consulta de Token", token_history.HEADERS,
+                                  [r.cells() for r in rows])
+        return rx.download(data=content, filename=f"consulta-token-{username}.xlsx",
+                           mime_type=XLSX_MIME)
+
+    @rx.event
+    def export_pdf(self):
+        data, leave = self._export(catalog.PDF)
+        if leave:
+            return leave
+        username, rows = data
+        content = render_table_pdf(
+            "Consulta de Token", f"Usuario {username} · {self.company_name}",
+            token_history.HEADERS, [r.cells() for r in rows],
+            (30, 38, 16, 44, 40, 24, 85))
+        return rx.download(data=content, filename=f"consulta-token-{username}.pdf",
+                           mime_type=PDF_MIME)
