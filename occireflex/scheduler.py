@@ -12,7 +12,8 @@ which the next sweep redoes (the sweep is idempotent by database keys).
 and prints a summary. It does not take the lease: a one-off sweep beside a running
 sidecar is safe, because a bill can be paid once and each rule × bill attempted once.
 
-Logs go to stdout, in Spanish. The sweep never touches tokens: no OTP or seed is logged.
+Each sweep also expires the token release requests nobody authorized in 10 minutes.
+Logs go to stdout, in Spanish. No OTP or seed is ever logged.
 """
 
 from __future__ import annotations
@@ -94,6 +95,23 @@ def process_stranded_uploads(now: datetime) -> int:
                 db.rollback()
                 log.exception("No fue posible procesar el archivo de carga %s.", file_id)
     return done
+
+
+def expire_token_requests(now: datetime) -> int:
+    """Release requests not authorized in the App within 10 minutes become «expirada» (and
+    abandoned enrollments lose their seed), so Consulta de Token shows it even if nobody
+    looks at the request again."""
+    from sqlmodel import Session
+
+    from occireflex.db import get_engine
+    from occireflex.domain import token_admin
+
+    with Session(get_engine(), expire_on_commit=False) as db:
+        expired = token_admin.expire_overdue(db, now)
+        db.commit()
+    if expired:
+        log.info("%d solicitud(es) de liberación de token expiraron sin autorización.", expired)
+    return expired
 
 
 def holder_id() -> str:
@@ -229,6 +247,10 @@ class Sidecar:
                 return
             log.info("%s Duración: %.1f s.", summary(report, now), time.monotonic() - started)
             process_stranded_uploads(now)
+            try:
+                expire_token_requests(now)
+            except Exception:
+                log.exception("No fue posible vencer las solicitudes de token; se reintentará.")
 
     # running -----------------------------------------------------------------------
 
@@ -329,6 +351,9 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 1
         print(summary(report, now))
+        expired = expire_token_requests(now)
+        if expired:
+            print(f"Solicitudes de liberación de token expiradas: {expired}.")
         return 0
     _configure_logging()
     return Sidecar(interval=interval, lease_seconds=lease_seconds, batch=batch).run()

@@ -152,8 +152,8 @@ def allowed_actions(current: VirtualState) -> tuple[str, ...]:
 
 
 def check_reason(action: object, reason: object) -> str:
-    """The causal code if it belongs to ``action``'s list; else a ValidationError-like refusal."""
-    if action not in REASONS:
+    """The causal code if it belongs to ``action``'s list; else InvalidTransition."""
+    if not isinstance(action, str) or action not in REASONS:
         raise InvalidTransition("Seleccione la acción a realizar: Liberar o Bloquear.")
     if not isinstance(reason, str) or reason not in REASONS[action]:
         raise InvalidTransition(

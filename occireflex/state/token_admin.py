@@ -139,12 +139,13 @@ class TokenAdminState(PagedMixin, PortalState):
 
     @rx.event
     def set_action(self, value: str):
-        if value in ts.REASONS and value != self.action:
+        if isinstance(value, str) and value in ts.REASONS and value != self.action:
             self.action, self.reason = value, ""
 
     @rx.event
     def set_reason(self, value: str):
-        self.reason = value if value in ts.REASONS.get(self.action, {}) else ""
+        self.reason = (value if isinstance(value, str) and value in ts.REASONS.get(self.action, {})
+                       else "")
 
     @rx.event
     def close(self):

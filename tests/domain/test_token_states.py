@@ -88,6 +88,7 @@ def test_each_action_has_its_own_causales():
         "Pérdida o robo del dispositivo", "Retiro del usuario", "Sospecha de fraude"}
     for action, reason in ((ts.LIBERAR, "perdida_robo"), (ts.BLOQUEAR_ACCION, "solo_semilla"),
                            (ts.LIBERAR, ""), (ts.LIBERAR, None), (ts.LIBERAR, ["solo_semilla"]),
-                           ("borrar", "solo_semilla"), (None, None)):
+                           ("borrar", "solo_semilla"), (None, None), ([ts.LIBERAR], "x"),
+                           ({}, {})):
         with pytest.raises(ts.InvalidTransition):
             ts.check_reason(action, reason)

@@ -645,3 +645,14 @@ def test_seeds_and_codes_never_reach_the_audit_or_the_history(demo, db, admin, a
     # and the seed at rest is encrypted
     active = tokens.active_tokens(db, uid(db, "autoriza.demo"))[0]
     assert totp.secret.encode() not in active.seed_encrypted
+
+
+def test_the_scheduler_sweep_expires_unauthorized_requests(demo, db, admin):
+    from occireflex import scheduler
+
+    ticket = release(db, admin, "prepara.demo", at(2))
+    assert scheduler.expire_token_requests(at(2) + timedelta(minutes=5)) == 0
+    assert scheduler.expire_token_requests(at(2) + timedelta(minutes=10, seconds=1)) == 1
+    db.expire_all()
+    assert db.get(TokenRequest, ticket.request_id).state == ta.R_EXPIRADA
+    assert events_of(db, "prepara.demo")[-1] == ta.EV_EXPIRADO

@@ -9,6 +9,13 @@ import reflex as rx
 from reflex.istate.data import RouterData
 
 import occireflex.occireflex  # noqa: F401  (registers every page and state)
+from occireflex.state.app import (
+    AppApprovalsState,
+    AppBalancesState,
+    AppState,
+    AppTokenState,
+    AppTransactionsState,
+)
 from occireflex.state.balances import BalancesState
 from occireflex.state.bulk import BulkUploadState
 from occireflex.state.login import LoginState
@@ -16,8 +23,9 @@ from occireflex.state.movements import MovementsState
 from occireflex.state.payments import PaymentsState
 from occireflex.state.portal import PortalState
 from occireflex.state.profiles import ProfileFormState, ProfilesListState, ProfileViewState
+from occireflex.state.token_admin import TokenAdminState, TokenHistoryState
 from occireflex.state.transactions import TransactionDetailState, TransactionsState
-from tests.helpers import login
+from tests.helpers import app_login, login
 
 DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/156.0 Safari/537.36"
 PHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile"
@@ -28,7 +36,8 @@ class Browser:
 
     STATES = (LoginState, PortalState, BalancesState, ProfilesListState, ProfileFormState,
               ProfileViewState, PaymentsState, BulkUploadState, TransactionsState, TransactionDetailState,
-              MovementsState)
+              MovementsState, TokenAdminState, TokenHistoryState, AppState, AppTokenState,
+              AppApprovalsState, AppBalancesState, AppTransactionsState)
 
     def __init__(self, user_agent: str = DESKTOP_UA, ip: str = "10.9.9.9"):
         os.environ.setdefault("PYTEST_CURRENT_TEST", "state")
@@ -93,8 +102,39 @@ class Browser:
     def movements(self) -> MovementsState:
         return self.get(MovementsState)
 
+    @property
+    def token_admin(self) -> TokenAdminState:
+        return self.get(TokenAdminState)
+
+    @property
+    def token_history(self) -> TokenHistoryState:
+        return self.get(TokenHistoryState)
+
+    @property
+    def app(self) -> AppState:
+        return self.get(AppState)
+
+    @property
+    def app_token(self) -> AppTokenState:
+        return self.get(AppTokenState)
+
+    @property
+    def approvals(self) -> AppApprovalsState:
+        return self.get(AppApprovalsState)
+
+    @property
+    def app_balances(self) -> AppBalancesState:
+        return self.get(AppBalancesState)
+
+    @property
+    def app_transactions(self) -> AppTransactionsState:
+        return self.get(AppTransactionsState)
+
     def set_sid(self, sid: str) -> None:
         self.get(PortalState).sid = sid
+
+    def set_app_sid(self, sid: str) -> None:
+        self.get(AppState).sid = sid
 
 
 @pytest.fixture
@@ -109,6 +149,18 @@ def logged_in(demo, db):
     def make(username: str, user_agent: str = DESKTOP_UA) -> Browser:
         b = Browser(user_agent=user_agent)
         b.set_sid(login(db, username).session_token)
+        return b
+
+    return make
+
+
+@pytest.fixture
+def in_app(demo, db):
+    """Factory: a phone Browser whose App cookie holds a live App session."""
+
+    def make(username: str, factor: str | None = None) -> Browser:
+        b = Browser(user_agent=PHONE_UA)
+        b.set_app_sid(app_login(db, username, factor).session_token)
         return b
 
     return make
