@@ -241,6 +241,47 @@ def submit_password(
     return LoginResult(session_token=raw, user_id=user.id)
 
 
+# Token prompts («Ingrese Token» before a change) -----------------------------------------
+
+TOKEN_INVALID = "El código del token no es válido o ya fue utilizado. Espere el siguiente código."
+TOKEN_LOCKED = (
+    "Superó el número de intentos fallidos con el token: su usuario quedó bloqueado y su "
+    "sesión terminó. Comuníquese con el administrador de su empresa para desbloquearlo."
+)
+
+
+def confirm_with_token(db: Session, actor, code: object, *, action: str, target: str,
+                       now: datetime | None = None) -> tokens.Token:
+    """Every «Ingrese Token» of an operation: the acting user's active token must produce
+    ``code`` (its time step is consumed in the caller's transaction).
+
+    A wrong code counts as a failed attempt, like at login: the counter locks the user at
+    the limit, which ends their sessions at their next event, so a hijacked session cannot
+    guess codes. The refused operation's pending work is dropped; the failure is audited
+    (``action``, outcome «fallido») and committed. ``actor`` is a ``domain.access.Actor``.
+    """
+    now = now or utcnow()
+    user = db.get(User, actor.user_id)
+    if user is None or user.locked_at is not None:  # a stale actor of a locked user
+        raise ValidationError(TOKEN_LOCKED)
+    token = tokens.verify_code(db, actor.user_id, code, now)
+    if token is not None:
+        db.execute(update(User).where(User.id == actor.user_id, User.failed_attempts > 0)
+                   .values(failed_attempts=0))
+        return token
+    db.rollback()
+    user = db.get(User, actor.user_id)
+    locked = _count_user_failure(db, user, user.username, now)
+    audit.record(db, action, company_id=actor.company_id, user_id=actor.user_id,
+                 target=target, outcome="fallido", ip=actor.ip, channel=actor.channel)
+    if locked:
+        audit.record(db, "usuario_bloqueado_token", company_id=actor.company_id,
+                     user_id=actor.user_id, target=user.username, outcome="denegado",
+                     ip=actor.ip, channel=actor.channel)
+    db.commit()
+    raise ValidationError(TOKEN_LOCKED if locked else TOKEN_INVALID)
+
+
 # The App's login ------------------------------------------------------------------------
 
 APP_CHANNEL = "app"

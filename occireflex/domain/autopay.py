@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from occireflex.domain import audit, billers, tokens
+from occireflex.domain import audit, auth, billers
 from occireflex.domain.access import Actor, require
 from occireflex.domain.enrollments import SERVICE, company_account, own_enrollment
 from occireflex.domain.errors import ValidationError
@@ -50,7 +50,6 @@ from occireflex.domain.payments import (
     FALLIDA,
     INSUFFICIENT,
     PROGRAMADO,
-    TOKEN_INVALID,
     receipt_for,
 )
 from occireflex.models import (
@@ -118,12 +117,8 @@ def set_rule(db: Session, actor: Actor, enrollment_id: object, values: object,
     enrollment = own_enrollment(db, actor, enrollment_id)
     clean = validate_rule(values, billers.local_today(now))
     account = company_account(db, actor, clean.account_id)
-    if tokens.verify_code(db, actor.user_id, token_code, now) is None:
-        audit.record(db, "programacion_token_rechazado", company_id=actor.company_id,
-                     user_id=actor.user_id, target=f"inscripcion:{enrollment.id}",
-                     outcome="fallido", ip=actor.ip, channel=actor.channel)
-        db.commit()
-        raise ValidationError(TOKEN_INVALID)
+    auth.confirm_with_token(db, actor, token_code, action="programacion_token_rechazado",
+                            target=f"inscripcion:{enrollment.id}", now=now)
     rule = db.exec(select(AutoPayRule).where(
         AutoPayRule.enrollment_id == enrollment.id)).first()
     before = None

@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from occireflex.domain import audit, billers, tokens
+from occireflex.domain import audit, auth, billers
 from occireflex.domain.access import Actor, require
 from occireflex.domain.accounts import company_account, format_money
 from occireflex.domain.enrollments import SERVICE, own_enrollment
@@ -29,7 +29,7 @@ MAX_BILLS_PER_PAYMENT = 50
 ALREADY_PAID = "La factura ya fue pagada."
 INSUFFICIENT = "Fondos insuficientes en la cuenta débito."
 CHANGED = "La factura cambió después de revisarla; consulte el nuevo valor e intente de nuevo."
-TOKEN_INVALID = "El código del token no es válido o ya fue utilizado. Espere el siguiente código."
+TOKEN_INVALID = auth.TOKEN_INVALID
 
 
 @dataclass(frozen=True)
@@ -171,12 +171,8 @@ def pay_bills(db: Session, actor: Actor, selections: object, account_id: object,
         clean.append(tuple(item))
     account = company_account(db, actor, account_id)
     enrollments = {e: own_enrollment(db, actor, e) for e, _, _ in clean}
-    if tokens.verify_code(db, actor.user_id, token_code, now) is None:
-        audit.record(db, "pago_token_rechazado", company_id=actor.company_id,
-                     user_id=actor.user_id, target="pago", outcome="fallido", ip=actor.ip,
-                     channel=actor.channel)
-        db.commit()
-        raise ValidationError(TOKEN_INVALID)
+    auth.confirm_with_token(db, actor, token_code, action="pago_token_rechazado",
+                            target="pago", now=now)
     db.commit()  # the accepted time step is spent, whatever happens to the bills
 
     results = []

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from occireflex import catalog
-from occireflex.domain import audit, security, tokens
+from occireflex.domain import audit, auth, security
 from occireflex.domain.access import Actor, deny, require
 from occireflex.domain.errors import DomainError, ValidationError
 from occireflex.models import Grant, Profile, User, utcnow
@@ -30,7 +30,7 @@ PERFILES = "administracion.usuarios.perfiles"
 PAGE_SIZES = (10, 25, 50)
 NAME_MIN, NAME_MAX, DESCRIPTION_MAX = 3, 50, 200
 
-TOKEN_INVALID = "El código del token no es válido o ya fue utilizado. Espere el siguiente código."
+TOKEN_INVALID = auth.TOKEN_INVALID
 NOT_FOUND = "El perfil no existe."
 
 
@@ -259,12 +259,8 @@ def save_profile(
     now = now or utcnow()
     summary = preview(db, actor, profile_id, data, grants)
     clean = summary.data
-    if tokens.verify_code(db, actor.user_id, token_code, now) is None:
-        audit.record(db, "perfil_token_rechazado", company_id=actor.company_id,
-                     user_id=actor.user_id, target=f"perfil:{profile_id}", outcome="fallido",
-                     ip=actor.ip, channel=actor.channel)
-        db.commit()
-        raise ValidationError(TOKEN_INVALID)
+    auth.confirm_with_token(db, actor, token_code, action="perfil_token_rechazado",
+                            target=f"perfil:{profile_id}", now=now)
     try:
         return _write(db, actor, profile_id, expected_version, summary, now)
     except IntegrityError as exc:  # a concurrent save took the same name

@@ -45,7 +45,7 @@ USER_NOT_FOUND = "El usuario no existe en su empresa."
 REQUEST_NOT_FOUND = "La solicitud no existe."
 EXPIRED = ("La solicitud de liberación expiró: tenía 10 minutos para autorizarla. "
            "Regístrela de nuevo en el portal.")
-TOKEN_INVALID = "El código del token no es válido o ya fue utilizado. Espere el siguiente código."
+TOKEN_INVALID = auth.TOKEN_INVALID
 CHANGED = "El estado del token cambió mientras se confirmaba. Consulte de nuevo el usuario."
 
 # request states
@@ -139,13 +139,8 @@ def company_user(db: Session, actor: Actor, user_id: object) -> User:
 
 def _confirm_with_token(db: Session, actor: Actor, code: object, target: str,
                         now: datetime) -> None:
-    if tokens.verify_code(db, actor.user_id, code, now) is None:
-        db.rollback()
-        audit.record(db, "token_virtual_token_rechazado", company_id=actor.company_id,
-                     user_id=actor.user_id, target=target, outcome="fallido", ip=actor.ip,
-                     channel=actor.channel)
-        db.commit()
-        raise ValidationError(TOKEN_INVALID)
+    auth.confirm_with_token(db, actor, code, action="token_virtual_token_rechazado",
+                            target=target, now=now)
 
 
 # The grid ------------------------------------------------------------------------------

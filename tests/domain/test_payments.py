@@ -22,6 +22,7 @@ from occireflex.models import (
     Enrollment,
     Movement,
     Payment,
+    User,
     utcnow,
 )
 from tests.helpers import code_for, login
@@ -362,6 +363,11 @@ def test_wrong_token_pays_nothing_and_is_audited(demo, db):
         with pytest.raises(ValidationError) as err:
             payments.pay_bills(db, admin, [selection(line)], payer_id, bad, t)
         assert err.value.message == payments.TOKEN_INVALID
+        # each wrong code counts toward the lockout (tested in test_token_virtual); here
+        # every malformed code is tried on its own
+        assert db.get(User, admin.user_id).failed_attempts == 1
+        db.exec(update(User).where(User.id == admin.user_id).values(failed_attempts=0))
+        db.commit()
     db.rollback()  # what the state layer does after an error
     db.expire_all()
     assert db.get(Bill, line.bill_id).status == "pendiente"

@@ -656,3 +656,30 @@ def test_the_scheduler_sweep_expires_unauthorized_requests(demo, db, admin):
     db.expire_all()
     assert db.get(TokenRequest, ticket.request_id).state == ta.R_EXPIRADA
     assert events_of(db, "prepara.demo")[-1] == ta.EV_EXPIRADO
+
+
+def test_wrong_codes_at_token_prompts_count_and_lock_like_the_login(demo, db):
+    """A hijacked session cannot guess token codes: 5 wrong ones lock the user and end
+    the session; a right one resets the counter."""
+    raw = login(db, "admin.demo", now=at(0)).session_token
+    admin = access.load_actor(db, raw, now=at(0))
+    prepara = uid(db, "prepara.demo")
+    with pytest.raises(DomainError):
+        ta.request_release(db, admin, prepara, "solo_semilla", "000000", at(1))
+    assert db.get(User, admin.user_id).failed_attempts == 1
+    release(db, admin, "prepara.demo", at(1))
+    db.expire_all()
+    assert db.get(User, admin.user_id).failed_attempts == 0
+    messages = []
+    for k in range(5):
+        with pytest.raises(DomainError) as exc:
+            ta.block(db, admin, uid(db, "autoriza.demo"), "perdida_robo", "999999", at(2 + k))
+        messages.append(exc.value.message)
+    assert messages[:4] == [auth.TOKEN_INVALID] * 4 and messages[4] == auth.TOKEN_LOCKED
+    db.expire_all()
+    assert db.get(User, admin.user_id).locked_at is not None
+    with pytest.raises(SessionExpired):
+        access.load_actor(db, raw, now=at(8))
+    assert db.get(LoginSession, admin.session_id).end_reason == "usuario_inhabilitado"
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "usuario_bloqueado_token")).one()
+    assert shown(db, "autoriza.demo", at(8)) == ts.ACTIVO  # nothing was blocked
