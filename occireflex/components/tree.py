@@ -46,6 +46,9 @@ def _service_block(index: int, service: catalog.Service) -> rx.Component:
                 rx.text(service.label, font_weight="600", font_size="0.92rem"),
                 rx.badge("próximamente", color_scheme="gray", variant="soft", size="1")
                 if not service.built else rx.fragment(),
+                rx.badge("solo administrador", color_scheme="amber", variant="soft", size="1",
+                         title="Solo el usuario administrador lo usa, aunque el perfil lo "
+                               "otorgue") if service.admin_only else rx.fragment(),
                 align="center", spacing="2",
             ),
             rx.flex(*[_action_box(service, a) for a in service.actions],

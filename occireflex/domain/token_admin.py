@@ -233,34 +233,37 @@ def token_row(db: Session, actor: Actor, user_id: object, now: datetime | None =
 def expire_overdue(db: Session, now: datetime, *, user_id: int | None = None,
                    company_id: int | None = None) -> int:
     """Release requests past their 10 minutes become «expirada»; lapsed enrollments lose
-    their seed. Idempotent (compare-and-set); run lazily and by the scheduler sweep."""
-    query = select(TokenRequest).where(TokenRequest.state == R_PENDIENTE,
-                                       TokenRequest.expires_at <= now)
-    lapsed = select(Token).where(Token.state == tokens.POR_ACTIVAR, Token.expires_at <= now)
+    their seed. One compare-and-set statement each (RETURNING tells which rows this call
+    expired), so it is idempotent and safe beside a concurrent approval; run lazily and
+    by the scheduler sweep."""
+    overdue = [TokenRequest.state == R_PENDIENTE, TokenRequest.expires_at <= now]
+    lapsed = [Token.state == tokens.POR_ACTIVAR, Token.expires_at <= now]
     if user_id is not None:
-        query = query.where(TokenRequest.user_id == user_id)
-        lapsed = lapsed.where(Token.user_id == user_id)
+        overdue.append(TokenRequest.user_id == user_id)
+        lapsed.append(Token.user_id == user_id)
     if company_id is not None:
-        query = query.where(TokenRequest.company_id == company_id)
-    expired = 0
-    for request in db.exec(query).all():
-        done = db.exec(update(TokenRequest).where(
-            TokenRequest.id == request.id, TokenRequest.state == R_PENDIENTE)
-            .values(state=R_EXPIRADA, decided_at=now, decided_channel=SYSTEM))
-        if done.rowcount != 1:
-            continue
-        user = db.get(User, request.user_id)
-        record_event(db, user, EV_EXPIRADO, reason=request.reason, channel=SYSTEM,
-                     request_id=request.id, now=now)
-        audit.record(db, "token_liberacion_expirada", company_id=request.company_id,
-                     target=f"usuario:{user.username}", channel=SYSTEM,
-                     after={"solicitud": request.id})
-        expired += 1
-    for token in db.exec(lapsed).all():
-        db.exec(update(Token).where(Token.id == token.id, Token.state == tokens.POR_ACTIVAR)
-                .values(state=tokens.VENCIDO, seed_encrypted=None, ticket_hash=None,
-                        state_changed_at=now))
-    return expired
+        overdue.append(TokenRequest.company_id == company_id)
+    expired = db.execute(
+        update(TokenRequest).where(*overdue)
+        .values(state=R_EXPIRADA, decided_at=now, decided_channel=SYSTEM)
+        .returning(TokenRequest.id, TokenRequest.user_id, TokenRequest.company_id,
+                   TokenRequest.reason)
+        .execution_options(synchronize_session=False)).all()
+    owners = sorted({row.user_id for row in expired})
+    names = dict(db.exec(select(User.id, User.username).where(
+        col(User.id).in_(owners))).all()) if owners else {}
+    for request_id, owner, company, reason in expired:
+        db.add(TokenEvent(company_id=company, user_id=owner, kind=tokens.VIRTUAL,
+                          event=EV_EXPIRADO, reason=reason, channel=SYSTEM,
+                          request_id=request_id, created_at=now))
+        audit.record(db, "token_liberacion_expirada", company_id=company,
+                     target=f"usuario:{names.get(owner, owner)}", channel=SYSTEM,
+                     after={"solicitud": request_id})
+    db.execute(update(Token).where(*lapsed)
+               .values(state=tokens.VENCIDO, seed_encrypted=None, ticket_hash=None,
+                       state_changed_at=now)
+               .execution_options(synchronize_session=False))
+    return len(expired)
 
 
 # Liberar and Bloquear (portal) ---------------------------------------------------------
@@ -427,6 +430,15 @@ def pending_requests(db: Session, actor: Actor, now: datetime | None = None
             seconds_left=max(0, int((request.expires_at - now).total_seconds())),
             verification=request.verification))
     return result
+
+
+def pending_count(db: Session, actor: Actor, now: datetime | None = None) -> int:
+    """How many releases wait for an administrator's authorization (the App's badge)."""
+    if not isinstance(actor, Actor) or not actor.is_admin:
+        return 0
+    return db.exec(select(func.count()).select_from(TokenRequest).where(
+        TokenRequest.company_id == actor.company_id, TokenRequest.state == R_PENDIENTE,
+        TokenRequest.expires_at > (now or utcnow()))).one()
 
 
 def _company_request(db: Session, actor: Actor, request_id: object) -> TokenRequest:

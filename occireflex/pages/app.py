@@ -68,8 +68,15 @@ def _login() -> rx.Component:
 def _tile(tile) -> rx.Component:
     return rx.link(
         rx.vstack(
-            rx.center(rx.icon(tile["icon"], size=22, color=theme.BRAND), width="44px",
-                      height="44px", border_radius="12px", background=theme.BRAND_LIGHT),
+            rx.hstack(
+                rx.center(rx.icon(tile["icon"], size=22, color=theme.BRAND), width="44px",
+                          height="44px", border_radius="12px", background=theme.BRAND_LIGHT),
+                rx.spacer(),
+                rx.cond(tile["badge"] != "", rx.badge(tile["badge"], color_scheme="red",
+                                                      variant="solid", radius="full",
+                                                      aria_label="pendientes")),
+                width="100%", align="start",
+            ),
             rx.text(tile["label"], font_weight="600", font_size="0.9rem", color=theme.TEXT),
             spacing="2", align="start", padding="0.9rem", background="white",
             border=f"1px solid {theme.BORDER}", border_radius="14px", height="100%",

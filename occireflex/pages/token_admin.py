@@ -71,19 +71,21 @@ def _row(row) -> rx.Component:
 
 def _card(row) -> rx.Component:
     """Phone layout: one card per user with both tokens and the action."""
+    def line(label: str, badge: rx.Component, extra=None) -> rx.Component:
+        return rx.hstack(rx.text(label, color=theme.MUTED, font_size="0.8rem", min_width="6.5rem"),
+                         badge, extra if extra is not None else rx.fragment(),
+                         spacing="2", align="center", wrap="wrap")
+
     return rx.vstack(
-        rx.hstack(
-            rx.vstack(rx.text(row["username"], font_weight="600"),
-                      rx.text(row["name"], color=theme.MUTED, font_size="0.85rem"),
-                      spacing="0"),
-            rx.spacer(),
-            state_badge(row["virtual_label"], row["virtual"]),
-            width="100%", align="center",
-        ),
-        rx.hstack(rx.text("Token físico:", color=theme.MUTED, font_size="0.8rem"),
-                  state_badge(row["physical"]),
-                  rx.text(row["device"], color=theme.MUTED, font_size="0.8rem"),
-                  spacing="2", align="center", wrap="wrap"),
+        rx.vstack(rx.text(row["username"], font_weight="600"),
+                  rx.text(row["name"], " · ", row["role"], color=theme.MUTED,
+                          font_size="0.85rem"),
+                  spacing="0"),
+        line("Token virtual:", state_badge(row["virtual_label"], row["virtual"]),
+             rx.cond(row["device"] != "—", rx.text(row["device"], color=theme.MUTED,
+                                                   font_size="0.8rem"))),
+        line("Token físico:", state_badge(row["physical"]),
+             rx.text(row["serial"], color=theme.MUTED, font_size="0.8rem")),
         _change_button(row),
         spacing="2", width="100%", padding="0.75rem 0",
         border_bottom=f"1px solid {theme.BORDER}",
@@ -161,13 +163,13 @@ def _choose_stage() -> rx.Component:
 
 def _confirm_stage() -> rx.Component:
     def line(label: str, value) -> rx.Component:
-        return rx.hstack(rx.text(label, color=theme.MUTED, min_width="7rem"),
+        return rx.hstack(rx.text(label, color=theme.MUTED, min_width="4.5rem"),
                          rx.text(value, font_weight="600"), spacing="2", wrap="wrap")
 
     return rx.form(
         rx.vstack(
             rx.box(
-                line("Usuario:", S.target_username + " · " + S.target_name),
+                line("Usuario:", S.target_username),
                 line("Acción:", S.action_label),
                 line("Causal:", S.reason_label),
                 padding="0.75rem", background=theme.PAGE_BG, border_radius="10px", width="100%",
@@ -207,11 +209,13 @@ def _dialog() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title("Cambiar Estado del Token Virtual"),
             rx.dialog.description(
-                rx.hstack(rx.text(S.target_username, " · ", S.target_name), rx.text("·"),
-                          rx.text("Estado actual:"), state_badge(S.target_state),
-                          spacing="2", align="center", wrap="wrap"),
-                margin_bottom="1rem", size="2",
+                rx.text(S.target_username, " · ", S.target_name, font_weight="600"),
+                size="2",
             ),
+            rx.hstack(rx.text("Estado actual del token virtual:", color=theme.MUTED,
+                              font_size="0.9rem"),
+                      state_badge(S.target_state), spacing="2", align="center", wrap="wrap",
+                      margin_y="0.75rem"),
             rx.cond(S.stage == "confirmar", _confirm_stage(), _choose_stage()),
             max_width="560px",
         ),

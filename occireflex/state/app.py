@@ -65,14 +65,17 @@ class AppState(rx.State):
             return None
 
     def _load_shell(self, actor: Actor) -> None:
-        tiles = [{"label": "Token Virtual", "route": "/app/token", "icon": "key-round"}]
+        tiles = [{"label": "Token Virtual", "route": "/app/token", "icon": "key-round",
+                  "badge": ""}]
         if actor.is_admin:
+            with session_scope() as db:
+                pending = ta.pending_count(db, actor)
             tiles.append({"label": "Autorizaciones pendientes", "route": "/app/autorizaciones",
-                          "icon": "shield-check"})
+                          "icon": "shield-check", "badge": str(pending) if pending else ""})
         for code, route in catalog.APP_SCREENS.items():
             if actor.can(code):
                 label, icon = TILES.get(code, (catalog.SERVICES_BY_CODE[code].name, "circle"))
-                tiles.append({"label": label, "route": route, "icon": icon})
+                tiles.append({"label": label, "route": route, "icon": icon, "badge": ""})
         self.tiles = tiles
         self.coming = [s.name for s in actor.visible_services() if s.code not in catalog.APP_SCREENS
                        and s.code != ta.SERVICE]

@@ -224,3 +224,57 @@ def test_release_authorize_enroll_login_and_block(e2e_server: E2EServer, new_con
     expect(blocked).to_contain_text("Ana María Rodríguez")
     expect(table.get_by_role("row").filter(has_text="Liberación aprobada")).to_contain_text("App")
     portal.screenshot(path=str(screenshots_dir / "consulta-token-desktop.png"))
+
+
+def test_device_change_with_the_activation_code(e2e_server: E2EServer, new_context,
+                                                 screenshots_dir):
+    """autoriza.demo's only token is the virtual one: once released she has none, so the
+    administrator hands over the App's single-use activation code in person."""
+    admin_ctx, user_ctx = new_context(), new_context(phone=True)
+    portal = admin_ctx.new_page()
+    login(portal, e2e_server, "admin.demo")
+    portal.goto(TOKEN_PAGE)
+    expect(virtual_cell(portal, "autoriza.demo")).to_have_text("Activo")
+    open_change(portal, "autoriza.demo")
+    confirm_change(portal, e2e_server, "Liberar", "Cambio de dispositivo")
+    expect(virtual_cell(portal, "autoriza.demo")).to_have_text("Pendiente de autorización")
+
+    app = admin_ctx.new_page()
+    app.set_viewport_size({"width": 390, "height": 844})
+    app_login(app, "admin.demo", fresh_code(e2e_server, "admin.demo"))
+    app.get_by_role("link", name=re.compile("Autorizaciones pendientes")).click()
+    expect(app.locator("[data-request]").filter(has_text="autoriza.demo")).to_contain_text(
+        "Cambio de dispositivo")
+    app.screenshot(path=str(screenshots_dir / "app-autorizaciones-phone.png"))
+    app.get_by_role("button", name="Autorizar la liberación de autoriza.demo").click()
+    app.get_by_role("button", name="Sí, autorizar").click()
+    code = app.locator(".occi-activation-code")
+    expect(code).to_have_text(re.compile(r"^\d{4} \d{4}$"))
+    activation = code.inner_text()
+    expect(app.get_by_role("alertdialog")).to_have_count(0)
+    app.screenshot(path=str(screenshots_dir / "app-codigo-activacion-phone.png"))
+    assert ("virtual", "liberado") in token_states(e2e_server, "autoriza.demo")
+
+    # autoriza.demo: the old token's code is gone; the activation code opens the App once
+    phone = user_ctx.new_page()
+    app_login(phone, "autoriza.demo", activation)
+    phone.get_by_role("link", name="Token Virtual").click()
+    phone.get_by_label("Nombre del dispositivo").fill("Nuevo celular de Laura")
+    phone.get_by_role("button", name="Enrolar token virtual").click()
+    totp = pyotp.parse_uri(decode_qr(phone))
+    phone.get_by_label("Código actual del token").fill(totp.now())
+    phone.get_by_role("button", name="Activar token virtual").click()
+    expect(phone.get_by_text("Token virtual activo en «Nuevo celular de Laura»")).to_be_visible()
+    # a second login with the same activation code is refused
+    other = new_context(phone=True).new_page()
+    other.goto("/app")
+    other.locator("#app-usuario").fill("autoriza.demo")
+    other.locator("#app-clave").fill(DEMO_PASSWORD)
+    other.locator("#app-factor").fill(activation)
+    other.get_by_role("button", name="Ingresar").click()
+    expect(other.get_by_text("Los datos ingresados no son correctos")).to_be_visible()
+
+    portal.reload()
+    expect(virtual_cell(portal, "autoriza.demo")).to_have_text("Activo")
+    expect(portal.locator("tr[data-user='autoriza.demo']")).to_contain_text(
+        "Nuevo celular de Laura")
