@@ -190,6 +190,27 @@ def _count_user_failure(db: Session, user: User | None, username: str, now: date
     return locked.rowcount == 1
 
 
+def _refuse_if_locked(db: Session, user: User | None, username: str, password: object, *,
+                      ip: str, channel: str) -> None:
+    """A locked user name verifies nothing (the password check is burnt for timing)."""
+    if _is_locked(db, user, username):
+        security.burn_password_check(password if isinstance(password, str) else "")
+        audit.record(db, "login_bloqueado", company_id=user.company_id if user else None,
+                     user_id=user.id if user else None, target=username[:40],
+                     outcome="denegado", ip=ip, channel=channel)
+        raise LoginFailed(LOCKED)
+
+
+def _password_matches(user: User | None, password: object) -> bool:
+    """Same cost whether the user exists or not."""
+    if not isinstance(password, str) or not 0 < len(password) <= 128:
+        return False
+    if user is None:
+        security.burn_password_check(password)
+        return False
+    return security.verify_password(user.password_hash, password)
+
+
 def submit_password(
     db: Session,
     flow: object,
@@ -206,19 +227,8 @@ def submit_password(
     if _ip_blocked(db, ip, now):
         raise LoginFailed(IP_THROTTLED)
     user = _find_user(db, flow.username)
-    if _is_locked(db, user, flow.username):
-        security.burn_password_check(password if isinstance(password, str) else "")
-        audit.record(db, "login_bloqueado", company_id=user.company_id if user else None,
-                     user_id=user.id if user else None, target=flow.username[:40],
-                     outcome="denegado", ip=ip, channel=channel)
-        raise LoginFailed(LOCKED)
-
-    password_ok = False
-    if isinstance(password, str) and 0 < len(password) <= 128:
-        if user is not None:
-            password_ok = security.verify_password(user.password_hash, password)
-        else:
-            security.burn_password_check(password)
+    _refuse_if_locked(db, user, flow.username, password, ip=ip, channel=channel)
+    password_ok = _password_matches(user, password)
     if user is None or not user.is_active or not flow.token_ok or not password_ok:
         locked_now = False
         if not flow.failure_counted:  # else step 2 counted this attempt already
@@ -312,18 +322,8 @@ def app_login(
     if _ip_blocked(db, ip, now):
         raise LoginFailed(IP_THROTTLED)
     user = _find_user(db, name)
-    if _is_locked(db, user, name):
-        security.burn_password_check(password if isinstance(password, str) else "")
-        audit.record(db, "login_bloqueado", company_id=user.company_id if user else None,
-                     user_id=user.id if user else None, target=name, outcome="denegado",
-                     ip=ip, channel=APP_CHANNEL)
-        raise LoginFailed(LOCKED)
-    password_ok = False
-    if isinstance(password, str) and 0 < len(password) <= 128:
-        if user is not None:
-            password_ok = security.verify_password(user.password_hash, password)
-        else:
-            security.burn_password_check(password)
+    _refuse_if_locked(db, user, name, password, ip=ip, channel=APP_CHANNEL)
+    password_ok = _password_matches(user, password)
     token_id, used_activation = None, False
     factor_ok = False
     if user is not None and user.is_active and password_ok:

@@ -127,9 +127,7 @@ def begin(db: Session, actor: Actor, device_name: object, now: datetime | None =
     device = clean_device_name(device_name)
     ta.expire_overdue(db, now, user_id=user.id)
     ts.transition(ta.virtual_state(db, user.id, now), ts.ENROLAR)
-    db.exec(update(Token).where(Token.user_id == user.id, Token.state == tokens.POR_ACTIVAR)
-            .values(state=tokens.VENCIDO, seed_encrypted=None, ticket_hash=None,
-                    state_changed_at=now))
+    ta.lapse_enrollments(db, now, user_id=user.id)
     raw = secrets.token_urlsafe(32)
     db.add(Token(user_id=user.id, kind=tokens.VIRTUAL, state=tokens.POR_ACTIVAR,
                  seed_encrypted=security.encrypt_seed(security.new_seed()),

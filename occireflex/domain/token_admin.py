@@ -47,6 +47,9 @@ EXPIRED = ("La solicitud de liberación expiró: tenía 10 minutos para autoriza
            "Regístrela de nuevo en el portal.")
 TOKEN_INVALID = auth.TOKEN_INVALID
 CHANGED = "El estado del token cambió mientras se confirmaba. Consulte de nuevo el usuario."
+OWN_BLOCK = ("No puede bloquear su propio token virtual: se quedaría sin token para ingresar. "
+             "Pídalo a otro administrador de su empresa o a las líneas de atención del Banco "
+             "(018000 514652).")
 
 # request states
 R_PENDIENTE, R_APROBADA, R_RECHAZADA = "pendiente", "aprobada", "rechazada"
@@ -161,7 +164,8 @@ class TokenRow:
     actions: tuple[str, ...]  # liberar | bloquear, as allowed now
 
 
-def _rows_for(db: Session, users: list[User], now: datetime) -> list[TokenRow]:
+def _rows_for(db: Session, users: list[User], now: datetime,
+              actor_id: int | None = None) -> list[TokenRow]:
     ids = [u.id for u in users]
     if not ids:
         return []
@@ -192,7 +196,8 @@ def _rows_for(db: Session, users: list[User], now: datetime) -> list[TokenRow]:
             device=current.device_name if current is not None and current.state == tokens.ACTIVO
             else "",
             changed=local_moment(max(moments)) if moments else "",
-            actions=ts.allowed_actions(state)))
+            actions=tuple(a for a in ts.allowed_actions(state)
+                          if not (a == ts.BLOQUEAR_ACCION and user.id == actor_id))))
     return rows
 
 
@@ -215,7 +220,7 @@ def list_users(db: Session, actor: Actor, search: object = "", page: object = 1,
     number = min(number, max(1, -(-total // size)))
     users = list(db.exec(select(User).where(*conditions).order_by(User.username)
                          .offset((number - 1) * size).limit(size)).all())
-    return _rows_for(db, users, now), total
+    return _rows_for(db, users, now, actor.user_id), total
 
 
 def token_row(db: Session, actor: Actor, user_id: object, now: datetime | None = None
@@ -224,7 +229,7 @@ def token_row(db: Session, actor: Actor, user_id: object, now: datetime | None =
     now = now or utcnow()
     require_admin(db, actor, "consultar", catalog.CONSULTAR)
     user = company_user(db, actor, user_id)
-    return _rows_for(db, [user], now)[0]
+    return _rows_for(db, [user], now, actor.user_id)[0]
 
 
 # Expiry --------------------------------------------------------------------------------
@@ -237,10 +242,8 @@ def expire_overdue(db: Session, now: datetime, *, user_id: int | None = None,
     expired), so it is idempotent and safe beside a concurrent approval; run lazily and
     by the scheduler sweep."""
     overdue = [TokenRequest.state == R_PENDIENTE, TokenRequest.expires_at <= now]
-    lapsed = [Token.state == tokens.POR_ACTIVAR, Token.expires_at <= now]
     if user_id is not None:
         overdue.append(TokenRequest.user_id == user_id)
-        lapsed.append(Token.user_id == user_id)
     if company_id is not None:
         overdue.append(TokenRequest.company_id == company_id)
     expired = db.execute(
@@ -259,11 +262,23 @@ def expire_overdue(db: Session, now: datetime, *, user_id: int | None = None,
         audit.record(db, "token_liberacion_expirada", company_id=company,
                      target=f"usuario:{names.get(owner, owner)}", channel=SYSTEM,
                      after={"solicitud": request_id})
-    db.execute(update(Token).where(*lapsed)
+    lapse_enrollments(db, now, user_id=user_id, overdue_only=True)
+    return len(expired)
+
+
+def lapse_enrollments(db: Session, now: datetime, *, user_id: int | None = None,
+                      overdue_only: bool = False) -> None:
+    """Enrollments in progress (of ``user_id``, or past their 10 minutes) lapse: their
+    seed is destroyed."""
+    where = [Token.state == tokens.POR_ACTIVAR]
+    if user_id is not None:
+        where.append(Token.user_id == user_id)
+    if overdue_only:
+        where.append(Token.expires_at <= now)
+    db.execute(update(Token).where(*where)
                .values(state=tokens.VENCIDO, seed_encrypted=None, ticket_hash=None,
                        state_changed_at=now)
                .execution_options(synchronize_session=False))
-    return len(expired)
 
 
 # Liberar and Bloquear (portal) ---------------------------------------------------------
@@ -285,6 +300,8 @@ def preview_change(db: Session, actor: Actor, user_id: object, action: object,
     require_admin(db, actor, f"{str(action)[:10]}", catalog.ACCESO)
     user = company_user(db, actor, user_id)
     clean = ts.check_reason(action, reason)
+    if action == ts.BLOQUEAR_ACCION and user.id == actor.user_id:
+        raise ts.InvalidTransition(OWN_BLOCK)
     row = _rows_for(db, [user], now)[0]
     event = ts.SOLICITAR_LIBERACION if action == ts.LIBERAR else ts.BLOQUEAR
     ts.transition(virtual_state(db, user.id, now), event)
@@ -357,9 +374,7 @@ def _block_now(db: Session, user: User, reason: str, now: datetime, *,
         db.add(request)
         record_event(db, user, EV_CANCELADO, token=current, reason=request.reason,
                      actor_id=actor_id, channel=channel, request_id=request.id, now=now)
-    db.exec(update(Token).where(Token.user_id == user.id, Token.state == tokens.POR_ACTIVAR)
-            .values(state=tokens.VENCIDO, seed_encrypted=None, ticket_hash=None,
-                    state_changed_at=now))
+    lapse_enrollments(db, now, user_id=user.id)
     activation.revoke(db, user.id)
     ended = auth.end_sessions_using_token(db, current.id, "token_bloqueado", now)
     ended += auth.end_app_sessions(db, user.id, "token_bloqueado", now)
@@ -375,6 +390,8 @@ def block(db: Session, actor: Actor, user_id: object, reason: object, token_code
     require_admin(db, actor, "bloquear")
     user = company_user(db, actor, user_id)
     clean = ts.check_reason(ts.BLOQUEAR_ACCION, reason)
+    if user.id == actor.user_id:
+        raise ts.InvalidTransition(OWN_BLOCK)
     expire_overdue(db, now, user_id=user.id)
     ts.transition(virtual_state(db, user.id, now), ts.BLOQUEAR)
     _confirm_with_token(db, actor, token_code, f"bloquear:{user.username}", now)
@@ -461,9 +478,15 @@ def _open(db: Session, request: TokenRequest, now: datetime) -> None:
         raise ts.InvalidTransition(EXPIRED if request.state == R_EXPIRADA else ts.NOT_PENDING)
 
 
-def _decide(db: Session, actor: Actor, request: TokenRequest, verdict: str,
-            now: datetime) -> None:
-    """Compare-and-set the pending, unexpired request to ``verdict`` (once, ever)."""
+def _decide(db: Session, actor: Actor, request_id: object, event: str, verdict: str,
+            now: datetime) -> tuple[TokenRequest, User]:
+    """An administrator's verdict on one pending release of their company: checked by the
+    state machine, then compare-and-set from «pendiente» (once, ever, within 10 minutes)."""
+    require_admin(db, actor, verdict)
+    request = _company_request(db, actor, request_id)
+    _open(db, request, now)
+    user = db.get(User, request.user_id)
+    ts.transition(virtual_state(db, user.id, now), event)
     done = db.exec(update(TokenRequest).where(
         TokenRequest.id == request.id, TokenRequest.state == R_PENDIENTE,
         TokenRequest.expires_at > now)
@@ -473,6 +496,7 @@ def _decide(db: Session, actor: Actor, request: TokenRequest, verdict: str,
         db.rollback()
         raise ts.InvalidTransition(ts.NOT_PENDING)
     db.refresh(request)
+    return request, user
 
 
 @dataclass(frozen=True)
@@ -487,12 +511,7 @@ def approve(db: Session, actor: Actor, request_id: object, now: datetime | None 
             ) -> Approval:
     """Authorize a release (seed 002 step 9): destroy the seed; the user may enroll."""
     now = now or utcnow()
-    require_admin(db, actor, "autorizar")
-    request = _company_request(db, actor, request_id)
-    _open(db, request, now)
-    user = db.get(User, request.user_id)
-    ts.transition(virtual_state(db, user.id, now), ts.APROBAR)
-    _decide(db, actor, request, R_APROBADA, now)
+    request, user = _decide(db, actor, request_id, ts.APROBAR, R_APROBADA, now)
     current = current_virtual(db, user.id)
     ended = 0
     if current is not None and current.state == tokens.ACTIVO:
@@ -506,9 +525,7 @@ def approve(db: Session, actor: Actor, request_id: object, now: datetime | None 
         db.add(current)
         db.flush()
     # an enrollment already in progress belonged to the old release: it lapses
-    db.exec(update(Token).where(Token.user_id == user.id, Token.state == tokens.POR_ACTIVAR)
-            .values(state=tokens.VENCIDO, seed_encrypted=None, ticket_hash=None,
-                    state_changed_at=now))
+    lapse_enrollments(db, now, user_id=user.id)
     code, expires = "", ""
     if not tokens.active_tokens(db, user.id):
         code = activation.issue(db, request, now)
@@ -527,12 +544,7 @@ def approve(db: Session, actor: Actor, request_id: object, now: datetime | None 
 def reject(db: Session, actor: Actor, request_id: object, now: datetime | None = None) -> str:
     """Reject a release; the token stays as it was. Returns the user name."""
     now = now or utcnow()
-    require_admin(db, actor, "rechazar")
-    request = _company_request(db, actor, request_id)
-    _open(db, request, now)
-    user = db.get(User, request.user_id)
-    ts.transition(virtual_state(db, user.id, now), ts.RECHAZAR)
-    _decide(db, actor, request, R_RECHAZADA, now)
+    request, user = _decide(db, actor, request_id, ts.RECHAZAR, R_RECHAZADA, now)
     record_event(db, user, EV_RECHAZADO, reason=request.reason, actor_id=actor.user_id,
                  channel=actor.channel, request_id=request.id, now=now)
     audit.record(db, "token_liberacion_rechazada", company_id=actor.company_id,

@@ -31,6 +31,26 @@ def state_badge(label, code=None) -> rx.Component:
                     white_space="nowrap")
 
 
+def paged_grid(S, headers, row, card, noun: str) -> tuple[rx.Component, ...]:
+    """A table from tablet width up, one card per row on phones, «No existen registros»,
+    and the pager: the page of ``S.rows`` only, never more."""
+    return (
+        rx.box(
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+                rx.table.body(rx.foreach(S.rows, row)),
+                width="100%", variant="ghost",
+            ),
+            overflow_x="auto", margin_y="0.75rem", display=["none", "none", "block"],
+        ),
+        rx.vstack(rx.foreach(S.rows, card), spacing="0", width="100%", margin_y="0.5rem",
+                  display=["flex", "flex", "none"]),
+        rx.cond(S.total == 0, rx.text("No existen registros", color=theme.MUTED,
+                                      padding="0.5rem")),
+        pager(S, noun),
+    )
+
+
 def _notice(text, scheme: str, icon: str) -> rx.Component:
     return rx.cond(text != "", rx.callout(text, icon=icon, color_scheme=scheme, width="100%",
                                           role="alert" if scheme == "red" else "status"))
@@ -239,22 +259,9 @@ def administracion_token() -> rx.Component:
             rx.input(placeholder="Buscar por usuario o nombre", value=S.search,
                      on_change=S.set_search, debounce_timeout=300, max_length=40,
                      width=["100%", "320px"], aria_label="Buscar usuario"),
-            rx.box(
-                rx.table.root(
-                    rx.table.header(rx.table.row(*[
-                        rx.table.column_header_cell(h) for h in (
-                            "Usuario", "Nombre", "Token físico", "Token virtual", "Dispositivo",
-                            "Última modificación", "Acciones")])),
-                    rx.table.body(rx.foreach(S.rows, _row)),
-                    width="100%", variant="ghost",
-                ),
-                overflow_x="auto", margin_y="0.75rem", display=["none", "none", "block"],
-            ),
-            rx.vstack(rx.foreach(S.rows, _card), spacing="0", width="100%",
-                      margin_y="0.5rem", display=["flex", "flex", "none"]),
-            rx.cond(S.total == 0, rx.text("No existen registros", color=theme.MUTED,
-                                          padding="0.5rem")),
-            pager(S, "usuarios"),
+            *paged_grid(S, ("Usuario", "Nombre", "Token físico", "Token virtual",
+                            "Dispositivo", "Última modificación", "Acciones"),
+                        _row, _card, "usuarios"),
             style=theme.CARD,
         ),
         _dialog(),
@@ -327,20 +334,7 @@ def consulta_token() -> rx.Component:
         rx.cond(H.username != "", rx.box(
             rx.heading("Historial del token de ", H.username, " · ", H.full_name, size="4",
                        color=theme.BRAND_DARK),
-            rx.box(
-                rx.table.root(
-                    rx.table.header(rx.table.row(*[
-                        rx.table.column_header_cell(h) for h in token_history.HEADERS])),
-                    rx.table.body(rx.foreach(H.rows, _event_row)),
-                    width="100%", variant="ghost",
-                ),
-                overflow_x="auto", margin_y="0.75rem", display=["none", "none", "block"],
-            ),
-            rx.vstack(rx.foreach(H.rows, _event_card), spacing="0", width="100%",
-                      margin_y="0.5rem", display=["flex", "flex", "none"]),
-            rx.cond(H.total == 0, rx.text("No existen registros", color=theme.MUTED,
-                                          padding="0.5rem")),
-            pager(H, "eventos"),
+            *paged_grid(H, token_history.HEADERS, _event_row, _event_card, "eventos"),
             style=theme.CARD,
         )),
         spacing="4", width="100%",

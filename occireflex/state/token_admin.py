@@ -80,41 +80,36 @@ class TokenAdminState(PagedMixin, PortalState):
         except DomainError as exc:
             self.rows, self.total, self.error = [], 0, exc.message
 
-    @rx.event
-    def load(self):
-        self.error, self.message, self.stage, self.release_user = "", "", "", ""
-        self.page, self._target_id = 1, 0
+    def _show_grid(self):
+        """The grid again, for the acting user (or the way out when the session ended)."""
         actor, leave = self._guarded()
         if leave:
             return leave
         self._refresh(actor)
 
     @rx.event
+    def load(self):
+        self.error, self.message, self.stage, self.release_user = "", "", "", ""
+        self.page, self._target_id = 1, 0
+        return self._show_grid()
+
+    @rx.event
     def set_search(self, value: str):
         self.search = value[:40] if isinstance(value, str) else ""
         self.page = 1
-        actor, leave = self._guarded()
-        if leave:
-            return leave
-        self._refresh(actor)
+        return self._show_grid()
 
     @rx.event
     def set_page_size(self, value: str):
         size = to_int(value)
         self.page_size = size if size in GRID_PAGE_SIZES else GRID_PAGE_SIZES[0]
         self.page = 1
-        actor, leave = self._guarded()
-        if leave:
-            return leave
-        self._refresh(actor)
+        return self._show_grid()
 
     @rx.event
     def go_to_page(self, page: int):
         self.page = to_int(page) or 1
-        actor, leave = self._guarded()
-        if leave:
-            return leave
-        self._refresh(actor)
+        return self._show_grid()
 
     # «Cambiar Estado del Token Virtual» ------------------------------------------------
 

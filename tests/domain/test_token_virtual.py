@@ -683,3 +683,24 @@ def test_wrong_codes_at_token_prompts_count_and_lock_like_the_login(demo, db):
     assert db.get(LoginSession, admin.session_id).end_reason == "usuario_inhabilitado"
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "usuario_bloqueado_token")).one()
     assert shown(db, "autoriza.demo", at(8)) == ts.ACTIVO  # nothing was blocked
+
+
+def test_an_administrator_cannot_block_their_own_token(demo, db):
+    """It would leave them with no token at all: another administrator or the bank does it."""
+    fob = tokens_of(db, "admin.demo")[0]
+    fob.state = tokens.INHABILITADO
+    db.add(fob)
+    db.flush()
+    db.add(Token(user_id=fob.user_id, kind=tokens.VIRTUAL, state=tokens.ACTIVO,
+                 seed_encrypted=security.encrypt_seed(security.new_seed())))
+    db.commit()
+    admin = actor_at(db, "admin.demo", at(0))
+    assert ta.token_row(db, admin, admin.user_id).actions == (ts.LIBERAR,)
+    with pytest.raises(ts.InvalidTransition) as exc:
+        ta.preview_change(db, admin, admin.user_id, ts.BLOQUEAR_ACCION, "perdida_robo", at(1))
+    assert exc.value.message == ta.OWN_BLOCK
+    with pytest.raises(ts.InvalidTransition) as exc:
+        ta.block(db, admin, admin.user_id, "perdida_robo", code_for(db, "admin.demo", at(1)),
+                 at(1))
+    assert exc.value.message == ta.OWN_BLOCK
+    assert shown(db, "admin.demo", at(2)) == ts.ACTIVO

@@ -175,12 +175,17 @@ def test_menus_are_filtered_by_profile(logged_in):
     menu = open_module_menu(page, "Administración")
     for group in ("Usuarios", "Productos", "Seguridad"):
         expect(menu.get_by_text(group, exact=True)).to_be_visible()
-    # «Perfiles» is built (a link); its neighbours are still «próximamente»
+    # «Perfiles» and the token services are built (links); their neighbours are still
+    # «próximamente»
     perfiles = menu.get_by_role("link", name="Perfiles", exact=True)
     expect(perfiles).to_be_visible()
     expect(perfiles).to_have_attribute("href", PERFILES)
+    expect(menu.get_by_role("link", name="Administración de Token")).to_have_attribute(
+        "href", "/administracion/seguridad/token")
+    expect(menu.get_by_role("link", name="Consulta de Token")).to_have_attribute(
+        "href", "/administracion/seguridad/consulta-token")
     expect_coming_soon(menu, "Configuración de Usuarios")
-    expect_coming_soon(menu, "Administración de Token")
+    expect_coming_soon(menu, "Administración de IP's")
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog")).to_have_count(0)
     menu = open_module_menu(page, "Consultas")
