@@ -17,9 +17,10 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from occireflex.domain import security
-from occireflex.models import TokenRequest
+from occireflex.models import TokenEvent, TokenRequest
 
 ACTIVATION_TTL = timedelta(minutes=10)
+USED_EVENT = "codigo_activacion_usado"  # its line in Consulta de Token
 _CODE_RE = re.compile(r"[0-9]{8}")
 
 
@@ -66,7 +67,13 @@ def consume(db: Session, user_id: int, code: object, now: datetime) -> TokenRequ
         used = db.exec(update(TokenRequest)
                        .where(TokenRequest.id == row.id, TokenRequest.activation_used_at.is_(None))
                        .values(activation_used_at=now, activation_hash=None))
-        return row if used.rowcount == 1 else None
+        if used.rowcount != 1:
+            return None
+        db.add(TokenEvent(company_id=row.company_id, user_id=user_id, kind="virtual",
+                          event=USED_EVENT, actor_id=user_id, channel="app",
+                          request_id=row.id, created_at=now,
+                          detail="Ingreso a la App para enrolar el dispositivo"))
+        return row
     return None
 
 

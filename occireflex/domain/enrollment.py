@@ -125,6 +125,7 @@ def begin(db: Session, actor: Actor, device_name: object, now: datetime | None =
     now = now or utcnow()
     user = _require_app(db, actor, "enrolar")
     device = clean_device_name(device_name)
+    ta.lock_user(db, user.id)
     ta.expire_overdue(db, now, user_id=user.id)
     ts.transition(ta.virtual_state(db, user.id, now), ts.ENROLAR)
     ta.lapse_enrollments(db, now, user_id=user.id)
@@ -187,6 +188,7 @@ def activate(db: Session, actor: Actor, code: object, now: datetime | None = Non
     the caller's one transaction (the caller commits)."""
     now = now or utcnow()
     user = _require_app(db, actor, "activar")
+    ta.lock_user(db, user.id)
     ta.expire_overdue(db, now, user_id=user.id)
     ts.transition(ta.virtual_state(db, user.id, now), ts.ACTIVAR)
     token = _enrollment(db, user.id, now)

@@ -66,7 +66,7 @@ EV_BLOQUEADO = "bloqueado"
 EV_ENROLADO = "enrolado"
 EV_INHABILITADO = "inhabilitado"
 EV_HABILITADO_BANCO = "habilitado_banco"
-EV_ACTIVACION_USADA = "codigo_activacion_usado"
+EV_ACTIVACION_USADA = activation.USED_EVENT
 EVENT_LABELS = {
     EV_ASIGNADO: "Token asignado",
     EV_SOLICITADA: "Liberación solicitada",
@@ -138,6 +138,15 @@ def company_user(db: Session, actor: Actor, user_id: object) -> User:
             return user
     deny(db, actor, f"usuario:{str(user_id)[:30]}", USER_NOT_FOUND)
     raise AssertionError  # deny always raises
+
+
+def lock_user(db: Session, user_id: int) -> None:
+    """Serialize the token changes of one user: before their state is read, the user's
+    row is locked (PostgreSQL) or the database's write lock taken (SQLite, whose driver
+    opens the transaction at this first write), until the caller commits. So a block
+    racing an activation, or two administrators racing, always see each other's result."""
+    db.exec(update(User).where(User.id == user_id).values(updated_at=User.updated_at)
+            .execution_options(synchronize_session=False))
 
 
 def _confirm_with_token(db: Session, actor: Actor, code: object, target: str,
@@ -324,6 +333,7 @@ def request_release(db: Session, actor: Actor, user_id: object, reason: object,
     require_admin(db, actor, "liberar")
     user = company_user(db, actor, user_id)
     clean = ts.check_reason(ts.LIBERAR, reason)
+    lock_user(db, user.id)
     expire_overdue(db, now, user_id=user.id)
     ts.transition(virtual_state(db, user.id, now), ts.SOLICITAR_LIBERACION)
     _confirm_with_token(db, actor, token_code, f"liberar:{user.username}", now)
@@ -360,10 +370,14 @@ def _block_now(db: Session, user: User, reason: str, now: datetime, *,
     current = current_virtual(db, user.id)
     if current is None:
         raise ts.InvalidTransition(ts.NOTHING_TO_BLOCK)
-    done = db.exec(update(Token).where(Token.id == current.id, Token.state == current.state)
-                   .values(state=tokens.BLOQUEADO, seed_encrypted=None, ticket_hash=None,
-                           state_changed_at=now))
-    if done.rowcount != 1:
+    blocked = db.execute(
+        update(Token).where(Token.user_id == user.id, Token.kind == tokens.VIRTUAL,
+                            or_(Token.state == tokens.ACTIVO,
+                                (Token.id == current.id) & (Token.state == current.state)))
+        .values(state=tokens.BLOQUEADO, seed_encrypted=None, ticket_hash=None,
+                state_changed_at=now)
+        .returning(Token.id).execution_options(synchronize_session=False)).scalars().all()
+    if not blocked:
         db.rollback()
         raise DomainError(CHANGED)
     cancelled = db.exec(select(TokenRequest).where(
@@ -376,7 +390,8 @@ def _block_now(db: Session, user: User, reason: str, now: datetime, *,
                      actor_id=actor_id, channel=channel, request_id=request.id, now=now)
     lapse_enrollments(db, now, user_id=user.id)
     activation.revoke(db, user.id)
-    ended = auth.end_sessions_using_token(db, current.id, "token_bloqueado", now)
+    ended = sum(auth.end_sessions_using_token(db, token_id, "token_bloqueado", now)
+                for token_id in blocked)
     ended += auth.end_app_sessions(db, user.id, "token_bloqueado", now)
     record_event(db, user, EV_BLOQUEADO, token=current, reason=reason, actor_id=actor_id,
                  channel=channel, request_id=request_id, now=now)
@@ -392,6 +407,7 @@ def block(db: Session, actor: Actor, user_id: object, reason: object, token_code
     clean = ts.check_reason(ts.BLOQUEAR_ACCION, reason)
     if user.id == actor.user_id:
         raise ts.InvalidTransition(OWN_BLOCK)
+    lock_user(db, user.id)
     expire_overdue(db, now, user_id=user.id)
     ts.transition(virtual_state(db, user.id, now), ts.BLOQUEAR)
     _confirm_with_token(db, actor, token_code, f"bloquear:{user.username}", now)
@@ -484,6 +500,8 @@ def _decide(db: Session, actor: Actor, request_id: object, event: str, verdict: 
     state machine, then compare-and-set from «pendiente» (once, ever, within 10 minutes)."""
     require_admin(db, actor, verdict)
     request = _company_request(db, actor, request_id)
+    lock_user(db, request.user_id)
+    db.refresh(request)
     _open(db, request, now)
     user = db.get(User, request.user_id)
     ts.transition(virtual_state(db, user.id, now), event)
@@ -564,6 +582,7 @@ def bank_enable(db: Session, username: str, now: datetime | None = None) -> str:
                    ).first()
     if user is None:
         raise ValidationError("Usuario no encontrado.")
+    lock_user(db, user.id)
     ts.transition(virtual_state(db, user.id, now), ts.HABILITAR_BANCO)
     token = Token(user_id=user.id, kind=tokens.VIRTUAL, state=tokens.LIBERADO,
                   state_changed_at=now, created_at=now, updated_at=now)

@@ -70,6 +70,8 @@ ALREADY_PENDING = ("Ya existe una solicitud de liberación pendiente de autoriza
                    "este usuario. Autorícela o recházela en la App Banco de Occidente Empresas.")
 BLOCKED_NO_RELEASE = ("El token virtual está bloqueado y no se puede liberar. Para habilitarlo "
                       "comuníquese con las líneas de atención del Banco: 018000 514652.")
+BLOCKED_NO_ENROLL = ("Su token virtual está bloqueado. Para habilitarlo comuníquese con las "
+                     "líneas de atención del Banco: 018000 514652.")
 NOT_PENDING = "La solicitud ya no está pendiente de autorización."
 NOTHING_TO_BLOCK = "El usuario no tiene token virtual para bloquear."
 ALREADY_BLOCKED = "El token virtual ya está bloqueado."
@@ -130,7 +132,7 @@ def transition(current: VirtualState, event: str) -> VirtualState:
         if state == ACTIVO:
             raise InvalidTransition(ALREADY_ACTIVE)
         if state != LIBERADO:
-            raise InvalidTransition(NOT_RELEASED if state == SIN_TOKEN else BLOCKED_NO_RELEASE)
+            raise InvalidTransition(NOT_RELEASED if state == SIN_TOKEN else BLOCKED_NO_ENROLL)
         return VirtualState(ACTIVO if event == ACTIVAR else LIBERADO)
     if event == HABILITAR_BANCO:
         if state != BLOQUEADO:

@@ -34,11 +34,11 @@ EXPECTED.update({
     (S, False, ts.ENROLAR): ts.NOT_RELEASED,
     (A, False, ts.ENROLAR): ts.ALREADY_ACTIVE,
     (L, False, ts.ENROLAR): V(L),
-    (B, False, ts.ENROLAR): ts.BLOCKED_NO_RELEASE,
+    (B, False, ts.ENROLAR): ts.BLOCKED_NO_ENROLL,
     (S, False, ts.ACTIVAR): ts.NOT_RELEASED,
     (A, False, ts.ACTIVAR): ts.ALREADY_ACTIVE,
     (L, False, ts.ACTIVAR): V(A),
-    (B, False, ts.ACTIVAR): ts.BLOCKED_NO_RELEASE,
+    (B, False, ts.ACTIVAR): ts.BLOCKED_NO_ENROLL,
 })
 
 

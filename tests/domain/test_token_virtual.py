@@ -542,7 +542,7 @@ def test_app_login_with_the_activation_code_once_and_within_ten_minutes(
     assert session.token_id is None
     with pytest.raises(LoginFailed):  # single use
         app_login(db, "autoriza.demo", code, now=at(5))
-    assert events_of(db, "autoriza.demo")[-1] == ta.EV_LIBERADO
+    assert events_of(db, "autoriza.demo")[-2:] == [ta.EV_LIBERADO, ta.EV_ACTIVACION_USADA]
 
     # a new release gives a new code; it dies after 10 minutes
     again = release(db, admin, "autoriza.demo", at(6))
@@ -704,3 +704,42 @@ def test_an_administrator_cannot_block_their_own_token(demo, db):
                  at(1))
     assert exc.value.message == ta.OWN_BLOCK
     assert shown(db, "admin.demo", at(2)) == ts.ACTIVO
+
+
+def test_a_block_racing_an_activation_never_leaves_an_active_token(demo, engine, db, admin,
+                                                                    app_admin):
+    """Both serialize on the user: whichever comes first, the user ends blocked with no
+    active virtual token (an activation that lost finds no enrollment)."""
+    ticket = release(db, admin, "autoriza.demo", at(2))
+    code = approve(db, app_admin, ticket.request_id, at(3)).activation_code
+    user = app_actor(db, "autoriza.demo", at(4), factor=code)
+    totp = enroll(db, user, at(4))
+    outcomes: dict[str, str] = {}
+    barrier = threading.Barrier(2)
+
+    def run(name, call):
+        with Session(engine, expire_on_commit=False) as session:
+            barrier.wait()
+            try:
+                call(session)
+                session.commit()
+                outcomes[name] = "ok"
+            except DomainError as exc:
+                session.rollback()
+                outcomes[name] = exc.message
+
+    block_code = code_for(db, "admin.demo", at(5))
+    threads = [
+        threading.Thread(target=run, args=("block", lambda s: ta.block(
+            s, admin, uid(db, "autoriza.demo"), "perdida_robo", block_code, at(5)))),
+        threading.Thread(target=run, args=("activate", lambda s: enrollment.activate(
+            s, user, totp.at(at(5)), at(5)))),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert outcomes["block"] == "ok"
+    assert outcomes["activate"] in ("ok", ts.BLOCKED_NO_ENROLL)
+    assert tokens.active_tokens(db, uid(db, "autoriza.demo")) == []
+    assert shown(db, "autoriza.demo", at(6)) == ts.BLOQUEADO

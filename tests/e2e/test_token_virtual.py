@@ -165,6 +165,8 @@ def test_release_authorize_enroll_login_and_block(e2e_server: E2EServer, new_con
     expect(phone.locator("[data-occi-pending='no'] .occi-vt-digits")).to_have_attribute(
         "data-code", re.compile(r"^\d{6}$"))
     phone.screenshot(path=str(screenshots_dir / "app-token-phone.png"))
+    # the seed never reached the server's log
+    assert totp.secret not in e2e_server.log_path.read_text(errors="replace")
     # seed 002 step 10: physical disabled in the same transaction
     assert ("fisico", "inhabilitado") in token_states(e2e_server, "prepara.demo")
     assert ("virtual", "activo") in token_states(e2e_server, "prepara.demo")
