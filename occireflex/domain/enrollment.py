@@ -72,6 +72,7 @@ class Status:
 
     virtual: str  # token_states code shown
     virtual_label: str
+    active: bool  # the virtual token works (also while a release waits for authorization)
     device: str
     physical: str  # Activo | Inhabilitado | Bloqueado | Sin token
     can_enroll: bool
@@ -95,7 +96,7 @@ def status(db: Session, actor: Actor, now: datetime | None = None) -> Status:
     except ts.InvalidTransition as exc:
         can_enroll, message = False, exc.message
     return Status(
-        virtual=state.shown, virtual_label=state.label,
+        virtual=state.shown, virtual_label=state.label, active=state.state == ts.ACTIVO,
         device=current.device_name if current is not None and current.state == tokens.ACTIVO
         else "",
         physical=ta.PHYSICAL_LABELS.get(fob.state, fob.state) if fob else "Sin token",

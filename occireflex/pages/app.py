@@ -7,7 +7,6 @@ import reflex as rx
 
 from occireflex.components import theme
 from occireflex.components.app_shell import app_card, app_frame, app_notice, app_page
-from occireflex.domain import token_states as ts
 from occireflex.pages.token_admin import state_badge
 from occireflex.state.app import (
     AppApprovalsState,
@@ -216,7 +215,7 @@ def app_token() -> rx.Component:
             T.phase == "enrolando",
             _enrolling(),
             rx.cond(
-                T.virtual == ts.ACTIVO,
+                T.active,
                 _active(),
                 rx.cond(T.can_enroll, _enroll_form(),
                         app_notice(T.reason, "blue", "info")),

@@ -17,7 +17,6 @@ from occireflex import catalog
 from occireflex.db import session_scope
 from occireflex.domain import accounts, auth, enrollment, transactions
 from occireflex.domain import token_admin as ta
-from occireflex.domain import token_states as ts
 from occireflex.domain.access import Actor, load_actor
 from occireflex.domain.errors import DomainError, LoginFailed, SessionExpired
 from occireflex.settings import settings
@@ -142,6 +141,7 @@ class AppTokenState(AppState):
 
     virtual: str = ""
     virtual_label: str = ""
+    active: bool = False
     device: str = ""
     physical: str = ""
     can_enroll: bool = False
@@ -155,6 +155,7 @@ class AppTokenState(AppState):
         with session_scope() as db:
             status = enrollment.status(db, actor)
         self.virtual, self.virtual_label = status.virtual, status.virtual_label
+        self.active = status.active
         self.device, self.physical = status.device, status.physical
         self.can_enroll, self.reason = status.can_enroll, status.message
         self.enroll_expires = status.enroll_expires
@@ -168,7 +169,7 @@ class AppTokenState(AppState):
         if actor is None:
             return rx.redirect(APP_HOME, replace=True)
         self._show(actor)
-        if self.virtual != ts.ACTIVO:  # a released or blocked seed is worthless: drop it
+        if not self.active:  # a released or blocked seed is worthless: drop it
             return _script("forgetActive", actor.username)
 
     @rx.event

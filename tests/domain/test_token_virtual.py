@@ -743,3 +743,31 @@ def test_a_block_racing_an_activation_never_leaves_an_active_token(demo, engine,
     assert outcomes["activate"] in ("ok", ts.BLOCKED_NO_ENROLL)
     assert tokens.active_tokens(db, uid(db, "autoriza.demo")) == []
     assert shown(db, "autoriza.demo", at(6)) == ts.BLOQUEADO
+
+
+def test_a_confirmation_code_is_accepted_once(demo, db, admin):
+    """Replay: the code that confirmed one change cannot confirm another."""
+    code = code_for(db, "admin.demo", at(2))
+    ta.request_release(db, admin, uid(db, "prepara.demo"), "solo_semilla", code, at(2))
+    db.commit()
+    with pytest.raises(DomainError) as exc:
+        ta.request_release(db, admin, uid(db, "consulta.demo"), "solo_semilla", code, at(2))
+    assert exc.value.message == auth.TOKEN_INVALID
+    with pytest.raises(DomainError):
+        ta.block(db, admin, uid(db, "autoriza.demo"), "perdida_robo", code, at(2))
+    assert shown(db, "consulta.demo", at(3)) == ts.SIN_TOKEN
+    assert shown(db, "autoriza.demo", at(3)) == ts.ACTIVO
+
+
+def test_a_virtual_token_code_is_accepted_once_at_activation_and_login(demo, db, admin,
+                                                                       app_admin):
+    """The code that activated the new token cannot open the portal: its step is spent."""
+    ticket = release(db, admin, "prepara.demo", at(2))
+    approve(db, app_admin, ticket.request_id, at(3))
+    user = app_actor(db, "prepara.demo", at(4))
+    totp = enroll(db, user, at(4))
+    enrollment.activate(db, user, totp.at(at(5)), at(5))
+    db.commit()
+    with pytest.raises(LoginFailed):
+        login(db, "prepara.demo", code=totp.at(at(5)), now=at(5))
+    login(db, "prepara.demo", code=totp.at(at(6)), now=at(6))

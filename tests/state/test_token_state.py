@@ -277,3 +277,18 @@ def test_enrollment_refused_without_release_and_from_the_portal(in_app, logged_i
     assert b.app_token.error == ts.NOT_RELEASED and b.app_token.phase == ""
     portal.set_app_sid(portal.portal.sid)  # a portal session in the App's cookie
     assert "/app" in str(portal.app_token.load())
+
+
+def test_the_device_keeps_its_seed_while_a_release_waits(logged_in, in_app, db):
+    """A pending release does not stop the token: the App keeps showing its code."""
+    user = in_app("autoriza.demo")
+    assert user.app_token.load() is None and user.app_token.active
+    release_in_portal(logged_in("admin.demo"), db, "autoriza.demo")
+    assert user.app_token.load() is None  # no «forget» script
+    assert user.app_token.active and user.app_token.virtual_label == "Pendiente de autorización"
+    admin = in_app("admin.demo", spare_code(db, "admin.demo"))
+    admin.approvals.load()
+    admin.approvals.decide(admin.approvals.requests[0]["id"], "autorizar")
+    other = in_app("autoriza.demo", admin.approvals.done_code)
+    event = other.app_token.load()  # released: the old seed is worthless on the device
+    assert not other.app_token.active and "forgetActive" in str(event)
