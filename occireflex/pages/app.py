@@ -94,8 +94,8 @@ def _home() -> rx.Component:
             border_radius="16px", padding="1rem 1.1rem", width="100%",
         ),
         rx.grid(rx.foreach(A.tiles, _tile), columns="2", spacing="3", width="100%"),
-        rx.cond(A.coming.length() > 0, rx.text(
-            A.coming.length(), " servicio(s) más de su perfil tienen «Acceso App» y por ahora "
+        rx.cond(A.coming_count > 0, rx.text(
+            A.coming_count, " servicio(s) más de su perfil tienen «Acceso App» y por ahora "
             "se usan en el portal.", color=theme.MUTED, font_size="0.8rem")),
         spacing="4", width="100%",
     )

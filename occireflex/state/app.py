@@ -21,6 +21,7 @@ from occireflex.domain.access import Actor, load_actor
 from occireflex.domain.errors import DomainError, LoginFailed, SessionExpired
 from occireflex.settings import settings
 from occireflex.state.paging import to_int
+from occireflex.state.session import assign_changed
 
 APP_HOME = "/app"
 # service code → (tile label, icon) of the App's home
@@ -45,7 +46,7 @@ class AppState(rx.State):
     company_name: str = ""
     is_admin: bool = False
     tiles: list[dict[str, str]] = []
-    coming: list[str] = []  # services granted «Acceso App» that have no App screen yet
+    coming_count: int = 0  # services granted «Acceso App» that have no App screen yet
 
     def _client_meta(self) -> tuple[str, str]:
         return self.router.headers.user_agent or "", self.router.session.client_ip or ""
@@ -75,12 +76,12 @@ class AppState(rx.State):
             if actor.can(code):
                 label, icon = TILES.get(code, (catalog.SERVICES_BY_CODE[code].name, "circle"))
                 tiles.append({"label": label, "route": route, "icon": icon, "badge": ""})
-        self.tiles = tiles
-        self.coming = [s.name for s in actor.visible_services() if s.code not in catalog.APP_SCREENS
-                       and s.code != ta.SERVICE]
-        self.user_name, self.username = actor.full_name, actor.username
-        self.company_name, self.is_admin = actor.company_name, actor.is_admin
-        self.ready = True
+        assign_changed(
+            self, tiles=tiles,
+            coming_count=sum(1 for s in actor.visible_services()
+                             if s.code not in catalog.APP_SCREENS and s.code != ta.SERVICE),
+            user_name=actor.full_name, username=actor.username,
+            company_name=actor.company_name, is_admin=actor.is_admin, ready=True)
 
     def _require(self) -> Actor | None:
         """The App actor with the shell loaded, or None (then send the user to log in)."""

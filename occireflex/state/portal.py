@@ -9,7 +9,7 @@ from occireflex.db import session_scope
 from occireflex.domain import favorites
 from occireflex.domain.access import RESPONSIVE, Actor, deny, load_actor
 from occireflex.domain.errors import AccessDenied, SessionExpired
-from occireflex.state.session import LOGIN_ROUTE, SessionState
+from occireflex.state.session import LOGIN_ROUTE, SessionState, assign_changed
 
 
 class PortalState(SessionState):
@@ -27,17 +27,12 @@ class PortalState(SessionState):
     denied: bool = False
     ready: bool = False
 
-    def _set_if_changed(self, **values) -> None:
-        """Assign only what changed, so an event's delta carries no unchanged menus."""
-        for name, value in values.items():
-            if getattr(self, name) != value:
-                setattr(self, name, value)
-
     def _load_shell(self, actor: Actor) -> None:
         services = actor.visible_services()
         with session_scope() as db:
             starred = favorites.list_favorites(db, actor)
-        self._set_if_changed(
+        assign_changed(
+            self,
             user_name=actor.full_name,
             company_name=actor.company_name,
             company_nit=actor.company_nit,

@@ -19,6 +19,13 @@ LOGIN_ROUTE = "/login"
 HOME_ROUTE = "/"
 
 
+def assign_changed(state: rx.State, **values) -> None:
+    """Assign only what changed, so an event's delta carries no unchanged menus or tiles."""
+    for name, value in values.items():
+        if getattr(state, name) != value:
+            setattr(state, name, value)
+
+
 class SessionState(rx.State):
     sid: str = rx.Cookie("", name=settings.session_cookie, same_site="strict", path="/")
     # message for the login page (session ended, timed out…)

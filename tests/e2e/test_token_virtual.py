@@ -95,6 +95,24 @@ def token_states(server: E2EServer, username: str) -> list[tuple[str, str]]:
         con.close()
 
 
+@pytest.fixture
+def fob_back(e2e_server: E2EServer):
+    """After the test, the bank gives a user left with no active token their key fob back
+    (direct SQL, as only the bank could), so later tests can still log them in."""
+    users: list[str] = []
+    yield users.append
+    con = sqlite3.connect(str(e2e_server.db_path), timeout=30)
+    try:
+        for username in users:
+            con.execute(
+                "UPDATE token SET state = 'activo' WHERE kind = 'fisico' AND user_id = "
+                '(SELECT id FROM "user" WHERE username = ?) AND NOT EXISTS (SELECT 1 FROM '
+                "token t WHERE t.user_id = token.user_id AND t.state = 'activo')", (username,))
+        con.commit()
+    finally:
+        con.close()
+
+
 def test_secondary_user_never_gets_token_administration(e2e_server: E2EServer, new_context):
     page = new_context().new_page()
     login(page, e2e_server, "autoriza.demo")  # «Autorizador todo» grants every service
@@ -107,7 +125,8 @@ def test_secondary_user_never_gets_token_administration(e2e_server: E2EServer, n
 
 
 def test_release_authorize_enroll_login_and_block(e2e_server: E2EServer, new_context,
-                                                  screenshots_dir):
+                                                  screenshots_dir, fob_back):
+    fob_back("prepara.demo")
     admin_ctx, user_ctx = new_context(), new_context(phone=True)
 
     # 1-8. the administrator: Administración > Administración de Token > Token Virtual
