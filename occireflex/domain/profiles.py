@@ -101,8 +101,8 @@ def _search_conditions(actor: Actor, search: object) -> list:
     conditions = [Profile.company_id == actor.company_id]
     key = security.fold(search)[:50] if isinstance(search, str) else ""
     if key:
-        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(col(Profile.name_key).like(f"%{escaped}%", escape="\\"))
+        conditions.append(col(Profile.name_key).like(security.contains_pattern(key),
+                                                      escape="\\"))
     return conditions
 
 

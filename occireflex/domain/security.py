@@ -100,6 +100,12 @@ def fold(text: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
+def contains_pattern(key: str) -> str:
+    """A LIKE pattern (escape character «\\») that finds ``key`` literally anywhere."""
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def keyed_digest(value: str) -> str:
     """HMAC-SHA256 with the instance key: stable, not reversible without the key."""
     return hmac.new(settings.seed_key, value.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -29,16 +29,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from occireflex import catalog
-from occireflex.domain import activation, audit, auth, tokens
+from occireflex.domain import activation, audit, auth, security, tokens
 from occireflex.domain import token_states as ts
 from occireflex.domain.access import Actor, deny, require, valid_id
 from occireflex.domain.errors import DomainError, ValidationError
-from occireflex.domain.transactions import local_moment
+from occireflex.domain.transactions import clamp_page, local_moment, page_size_of
 from occireflex.models import Token, TokenEvent, TokenRequest, User, utcnow
 
 SERVICE = "administracion.seguridad.token"
 REQUEST_TTL = timedelta(minutes=10)
-PAGE_SIZES = (10, 25, 50)
 
 ADMIN_ONLY = "Este proceso solo se puede realizar desde el usuario administrador."
 USER_NOT_FOUND = "El usuario no existe en su empresa."
@@ -219,14 +218,12 @@ def list_users(db: Session, actor: Actor, search: object = "", page: object = 1,
     conditions = [User.company_id == actor.company_id]
     key = search.strip().lower()[:40] if isinstance(search, str) else ""
     if key:
-        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
+        pattern = security.contains_pattern(key)
         conditions.append(or_(col(User.username).like(pattern, escape="\\"),
                               func.lower(User.full_name).like(pattern, escape="\\")))
-    size = page_size if page_size in PAGE_SIZES and not isinstance(page_size, bool) else 10
+    size = page_size_of(page_size)
     total = db.exec(select(func.count()).select_from(User).where(*conditions)).one()
-    number = page if isinstance(page, int) and not isinstance(page, bool) and page > 0 else 1
-    number = min(number, max(1, -(-total // size)))
+    number = clamp_page(page, total, size)
     users = list(db.exec(select(User).where(*conditions).order_by(User.username)
                          .offset((number - 1) * size).limit(size)).all())
     return _rows_for(db, users, now, actor.user_id), total
