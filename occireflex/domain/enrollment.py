@@ -85,8 +85,8 @@ def status(db: Session, actor: Actor, now: datetime | None = None) -> Status:
     now = now or utcnow()
     user = _require_app(db, actor, "estado")
     ta.expire_overdue(db, now, user_id=user.id)
-    state = ta.virtual_state(db, user.id, now)
     current = ta.current_virtual(db, user.id)
+    state = ta.virtual_state(db, user.id, now, current)
     fob = db.exec(select(Token).where(Token.user_id == user.id, Token.kind == tokens.FISICO)
                   .order_by(Token.id.desc())).first()
     pending = _enrollment(db, user.id, now)
@@ -99,7 +99,7 @@ def status(db: Session, actor: Actor, now: datetime | None = None) -> Status:
         virtual=state.shown, virtual_label=state.label, active=state.state == ts.ACTIVO,
         device=current.device_name if current is not None and current.state == tokens.ACTIVO
         else "",
-        physical=ta.PHYSICAL_LABELS.get(fob.state, fob.state) if fob else "Sin token",
+        physical=ta.physical_label(fob),
         can_enroll=can_enroll,
         enrolling=pending is not None and pending.delivered_at is not None,
         enroll_expires=local_moment(pending.expires_at)[-5:] if pending else "",

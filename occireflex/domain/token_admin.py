@@ -103,10 +103,21 @@ def open_request(db: Session, user_id: int, now: datetime) -> TokenRequest | Non
         TokenRequest.expires_at > now)).first()
 
 
-def virtual_state(db: Session, user_id: int, now: datetime) -> ts.VirtualState:
-    row = current_virtual(db, user_id)
-    state = _SLOT_OF_ROW[row.state] if row is not None else ts.SIN_TOKEN
-    return ts.VirtualState(state, pending=open_request(db, user_id, now) is not None)
+def state_of(row: Token | None, pending: bool) -> ts.VirtualState:
+    """The state machine's view of a user's current virtual token row."""
+    return ts.VirtualState(_SLOT_OF_ROW[row.state] if row is not None else ts.SIN_TOKEN,
+                           pending=pending)
+
+
+def virtual_state(db: Session, user_id: int, now: datetime,
+                  row: Token | None = None) -> ts.VirtualState:
+    """``row``: the current virtual token when the caller has just read it."""
+    row = row if row is not None else current_virtual(db, user_id)
+    return state_of(row, open_request(db, user_id, now) is not None)
+
+
+def physical_label(fob: Token | None) -> str:
+    return PHYSICAL_LABELS.get(fob.state, fob.state.capitalize()) if fob else "Sin token"
 
 
 def record_event(db: Session, user: User, event: str, *, token: Token | None = None,
@@ -191,14 +202,13 @@ def _rows_for(db: Session, users: list[User], now: datetime,
         physical = [t for t in mine if t.kind == tokens.FISICO]
         virtual = [t for t in mine if t.kind == tokens.VIRTUAL and t.state in _SLOT_OF_ROW]
         fob, current = (physical[-1] if physical else None), (virtual[-1] if virtual else None)
-        state = ts.VirtualState(_SLOT_OF_ROW[current.state] if current else ts.SIN_TOKEN,
-                                pending=user.id in pending)
+        state = state_of(current, user.id in pending)
         moments = [t.state_changed_at for t in mine] + (
             [last_event[user.id]] if user.id in last_event else [])
         rows.append(TokenRow(
             user_id=user.id, username=user.username, full_name=user.full_name,
             is_admin=user.is_admin,
-            physical=PHYSICAL_LABELS.get(fob.state, fob.state.capitalize()) if fob else "Sin token",
+            physical=physical_label(fob),
             physical_serial=fob.serial if fob else "",
             virtual=state.shown, virtual_label=state.label,
             device=current.device_name if current is not None and current.state == tokens.ACTIVO

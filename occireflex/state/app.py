@@ -20,7 +20,7 @@ from occireflex.domain import token_admin as ta
 from occireflex.domain.access import Actor, load_actor
 from occireflex.domain.errors import DomainError, LoginFailed, SessionExpired
 from occireflex.settings import settings
-from occireflex.state.paging import to_int
+from occireflex.state.paging import id_or_raw, to_int
 from occireflex.state.session import assign_changed
 
 APP_HOME = "/app"
@@ -96,13 +96,6 @@ class AppState(rx.State):
         self.login_error = ""
         self._require()
         self.checked = True
-
-    @rx.event
-    def guard(self):
-        """on_load of every other App screen."""
-        self.checked = True
-        if self._require() is None:
-            return rx.redirect(APP_HOME, replace=True)
 
     @rx.event
     def login(self, form_data: dict):
@@ -263,13 +256,12 @@ class AppApprovalsState(AppState):
         if actor is None:
             return rx.redirect(APP_HOME, replace=True)
         self.confirm_id = 0
-        number = to_int(request_id)
         try:
             with session_scope() as db:
                 if verb == "autorizar":
-                    approval = ta.approve(db, actor, number if number else request_id)
+                    approval = ta.approve(db, actor, id_or_raw(request_id))
                 elif verb == "rechazar":
-                    username = ta.reject(db, actor, number if number else request_id)
+                    username = ta.reject(db, actor, id_or_raw(request_id))
                 else:
                     raise DomainError("Seleccione autorizar o rechazar.")
         except DomainError as exc:
@@ -367,10 +359,9 @@ class AppTransactionsState(AppState):
         actor = self._require()
         if actor is None:
             return rx.redirect(APP_HOME, replace=True)
-        number = to_int(payment_id)
         try:
             with session_scope() as db:
-                detail = transactions.get_detail(db, actor, number if number else payment_id)
+                detail = transactions.get_detail(db, actor, id_or_raw(payment_id))
         except DomainError as exc:
             self.error = exc.message
             return

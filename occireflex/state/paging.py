@@ -30,6 +30,13 @@ def to_int(value: object) -> int | None:
     return number if number > 0 else None
 
 
+def id_or_raw(value: object) -> object:
+    """An id from the browser as an int when it is one, else as sent: the domain refuses
+    it and its audit records what was actually forged."""
+    number = to_int(value)
+    return number if number is not None else value
+
+
 class PagedMixin(rx.State, mixin=True):
     total: int = 0
     page: int = 1

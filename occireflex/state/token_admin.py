@@ -17,7 +17,7 @@ from occireflex.domain import token_states as ts
 from occireflex.domain.access import Actor
 from occireflex.domain.errors import DomainError
 from occireflex.domain.transactions import render_table_pdf
-from occireflex.state.paging import GRID_PAGE_SIZES, PagedMixin, to_int
+from occireflex.state.paging import GRID_PAGE_SIZES, PagedMixin, id_or_raw, to_int
 from occireflex.state.portal import PortalState
 from occireflex.state.session import LOGIN_ROUTE
 
@@ -118,10 +118,9 @@ class TokenAdminState(PagedMixin, PortalState):
         actor, leave = self._guarded()
         if leave:
             return leave
-        number = to_int(user_id)
         try:
             with session_scope() as db:
-                row = ta.token_row(db, actor, number if number else user_id)
+                row = ta.token_row(db, actor, id_or_raw(user_id))
         except DomainError as exc:
             self.error = exc.message
             return

@@ -16,7 +16,7 @@ from occireflex.domain import exports, transactions
 from occireflex.domain.access import Actor
 from occireflex.domain.accounts import format_money
 from occireflex.domain.errors import AccessDenied, DomainError
-from occireflex.state.paging import QueryGridMixin, to_int
+from occireflex.state.paging import QueryGridMixin, id_or_raw, to_int
 from occireflex.state.portal import PortalState
 from occireflex.state.session import LOGIN_ROUTE
 
@@ -218,10 +218,9 @@ class TransactionDetailState(PortalState):
         self.can_pdf = actor.can(SERVICE, catalog.PDF)
         self.can_print = actor.can(SERVICE, catalog.IMPRIMIR)
         raw = self.router.url.query_parameters.get("id")
-        pid = to_int(raw)
         try:
             with session_scope() as db:
-                detail = transactions.get_detail(db, actor, pid if pid is not None else raw)
+                detail = transactions.get_detail(db, actor, id_or_raw(raw))
         except DomainError as exc:
             self.error = exc.message
             return
