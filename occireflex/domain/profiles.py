@@ -2,8 +2,10 @@
 
 Rules:
 - Only administrators, or users whose own profile grants the Perfiles service, may act;
-  every function checks it. Non-administrators cannot change the profile they hold and
-  cannot grant an action they do not hold themselves (no self-escalation).
+  every function checks it. A non-administrator manages only inside their own grants
+  (``ensure_within_reach``): they never change, delete or (un)assign a profile that holds
+  an action their own profile lacks, never grant such an action, and never touch the
+  profile they hold themselves.
 - Any action on a service implies «Acceso Funcionalidad».
 - Names: 3–50 characters, unique per company ignoring case and accents.
 - Saving is confirmed with the actor's token code; profile + grants + audit (with the diff)
@@ -47,6 +49,7 @@ class ProfileRow:
     name: str
     updated: str  # YYYY/MM/DD (America/Bogota)
     is_active: bool
+    manageable: bool = True  # within the actor's reach (see ``reach_problem``)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class ProfileDetail:
     updated: str
     grants: GrantSet
     users: tuple[tuple[int, str, str], ...]  # (id, username, full name)
+    reach_problem: str = ""  # why the actor may not change it ("" when they may)
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,24 @@ def list_profiles(
         select(Profile).where(*conditions).order_by(Profile.name_key, Profile.id)
         .offset((page_no - 1) * size).limit(size)
     ).all()
-    return [ProfileRow(p.id, p.name, format_date(p.updated_at), p.is_active) for p in rows], total
+    reachable = _reachable_ids(db, actor, [p.id for p in rows])
+    return [ProfileRow(p.id, p.name, format_date(p.updated_at), p.is_active, p.id in reachable)
+            for p in rows], total
+
+
+def _reachable_ids(db: Session, actor: Actor, profile_ids: list[int]) -> set[int]:
+    """Which of these profiles the actor may change (one grants query for the page)."""
+    if actor.is_admin:
+        return set(profile_ids)
+    held: dict[int, set[tuple[str, str]]] = {pid: set() for pid in profile_ids}
+    for pid, service, action in db.exec(select(
+            Grant.profile_id, Grant.service_code, Grant.action_code).where(
+            col(Grant.profile_id).in_(profile_ids))).all():
+        held[pid].add((service, action))
+    own = db.get(User, actor.user_id)
+    own_id = own.profile_id if own else None
+    return {pid for pid, grants in held.items()
+            if reach_problem(actor, own_id, pid, frozenset(grants)) is None}
 
 
 def _grants_of(db: Session, profile_id: int) -> GrantSet:
@@ -136,13 +157,17 @@ def _holders(db: Session, profile_id: int) -> list[User]:
 def get_profile(db: Session, actor: Actor, profile_id: object) -> ProfileDetail:
     _require_manager(db, actor, catalog.CONSULTAR)
     profile = _own_profile(db, actor, profile_id)
+    grants = _grants_of(db, profile.id)
+    own = db.get(User, actor.user_id)
     return ProfileDetail(
         id=profile.id,
         data=ProfileData(profile.name, profile.description, profile.is_active),
         version=profile.version,
         updated=format_date(profile.updated_at),
-        grants=_grants_of(db, profile.id),
+        grants=grants,
         users=tuple((u.id, u.username, u.full_name) for u in _holders(db, profile.id)),
+        reach_problem=reach_problem(actor, own.profile_id if own else None, profile.id,
+                                    grants) or "",
     )
 
 
@@ -191,20 +216,43 @@ def validate_data(db: Session, actor: Actor, data: object, profile_id: int | Non
     return ProfileData(name, description, data.is_active)
 
 
-def _check_escalation(db: Session, actor: Actor, profile_id: int | None,
-                      added: GrantSet) -> None:
+def _services_named(pairs: Iterable[tuple[str, str]]) -> str:
+    return ", ".join(catalog.SERVICES_BY_CODE[s].label for s in dict.fromkeys(sorted(
+        service for service, _ in pairs)))
+
+
+def reach_problem(actor: Actor, own_profile_id: int | None, profile_id: int | None,
+                  held: GrantSet, granted: GrantSet = frozenset()) -> str | None:
+    """Why a non-administrator may not touch this profile, or None when they may.
+
+    ``held`` are the profile's grants today (nothing for a new profile) and ``granted``
+    those it would receive. The manager's reach is their own grants: a profile holding
+    anything beyond it is not theirs to change, rename, deactivate, delete or hand out,
+    and the profile they hold themselves is never theirs to change.
+    """
+    if actor.is_admin:
+        return None
+    if profile_id is not None and profile_id == own_profile_id:
+        return "No puede modificar el perfil que usted mismo tiene asignado."
+    if beyond := held - actor.grants:
+        return ("No puede modificar, eliminar ni asignar este perfil: tiene acciones que su "
+                f"propio perfil no tiene ({_services_named(beyond)}).")
+    if beyond := granted - actor.grants:
+        return ("No puede otorgar acciones que su propio perfil no tiene: "
+                f"{_services_named(beyond)}.")
+    return None
+
+
+def ensure_within_reach(db: Session, actor: Actor, profile_id: int | None,
+                        granted: GrantSet = frozenset()) -> None:
+    """The one check of every profile operation (see ``reach_problem``); denies and audits."""
     if actor.is_admin:
         return
-    if profile_id is not None:
-        own = db.get(User, actor.user_id)
-        if own is not None and own.profile_id == profile_id:
-            deny(db, actor, f"perfil:{profile_id}",
-                 "No puede modificar el perfil que usted mismo tiene asignado.")
-    beyond = sorted(s for s, a in added if (s, a) not in actor.grants)
-    if beyond:
-        names = ", ".join(catalog.SERVICES_BY_CODE[s].label for s in dict.fromkeys(beyond))
-        deny(db, actor, f"perfil:{profile_id}:escalamiento",
-             f"No puede otorgar acciones que su propio perfil no tiene: {names}.")
+    own = db.get(User, actor.user_id)
+    held = _grants_of(db, profile_id) if profile_id is not None else frozenset()
+    problem = reach_problem(actor, own.profile_id if own else None, profile_id, held, granted)
+    if problem:
+        deny(db, actor, f"perfil:{profile_id}:fuera_de_alcance", problem)
 
 
 def preview(db: Session, actor: Actor, profile_id: int | None, data: object,
@@ -227,8 +275,8 @@ def preview(db: Session, actor: Actor, profile_id: int | None, data: object,
                 ("Estado", _state(profile.is_active), _state(clean.is_active)),
             ) if old != new
         }
+    ensure_within_reach(db, actor, profile_id, grants)
     added, removed = grants - old_grants, old_grants - grants
-    _check_escalation(db, actor, profile_id, added | removed)
     return Preview(clean, grants, added, removed, users_count, changes)
 
 
@@ -315,7 +363,7 @@ def _write(db: Session, actor: Actor, profile_id: int | None, expected_version: 
 def delete_profile(db: Session, actor: Actor, profile_id: object) -> str:
     _require_manager(db, actor)
     profile = _own_profile(db, actor, profile_id)
-    _check_escalation(db, actor, profile.id, frozenset())
+    ensure_within_reach(db, actor, profile.id)
     holders = _holders(db, profile.id)
     if holders:
         raise ValidationError(
@@ -354,13 +402,12 @@ def assign_profile(db: Session, actor: Actor, user_id: object, profile_id: objec
     if user.id == actor.user_id:
         deny(db, actor, f"usuario:{user_id}", "No puede cambiar su propio perfil.")
     new_profile = None if profile_id is None else _own_profile(db, actor, profile_id)
-    if not actor.is_admin:
-        # a manager may only move users between grants they hold themselves: neither give
-        # nor take away what their own profile lacks
-        changed = _grants_of(db, new_profile.id) if new_profile else frozenset()
-        if user.profile_id is not None:
-            changed |= _grants_of(db, user.profile_id)
-        _check_escalation(db, actor, None, changed)
+    # a manager moves users only between profiles within their reach: neither gives nor
+    # takes away what their own profile lacks
+    if new_profile is not None:
+        ensure_within_reach(db, actor, new_profile.id)
+    if user.profile_id is not None:
+        ensure_within_reach(db, actor, user.profile_id)
     before = user.profile_id
     user.profile_id = new_profile.id if new_profile else None
     user.updated_at = utcnow()

@@ -57,11 +57,11 @@ def _row_actions(row) -> rx.Component:
             rx.link(rx.icon_button(rx.icon("search", size=16), variant="ghost",
                                    aria_label="Ver perfil " + row["name"], title="Ver"),
                     href=f"{LIST_ROUTE}/ver?id=" + row["id"]),
-            rx.cond(L.can_edit, rx.link(
+            rx.cond(L.can_edit & (row["manageable"] == "si"), rx.link(
                 rx.icon_button(rx.icon("pencil", size=16), variant="ghost",
                                aria_label="Modificar perfil " + row["name"], title="Modificar"),
                 href=f"{LIST_ROUTE}/modificar?id=" + row["id"])),
-            rx.cond(L.can_edit, rx.icon_button(
+            rx.cond(L.can_edit & (row["manageable"] == "si"), rx.icon_button(
                 rx.icon("trash-2", size=16), variant="ghost", color_scheme="red",
                 aria_label="Eliminar perfil " + row["name"], title="Eliminar",
                 on_click=L.ask_delete(row["id"]))),
@@ -341,8 +341,9 @@ def perfiles_ver() -> rx.Component:
                     rx.heading(V.name, size="5", color=theme.BRAND_DARK),
                     rx.badge(V.state, color_scheme=rx.cond(V.state == "Activo", "green", "gray")),
                     rx.spacer(),
-                    rx.link(rx.button(rx.icon("pencil", size=16), "Modificar", variant="soft"),
-                            href=f"{LIST_ROUTE}/modificar?id=" + V.profile_id.to_string()),
+                    rx.cond(V.can_modify, rx.link(
+                        rx.button(rx.icon("pencil", size=16), "Modificar", variant="soft"),
+                        href=f"{LIST_ROUTE}/modificar?id=" + V.profile_id.to_string())),
                     align="center", width="100%",
                 ),
                 rx.text(V.description, color=theme.MUTED),
@@ -356,13 +357,14 @@ def perfiles_ver() -> rx.Component:
                     rx.text(u["username"], font_weight="600"), rx.text(u["name"],
                                                                       color=theme.MUTED),
                     rx.spacer(),
-                    rx.button("Quitar perfil", size="1", variant="ghost", color_scheme="red",
-                              on_click=V.unassign(u["id"])),
+                    rx.cond(V.can_modify, rx.button(
+                        "Quitar perfil", size="1", variant="ghost", color_scheme="red",
+                        on_click=V.unassign(u["id"]))),
                     width="100%", align="center", padding_y="0.25rem",
                 )),
                 rx.cond(V.holders.length() == 0,
                         rx.text("Ningún usuario tiene este perfil.", color=theme.MUTED)),
-                rx.flex(
+                rx.cond(V.can_modify, rx.flex(
                     rx.select.root(
                         rx.select.trigger(placeholder="Seleccione un usuario secundario",
                                           aria_label="Usuario a asignar"),
@@ -372,7 +374,7 @@ def perfiles_ver() -> rx.Component:
                     ),
                     rx.button("Asignar perfil", on_click=V.assign),
                     gap="0.5rem", wrap="wrap", margin_top="0.75rem", align="center",
-                ),
+                )),
                 style=theme.CARD,
             ),
             rx.box(

@@ -118,7 +118,8 @@ class ProfilesListState(PagedMixin, PortalState):
                                                      self.page_size)
         self.total = total
         self.rows = [{"id": str(r.id), "name": r.name, "updated": r.updated,
-                      "state": "Activo" if r.is_active else "Inactivo"} for r in rows]
+                      "state": "Activo" if r.is_active else "Inactivo",
+                      "manageable": "si" if r.manageable else ""} for r in rows]
         self.can_excel = actor.can(profiles.PERFILES, catalog.EXCEL)
         self.can_pdf = actor.can(profiles.PERFILES, catalog.PDF)
         self.can_print = actor.can(profiles.PERFILES, catalog.IMPRIMIR)
@@ -305,6 +306,7 @@ class ProfileFormState(PortalState):
             self.error = exc.message
             return
         self._fill(detail)
+        self.error = detail.reach_problem
 
     @rx.event
     def reload(self):
@@ -439,6 +441,7 @@ class ProfileViewState(PortalState):
     state: str = ""
     updated: str = ""
     modules: list[ModuleSummary] = []
+    can_modify: bool = False
     holders: list[dict[str, str]] = []
     candidates: list[dict[str, str]] = []
     pick: str = ""
@@ -454,6 +457,7 @@ class ProfileViewState(PortalState):
         self.state = "Activo" if detail.data.is_active else "Inactivo"
         self.updated = detail.updated
         self.modules = summarize(detail.grants)
+        self.can_modify = not detail.reach_problem
         self.holders = [{"id": str(i), "username": u, "name": n} for i, u, n in detail.users]
         self.candidates = [{"id": str(i), "label": f"{u} · {n}"}
                            for i, u, n, p in users if p != detail.id and i != actor.user_id]
