@@ -181,7 +181,10 @@ def _count_user_failure(db: Session, user: User | None, username: str, now: date
         locked = db.execute(
             update(User).where(User.id == user.id, User.failed_attempts >= limit,
                                User.locked_at.is_(None)).values(locked_at=now))
-        return locked.rowcount == 1
+        if locked.rowcount == 1:
+            end_user_sessions(db, user.id, "usuario_bloqueado", now)
+            return True
+        return False
     key = security.keyed_digest("user:" + username)
     if _bump_throttle(db, key, now) < limit:
         return False
@@ -429,11 +432,15 @@ def end_sessions_using_token(db: Session, token_id: int, reason: str, now: datet
     return len(rows)
 
 
-def end_app_sessions(db: Session, user_id: int, reason: str, now: datetime | None = None) -> int:
-    """End the user's open App sessions (the device may be lost)."""
+def end_user_sessions(db: Session, user_id: int, reason: str, now: datetime | None = None) -> int:
+    """End every open portal and App session of the user, at once.
+
+    Called whenever the user loses the right to act (locked, token blocked; later also
+    inactivated or re-passworded): an ended session never comes back, so unlocking the
+    user does not revive a session that sat idle through the lock.
+    """
     rows = db.exec(select(LoginSession).where(
-        LoginSession.user_id == user_id, LoginSession.channel == APP_CHANNEL,
-        LoginSession.ended_at.is_(None))).all()
+        LoginSession.user_id == user_id, LoginSession.ended_at.is_(None))).all()
     for row in rows:
         _end(db, row, reason, now or utcnow())
     return len(rows)

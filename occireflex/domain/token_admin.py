@@ -397,9 +397,7 @@ def _block_now(db: Session, user: User, reason: str, now: datetime, *,
                      actor_id=actor_id, channel=channel, request_id=request.id, now=now)
     lapse_enrollments(db, now, user_id=user.id)
     activation.revoke(db, user.id)
-    ended = sum(auth.end_sessions_using_token(db, token_id, "token_bloqueado", now)
-                for token_id in blocked)
-    ended += auth.end_app_sessions(db, user.id, "token_bloqueado", now)
+    ended = auth.end_user_sessions(db, user.id, "token_bloqueado", now)
     record_event(db, user, EV_BLOQUEADO, token=current, reason=reason, actor_id=actor_id,
                  channel=channel, request_id=request_id, now=now)
     return ended

@@ -680,7 +680,7 @@ def test_wrong_codes_at_token_prompts_count_and_lock_like_the_login(demo, db):
     assert db.get(User, admin.user_id).locked_at is not None
     with pytest.raises(SessionExpired):
         access.load_actor(db, raw, now=at(8))
-    assert db.get(LoginSession, admin.session_id).end_reason == "usuario_inhabilitado"
+    assert db.get(LoginSession, admin.session_id).end_reason == "usuario_bloqueado"  # at once
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "usuario_bloqueado_token")).one()
     assert shown(db, "autoriza.demo", at(8)) == ts.ACTIVO  # nothing was blocked
 
