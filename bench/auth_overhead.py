@@ -55,7 +55,9 @@ def run(engine, label: str, events: int, logins: int) -> None:
             flow = auth.submit_username("admin.demo", at)
             flow = auth.submit_token(db, flow, code, at)
             flow = auth.accept_conditions(flow, True, at)
-            raw = auth.submit_password(db, flow, DEMO_PASSWORD, now=at).session_token
+            ticket = auth.submit_password(db, flow, DEMO_PASSWORD, now=at).ticket
+            db.flush()
+            raw = auth.redeem_ticket(db, ticket, at).session_id
         login_times.append(time.perf_counter() - t0)
 
     event_times = []

@@ -85,9 +85,11 @@ def run(engine, label: str, users: int, cycles: int) -> None:
         def admin_code(at):
             return security.code_at_step(admin_seed, security.time_step(at))
 
-        raw = auth.submit_password(db, auth.accept_conditions(auth.submit_token(
+        ticket = auth.submit_password(db, auth.accept_conditions(auth.submit_token(
             db, auth.submit_username("admin.demo", now), admin_code(now), now), True, now),
-            DEMO_PASSWORD, now=now).session_token
+            DEMO_PASSWORD, now=now).ticket
+        db.flush()
+        raw = auth.redeem_ticket(db, ticket, now).session_id
         db.commit()
         admin = access.load_actor(db, raw, now=now)
         app_admin = access.Actor(**{**admin.__dict__, "channel": access.APP})
@@ -167,7 +169,7 @@ def _app_actor(db: Session, user_id: int, company: Company, at) -> access.Actor:
     user = db.get(User, user_id)
     raw, digest = security.session_token()
     row = LoginSession(token_hash=digest, user_id=user_id, company_id=company.id,
-                       channel="app", created_at=at, last_seen_at=at)
+                       channel="app", created_at=at, last_seen_at=at, redeemed_at=at)
     db.add(row)
     db.commit()
     return access.Actor(user_id=user_id, company_id=company.id, username=user.username,

@@ -139,7 +139,12 @@ class Favorite(SQLModel, table=True):
 
 
 class LoginSession(SQLModel, table=True):
-    """A portal session; the browser holds a random id, the table keeps only its hash."""
+    """A portal or App session; the browser holds a random id, the table keeps its hash.
+
+    A login first stores the hash of a one-time ticket (``redeemed_at`` empty): the page
+    trades it once, over HTTP, for the real id in an HttpOnly cookie, so no script ever
+    sees the session id. Only a redeemed session serves events.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True, index=True)
@@ -153,6 +158,7 @@ class LoginSession(SQLModel, table=True):
     last_seen_at: datetime = Field(default_factory=utcnow)
     ended_at: datetime | None = None
     end_reason: str = Field(default="", max_length=30)
+    redeemed_at: datetime | None = None  # the login's ticket was traded for the cookie
 
 
 class LoginThrottle(SQLModel, table=True):

@@ -1,9 +1,15 @@
-"""The Reflex app: registers every page module (pages register on import)."""
+"""The Reflex app: registers every page module (pages register on import) and puts the
+HTTP gates around Reflex (security headers on every response, the upload gate)."""
+
+from functools import lru_cache
 
 import reflex as rx
+from reflex_base.utils.format import format_event_handler
+from starlette.types import ASGIApp
 
 from occireflex import api
 from occireflex.components import theme
+from occireflex.domain import bulk
 from occireflex.pages import (
     app as app_pages,
 )
@@ -19,12 +25,27 @@ from occireflex.pages import (
     transactions,
     uploaded_files,
 )
+from occireflex.state.bulk import BulkUploadState
+from occireflex.web.headers import SecurityHeaders
+from occireflex.web.upload_gate import UploadGate
 
 PAGE_MODULES = (app_pages, ayudas, home, login, movements, payments, profiles, saldos,
                 token_admin, transactions, uploaded_files)
 
+
+@lru_cache(maxsize=1)
+def upload_handlers() -> dict[str, tuple[str, int]]:
+    """Every upload handler of the portal: its service and the largest file it takes."""
+    return {format_event_handler(BulkUploadState.handle_upload): (bulk.SERVICE, bulk.MAX_BYTES)}
+
+
+def http_gates(asgi: ASGIApp) -> ASGIApp:
+    return SecurityHeaders(UploadGate(asgi, upload_handlers))
+
+
 app = rx.App(
     style={"font_family": theme.FONT_STACK, "color": theme.TEXT},
     stylesheets=["/occireflex.css"],
-    api_transformer=api.build(),
+    head_components=[rx.script(src="/occireflex.js")],
+    api_transformer=[api.build(), http_gates],
 )

@@ -48,6 +48,7 @@ class Settings:
     app_session_cookie: str = "occi_app_sid"  # the App's own session (never the portal's)
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
+    https_only: bool = False  # served only over HTTPS (e.g. behind nginx): Secure cookies, HSTS
 
 
 def load_settings() -> Settings:
@@ -70,6 +71,7 @@ def load_settings() -> Settings:
         allowed_origins=origins,
         argon2_time_cost=int(_env("ARGON2_TIME_COST", "3")),
         argon2_memory_kib=int(_env("ARGON2_MEMORY_KIB", "65536")),
+        https_only=_env("HTTPS", "0").strip().lower() in ("1", "true", "si", "yes"),
     )
 
 

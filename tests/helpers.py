@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
@@ -22,10 +23,24 @@ def code_for(db: Session, username: str, now: datetime, offset_steps: int = 0) -
     return security.code_at_step(seed, security.time_step(now) + offset_steps)
 
 
+@dataclass(frozen=True)
+class LoggedIn:
+    session_token: str  # what the HttpOnly cookie holds once the page redeemed its ticket
+    user_id: int
+
+
+def redeem(db: Session, result: auth.LoginResult, now: datetime) -> LoggedIn:
+    """What the page's script does right after a login: trade the ticket for the cookie."""
+    redeemed = auth.redeem_ticket(db, result.ticket, now)
+    db.commit()
+    return LoggedIn(redeemed.session_id, result.user_id)
+
+
 def login(db: Session, username: str, *, password: str = DEMO_PASSWORD,
           now: datetime | None = None, ip: str = "10.0.0.1", channel: str = "web",
-          code: str | None = None) -> auth.LoginResult:
-    """Run the four steps; raises like the real flow. Commits like the state layer does."""
+          code: str | None = None) -> LoggedIn:
+    """Run the four steps and redeem the ticket; raises like the real flow. Commits like
+    the state layer does."""
     now = now or utcnow()
     flow = auth.submit_username(username, now)
     flow = auth.submit_token(db, flow, code or code_for(db, username, now), now, ip=ip,
@@ -37,7 +52,7 @@ def login(db: Session, username: str, *, password: str = DEMO_PASSWORD,
         db.commit()
         raise
     db.commit()
-    return result
+    return redeem(db, result, now)
 
 
 def steps_apart(now: datetime, steps: int) -> datetime:
@@ -54,8 +69,9 @@ def actor_at(db: Session, username: str, now: datetime, *, channel: str = "web")
 
 def app_login(db: Session, username: str, factor: str | None = None, *,
               password: str = DEMO_PASSWORD, now: datetime | None = None,
-              ip: str = "10.0.0.2") -> auth.LoginResult:
-    """The App's one-screen login; ``factor`` defaults to the active token's code."""
+              ip: str = "10.0.0.2") -> LoggedIn:
+    """The App's one-screen login (ticket redeemed); ``factor`` defaults to the active
+    token's code."""
     now = now or utcnow()
     try:
         result = auth.app_login(db, username, password,
@@ -65,7 +81,7 @@ def app_login(db: Session, username: str, factor: str | None = None, *,
         db.commit()
         raise
     db.commit()
-    return result
+    return redeem(db, result, now)
 
 
 def app_actor(db: Session, username: str, now: datetime, factor: str | None = None):

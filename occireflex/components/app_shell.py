@@ -7,6 +7,7 @@ from collections.abc import Callable
 import reflex as rx
 
 from occireflex.components import theme
+from occireflex.components.command import command_slot
 from occireflex.state.app import APP_HOME, AppState
 
 APP_MAX_WIDTH = "480px"
@@ -69,6 +70,7 @@ def app_frame(title: str, content: rx.Component, *, active: str = "", back: bool
             rx.box(content, padding="1rem", padding_bottom="5.5rem"),
             _bottom_nav(active),
             rx.script(src="/occi-app.js"),
+            command_slot(AppState.command),
             rx.cond(AppState.ready, rx.moment(interval=60_000, on_change=AppState.check_session,
                                               display="none")),
             max_width=APP_MAX_WIDTH, margin="0 auto", min_height="100vh",

@@ -9,6 +9,7 @@ import reflex as rx
 from occireflex import catalog
 from occireflex.components import theme
 from occireflex.components.breadcrumb import breadcrumb
+from occireflex.components.command import command_slot
 from occireflex.components.navbar import navbar
 from occireflex.state.portal import PortalState
 
@@ -37,6 +38,7 @@ def shell(content: rx.Component) -> rx.Component:
         # every minute: has the session ended (idle, absolute limit, blocked token)?
         rx.cond(PortalState.ready,
                 rx.moment(interval=60_000, on_change=PortalState.check_session, display="none")),
+        command_slot(PortalState.command),
         min_height="100vh", background=theme.PAGE_BG,
     )
 

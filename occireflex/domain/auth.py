@@ -59,8 +59,11 @@ class LoginFlow:
 
 @dataclass(frozen=True)
 class LoginResult:
-    session_token: str  # give to the browser; the database keeps only its hash
+    ticket: str  # one-time: the page trades it for the session cookie (``redeem_ticket``)
     user_id: int
+
+
+TICKET_SECONDS = 60
 
 
 def normalize_username(raw: object) -> str:
@@ -243,15 +246,51 @@ def submit_password(
         raise LoginFailed(LOCKED if locked_now else GENERIC_FAILURE)
 
     db.execute(update(User).where(User.id == user.id).values(failed_attempts=0))
-    raw, digest = security.session_token()
-    db.add(LoginSession(
-        token_hash=digest, user_id=user.id, company_id=user.company_id,
-        token_id=flow.token_id, channel=channel, ip=ip[:64], user_agent=user_agent[:300],
-        created_at=now, last_seen_at=now,
-    ))
+    ticket = _open_session(db, user, flow.token_id, channel, ip, user_agent, now)
     audit.record(db, "login", company_id=user.company_id, user_id=user.id,
                  target=user.username, ip=ip, channel=channel)
-    return LoginResult(session_token=raw, user_id=user.id)
+    return LoginResult(ticket=ticket, user_id=user.id)
+
+
+def _open_session(db: Session, user: User, token_id: int | None, channel: str, ip: str,
+                  user_agent: str, now: datetime) -> str:
+    """A session waiting for its ticket to be redeemed; returns the ticket."""
+    ticket, digest = security.session_token()
+    db.add(LoginSession(
+        token_hash=digest, user_id=user.id, company_id=user.company_id, token_id=token_id,
+        channel=channel, ip=ip[:64], user_agent=user_agent[:300], created_at=now,
+        last_seen_at=now,
+    ))
+    return ticket
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    session_id: str  # for the HttpOnly cookie, never for a script
+    app: bool  # an App session (its own cookie) rather than a portal one
+
+
+def redeem_ticket(db: Session, ticket: object, now: datetime | None = None) -> Redeemed:
+    """Trade a login's ticket, once and within ``TICKET_SECONDS``, for the session id.
+
+    The ticket passed through the page's script, so it is worthless after this call: the
+    session gets a fresh random id whose hash replaces the ticket's. The caller commits.
+    """
+    now = now or utcnow()
+    if not isinstance(ticket, str) or not 20 <= len(ticket) <= 100:
+        raise SessionExpired(ENDED_MESSAGE)
+    raw, digest = security.session_token()
+    row = db.execute(
+        update(LoginSession)
+        .where(LoginSession.token_hash == security.hash_session_token(ticket),
+               LoginSession.redeemed_at.is_(None), LoginSession.ended_at.is_(None),
+               LoginSession.created_at >= now - timedelta(seconds=TICKET_SECONDS))
+        .values(token_hash=digest, redeemed_at=now, last_seen_at=now)
+        .returning(LoginSession.channel)
+    ).first()
+    if row is None:
+        raise SessionExpired(ENDED_MESSAGE)
+    return Redeemed(session_id=raw, app=row.channel == APP_CHANNEL)
 
 
 # Token prompts («Ingrese Token» before a change) -----------------------------------------
@@ -346,16 +385,11 @@ def app_login(
         raise LoginFailed(LOCKED if locked_now else GENERIC_FAILURE)
 
     db.execute(update(User).where(User.id == user.id).values(failed_attempts=0))
-    raw, digest = security.session_token()
-    db.add(LoginSession(
-        token_hash=digest, user_id=user.id, company_id=user.company_id, token_id=token_id,
-        channel=APP_CHANNEL, ip=ip[:64], user_agent=user_agent[:300], created_at=now,
-        last_seen_at=now,
-    ))
+    ticket = _open_session(db, user, token_id, APP_CHANNEL, ip, user_agent, now)
     audit.record(db, "login", company_id=user.company_id, user_id=user.id,
                  target=user.username, ip=ip, channel=APP_CHANNEL,
                  after={"segundo_factor": "codigo_activacion" if used_activation else "token"})
-    return LoginResult(session_token=raw, user_id=user.id)
+    return LoginResult(ticket=ticket, user_id=user.id)
 
 
 # Sessions ---------------------------------------------------------------------------
@@ -379,7 +413,7 @@ def resolve_session(
     row = db.exec(
         select(LoginSession).where(LoginSession.token_hash == security.hash_session_token(raw_token))
     ).first()
-    if row is None or row.ended_at is not None:
+    if row is None or row.ended_at is not None or row.redeemed_at is None:
         raise SessionExpired(ENDED_MESSAGE)
     reason = None
     if now - row.created_at > timedelta(seconds=settings.absolute_timeout_seconds):

@@ -4,6 +4,7 @@ import reflex as rx
 
 from occireflex.components import theme
 from occireflex.components.brand import logo
+from occireflex.components.command import command_slot
 from occireflex.state.login import LoginState
 
 STEPS = ("Usuario", "Token", "Condiciones", "Clave")
@@ -133,12 +134,17 @@ def _login_card() -> rx.Component:
         rx.heading("Ingreso al portal", size="6", color=theme.BRAND_DARK),
         _stepper(),
         _messages(),
-        rx.match(
-            LoginState.step,
-            (1, _step_user()),
-            (2, _step_token()),
-            (3, _step_conditions()),
-            _step_password(),
+        rx.cond(
+            LoginState.entering,
+            rx.hstack(rx.spinner(size="3"), rx.text("Ingresando de forma segura…"),
+                      spacing="3", align="center", role="status", padding_y="1rem"),
+            rx.match(
+                LoginState.step,
+                (1, _step_user()),
+                (2, _step_token()),
+                (3, _step_conditions()),
+                _step_password(),
+            ),
         ),
         rx.cond(LoginState.step > 1,
                 rx.button("Empezar de nuevo", on_click=LoginState.restart, variant="ghost",
@@ -184,6 +190,7 @@ def login() -> rx.Component:
             ),
             flex="1", padding=["1rem", "2rem"],
         ),
+        command_slot(LoginState.command),
         min_height="100vh",
         background=f"linear-gradient(135deg, {theme.BRAND_DARK} 0%, {theme.BRAND} 55%, #2A6AE0 100%)",
         align="center",

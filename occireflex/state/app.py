@@ -9,8 +9,6 @@ enters a var (it travels once from ``occireflex/api.py`` to the page's script).
 
 from __future__ import annotations
 
-import json
-
 import reflex as rx
 
 from occireflex import catalog
@@ -21,7 +19,7 @@ from occireflex.domain.access import Actor, load_actor
 from occireflex.domain.errors import DomainError, LoginFailed, SessionExpired
 from occireflex.settings import settings
 from occireflex.state.paging import id_or_raw, to_int
-from occireflex.state.session import assign_changed
+from occireflex.state.session import assign_changed, page_command, request_cookie
 
 APP_HOME = "/app"
 # service code → (tile label, icon) of the App's home
@@ -29,14 +27,8 @@ TILES = {"consultas.saldos.por_producto": ("Saldos", "wallet"),
          "consultas.transacciones_realizadas": ("Transacciones Realizadas", "receipt-text")}
 
 
-def _script(name: str, *args: str):
-    """Call ``window.occiApp.<name>(args…)`` in the page (arguments JSON-encoded)."""
-    return rx.call_script(f"window.occiApp && window.occiApp.{name}("
-                          + ", ".join(json.dumps(a) for a in args) + ")")
-
-
 class AppState(rx.State):
-    sid: str = rx.Cookie("", name=settings.app_session_cookie, same_site="strict", path="/")
+    command: str = ""  # the page's script runs it (``page_command``)
     checked: bool = False  # the session was looked at (login form or home may show)
     ready: bool = False  # a live App session
     notice: str = ""
@@ -51,17 +43,24 @@ class AppState(rx.State):
     def _client_meta(self) -> tuple[str, str]:
         return self.router.headers.user_agent or "", self.router.session.client_ip or ""
 
+    def _sid(self) -> str:
+        return request_cookie(self, settings.app_session_cookie)
+
+    def _run_in_page(self, name: str, *args: str) -> None:
+        self.command = page_command(name, *args)
+
     def _actor(self, touch: bool = True) -> Actor | None:
-        if not self.sid:
+        sid = self._sid()
+        if not sid:
             self.ready = False
             return None
         user_agent, ip = self._client_meta()
         try:
             with session_scope() as db:
-                return load_actor(db, self.sid, app=True, user_agent=user_agent, ip=ip,
+                return load_actor(db, sid, app=True, user_agent=user_agent, ip=ip,
                                   touch=touch)
         except SessionExpired as exc:
-            self.sid, self.notice, self.ready = "", exc.message, False
+            self.notice, self.ready = exc.message, False
             return None
 
     def _load_shell(self, actor: Actor) -> None:
@@ -112,16 +111,16 @@ class AppState(rx.State):
         except DomainError as exc:
             self.login_error = exc.message
             return
-        self.sid, self.notice, self.login_error = result.session_token, "", ""
-        self._require()
+        self.notice, self.login_error = "", ""
+        self._run_in_page("redeem", result.ticket)
 
     @rx.event
     def logout(self):
         with session_scope() as db:
-            auth.logout(db, self.sid)
-        self.sid, self.ready, self.tiles = "", False, []
+            auth.logout(db, self._sid())
+        self.ready, self.tiles = False, []
         self.notice = "Su sesión en la App se cerró correctamente."
-        return rx.redirect(APP_HOME, replace=True)
+        self._run_in_page("logout", "app")
 
     @rx.event
     def check_session(self, _tick: str = ""):
@@ -164,7 +163,7 @@ class AppTokenState(AppState):
             return rx.redirect(APP_HOME, replace=True)
         self._show(actor)
         if not self.active:  # a released or blocked seed is worthless: drop it
-            return _script("forgetActive", actor.username)
+            self._run_in_page("forgetActive", actor.username)
 
     @rx.event
     def start(self, form_data: dict):
@@ -180,7 +179,7 @@ class AppTokenState(AppState):
             return
         self.error, self.message = "", ""
         self.phase, self.enroll_expires = "enrolando", started.expires
-        return _script("enroll", started.ticket, actor.username)
+        self._run_in_page("enroll", started.ticket, actor.username)
 
     @rx.event
     def activate(self, form_data: dict):
@@ -200,7 +199,7 @@ class AppTokenState(AppState):
                         + ("Su token físico quedó inhabilitado: desde ahora use solo el token "
                            "virtual." if done.physical_disabled else ""))
         self._show(actor)
-        return _script("confirm", actor.username)
+        self._run_in_page("confirm", actor.username)
 
 
 class AppApprovalsState(AppState):

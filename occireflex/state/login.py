@@ -8,7 +8,9 @@ from occireflex.db import session_scope
 from occireflex.domain import auth
 from occireflex.domain.access import channel_from_user_agent
 from occireflex.domain.errors import DomainError, LoginFailed
-from occireflex.state.session import HOME_ROUTE, SessionState
+from occireflex.state.session import HOME_ROUTE, SessionState, page_command
+
+ENTRY_FAILED = "No fue posible completar el ingreso. Ingrese nuevamente."
 
 
 class LoginState(SessionState):
@@ -17,12 +19,17 @@ class LoginState(SessionState):
     accepted: bool = False
     image: str = ""
     error: str = ""
+    entering: bool = False  # the ticket is being traded for the session cookie
     _flow: auth.LoginFlow | None = None
 
     @rx.event
     def on_load(self):
-        if self.sid and self._actor() is not None:
+        if self._sid() and self._actor() is not None:
+            self.entering = False
             return rx.redirect(HOME_ROUTE, replace=True)
+        if self.entering:  # the page came back here: the ticket was not redeemed
+            self.entering = False
+            self.notice = ENTRY_FAILED
         self._restart()
 
     def _restart(self) -> None:
@@ -105,5 +112,5 @@ class LoginState(SessionState):
             return
         self._restart()
         self.notice = ""
-        self.sid = result.session_token
-        return rx.redirect(HOME_ROUTE, replace=True)
+        self.entering = True
+        self.command = page_command("redeem", result.ticket)

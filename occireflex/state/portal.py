@@ -101,10 +101,9 @@ class PortalState(SessionState):
             return
         try:
             with session_scope() as db:
-                actor = load_actor(db, self.sid, touch=False,
+                actor = load_actor(db, self._sid(), touch=False,
                                    user_agent=self.router.headers.user_agent or "")
         except SessionExpired as exc:
-            self.sid = ""
             self.notice = exc.message
             self.ready = False
             return rx.redirect(LOGIN_ROUTE, replace=True)

@@ -17,7 +17,7 @@ from occireflex.domain.access import Actor
 from occireflex.domain.errors import AccessDenied, DomainError
 from occireflex.state.paging import PagedMixin
 from occireflex.state.portal import PortalState
-from occireflex.state.session import LOGIN_ROUTE
+from occireflex.state.session import LOGIN_ROUTE, page_command
 
 LIST_ROUTE = catalog.SERVICES_BY_CODE[profiles.PERFILES].route
 
@@ -221,7 +221,7 @@ class ProfilesListState(PagedMixin, PortalState):
         rows = self._export(catalog.IMPRIMIR)
         if not isinstance(rows, list):
             return rows
-        return rx.call_script("window.print()")
+        self.command = page_command("print")
 
 
 class ProfileFormState(PortalState):

@@ -1,11 +1,15 @@
 """The browser's login session and the acting user.
 
-The browser holds only a random session id (cookie); identity, company and grants are
-resolved from the database on every event that needs them (``_actor``), never kept in a
-var the browser could set.
+The browser holds only a random session id, in an HttpOnly cookie that no script can read:
+it is set by ``/api/sesion`` (``occireflex/api.py``) and read here from the websocket's
+handshake headers. Identity, company and grants are resolved from the database on every
+event that needs them (``_actor``), never kept in a var the browser could set.
 """
 
 from __future__ import annotations
+
+import json
+import secrets
 
 import reflex as rx
 
@@ -14,6 +18,7 @@ from occireflex.domain import auth
 from occireflex.domain.access import Actor, load_actor
 from occireflex.domain.errors import SessionExpired
 from occireflex.settings import settings
+from occireflex.web.cookies import cookie_value
 
 LOGIN_ROUTE = "/login"
 HOME_ROUTE = "/"
@@ -26,34 +31,48 @@ def assign_changed(state: rx.State, **values) -> None:
             setattr(state, name, value)
 
 
+def page_command(name: str, *args: str) -> str:
+    """A one-shot instruction for the page's script (``assets/occireflex.js``), which runs
+    only the commands it knows and each id once. It replaces ``rx.call_script``, whose
+    ``eval`` the Content-Security-Policy forbids."""
+    return json.dumps({"id": secrets.token_hex(8), "name": name, "args": list(args)})
+
+
+def request_cookie(state: rx.State, name: str) -> str:
+    """A cookie of the websocket's handshake (never sent to the browser by Reflex)."""
+    return cookie_value(state.router.headers.cookie, name)
+
+
 class SessionState(rx.State):
-    sid: str = rx.Cookie("", name=settings.session_cookie, same_site="strict", path="/")
     # message for the login page (session ended, timed out…)
     notice: str = ""
+    # the page's script runs it (see ``page_command``)
+    command: str = ""
+
+    def _sid(self) -> str:
+        return request_cookie(self, settings.session_cookie)
 
     def _client_meta(self) -> tuple[str, str]:
         return self.router.headers.user_agent or "", self.router.session.client_ip or ""
 
     def _actor(self) -> Actor | None:
         """The acting user, or None (and ``notice`` set) when there is no live session."""
-        if not self.sid:
+        sid = self._sid()
+        if not sid:
             return None
         user_agent, ip = self._client_meta()
         try:
             with session_scope() as db:
-                return load_actor(db, self.sid, user_agent=user_agent, ip=ip)
+                return load_actor(db, sid, user_agent=user_agent, ip=ip)
         except SessionExpired as exc:
-            self.sid = ""
             self.notice = exc.message
             return None
 
     @rx.event
     def logout(self):
+        """«Cerrar sesión»: ends the session now; the page's script then clears the cookie
+        over HTTP and opens the login page."""
         with session_scope() as db:
-            auth.logout(db, self.sid)
-        self.sid = ""
+            auth.logout(db, self._sid())
         self.notice = "Su sesión se cerró correctamente."
-        return self._reset_and_redirect()
-
-    def _reset_and_redirect(self):
-        return rx.redirect(LOGIN_ROUTE, replace=True)
+        self.command = page_command("logout", "portal")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -9,6 +10,8 @@ import reflex as rx
 from reflex.istate.data import RouterData
 
 import occireflex.occireflex  # noqa: F401  (registers every page and state)
+from occireflex import api
+from occireflex.settings import settings
 from occireflex.state.app import (
     AppApprovalsState,
     AppBalancesState,
@@ -43,13 +46,19 @@ class Browser:
         os.environ.setdefault("PYTEST_CURRENT_TEST", "state")
         self.root = rx.State()
         self.user_agent, self.ip = user_agent, ip
+        self.cookies: dict[str, str] = {}  # the jar, sent in the websocket's handshake
+        self.path = "/"
         self.navigate("/")
 
     def navigate(self, path: str) -> None:
         """Set the router as the browser would when opening ``path`` (query included)."""
+        self.path = path
+        headers = {"user-agent": self.user_agent, "origin": "http://localhost:3000"}
+        if self.cookies:
+            headers["cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         router = RouterData.from_router_data({
             "ip": self.ip, "asPath": path, "pathname": path.split("?")[0],
-            "headers": {"user-agent": self.user_agent, "origin": "http://localhost:3000"},
+            "headers": headers,
         })
         self.root.router = router
         for cls in self.STATES:
@@ -130,11 +139,46 @@ class Browser:
     def app_transactions(self) -> AppTransactionsState:
         return self.get(AppTransactionsState)
 
+    def _set_cookie(self, name: str, value: str | None) -> None:
+        """The jar changed: the page reloads and its new socket carries the cookies."""
+        if value is None:
+            self.cookies.pop(name, None)
+        else:
+            self.cookies[name] = value
+        self.navigate(self.path)
+
     def set_sid(self, sid: str) -> None:
-        self.get(PortalState).sid = sid
+        self._set_cookie(settings.session_cookie, sid)
 
     def set_app_sid(self, sid: str) -> None:
-        self.get(AppState).sid = sid
+        self._set_cookie(settings.app_session_cookie, sid)
+
+    @property
+    def sid(self) -> str:
+        return self.cookies.get(settings.session_cookie, "")
+
+    @property
+    def app_sid(self) -> str:
+        return self.cookies.get(settings.app_session_cookie, "")
+
+    def command(self, state) -> dict:
+        """The last one-shot command the state gave the page's script."""
+        return json.loads(state.command) if state.command else {}
+
+    def run_command(self, state) -> dict:
+        """Do what ``assets/occireflex.js`` does with the state's command, through the same
+        HTTP-side functions (redeem the login ticket, or log out and clear the cookie)."""
+        command = self.command(state)
+        if command.get("name") == "redeem":
+            redeemed = api._redeem(command["args"][0])
+            name = settings.app_session_cookie if redeemed.app else settings.session_cookie
+            self._set_cookie(name, redeemed.session_id)
+        elif command.get("name") == "logout":
+            app = command["args"][0] == "app"
+            name = settings.app_session_cookie if app else settings.session_cookie
+            api._logout(self.cookies.get(name, ""))
+            self._set_cookie(name, None)
+        return command
 
 
 @pytest.fixture

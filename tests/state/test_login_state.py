@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reflex_base.utils.format import json_dumps
 from sqlmodel import select
 
 from occireflex.domain import auth
@@ -16,22 +17,37 @@ def _drive_to_password(b, db, username="admin.demo", code=None):
     b.login.accept_conditions()
 
 
-def test_full_login_sets_cookie_and_redirects_home(browser, db):
+def test_full_login_hands_the_page_a_ticket_for_the_httponly_cookie(browser, db):
     _drive_to_password(browser, db)
     assert browser.login.step == 4
     assert browser.login.image == "faro"
-    result = browser.login.submit_password({"clave": "Demo2026*"})
-    assert browser.login.sid and len(browser.login.sid) > 30
-    assert "/" in str(result)
+    browser.login.submit_password({"clave": "Demo2026*"})
+    command = browser.command(browser.login)
+    assert command["name"] == "redeem" and browser.login.entering
+    ticket = command["args"][0]
+    assert browser.sid == "" and browser.portal._actor() is None  # not a session yet
+    browser.run_command(browser.login)  # the page's script: POST /api/sesion
+    assert browser.sid and browser.sid != ticket and len(browser.sid) > 30
+    assert browser.portal._actor().username == "admin.demo"
     row = db.exec(select(LoginSession)).one()
-    assert row.token_hash != browser.login.sid  # only the hash is stored
-    assert row.ip == "10.9.9.9" and row.channel == "web"
+    db.refresh(row)
+    assert row.token_hash != browser.sid  # only the hash is stored
+    assert row.ip == "10.9.9.9" and row.channel == "web" and row.redeemed_at is not None
+    assert "/" in str(browser.login.on_load())
+
+
+def test_no_public_var_holds_the_session_id(logged_in):
+    """What Reflex would send the browser (the whole state, serialized for the page)."""
+    b = logged_in("admin.demo")
+    b.portal.guard_home()
+    sent = json_dumps(b.root.dict())
+    assert b.sid and b.sid not in sent and "occi_sid" not in sent
 
 
 def test_forged_password_before_token_is_refused(browser, db):
     browser.login.submit_username({"usuario": "admin.demo"})
     browser.login.submit_password({"clave": "Demo2026*"})
-    assert browser.login.sid == ""
+    assert browser.login.command == "" and browser.sid == ""
     assert browser.login.error == auth.OUT_OF_ORDER
     assert db.exec(select(LoginSession)).first() is None
 
@@ -58,7 +74,7 @@ def test_wrong_password_gives_generic_message_and_restarts(browser, db):
     _drive_to_password(browser, db)
     browser.login.submit_password({"clave": "nope"})
     assert browser.login.error == auth.GENERIC_FAILURE
-    assert browser.login.step == 1 and browser.login.sid == ""
+    assert browser.login.step == 1 and browser.login.command == ""
     user = db.exec(select(User).where(User.username == "admin.demo")).one()
     db.refresh(user)
     assert user.failed_attempts == 1

@@ -100,7 +100,7 @@ def test_balances_refused_without_grant(logged_in):
 def test_logout_ends_session(logged_in, db):
     b = logged_in("admin.demo")
     b.portal.logout()
-    assert b.portal.sid == ""
+    assert b.command(b.portal)["name"] == "logout"
     row = db.exec(select(LoginSession)).one()
     db.refresh(row)
     assert row.ended_at is not None and row.end_reason == "cierre_usuario"

@@ -135,7 +135,7 @@ def test_another_companys_user_is_refused(logged_in, db):
 
 def test_an_app_session_never_opens_the_portal(in_app, db):
     b = in_app("admin.demo")
-    b.set_sid(b.app.sid)  # the App's session id placed in the portal's cookie
+    b.set_sid(b.app_sid)  # the App's session id placed in the portal's cookie
     b.token_admin.load()
     assert "/login" in str(b.portal.guard_home()) and not b.portal.ready
 
@@ -150,10 +150,12 @@ def test_app_login_handles_forged_forms_with_one_message(browser, db):
         assert browser.app.login_error == auth.GENERIC_FAILURE and not browser.app.ready
     browser.app.login({"usuario": "admin.demo", "clave": "Demo2026*",
                        "factor": code_for(db, "admin.demo", utcnow())})
+    browser.run_command(browser.app)  # the page trades the ticket for the App's cookie
+    browser.app.open_home()
     assert browser.app.ready and browser.app.is_admin
     assert [t["label"] for t in browser.app.tiles] == [
         "Token Virtual", "Autorizaciones pendientes", "Saldos", "Transacciones Realizadas"]
-    browser.set_sid(browser.app.sid)
+    browser.set_sid(browser.app_sid)
     assert browser.portal._actor() is None  # the portal refuses it
 
 
@@ -227,14 +229,14 @@ def _deliver(b, ticket: str):
     """What the page's script does with the ticket: the one-time hand-over route."""
     from occireflex import api
 
-    return api._deliver(b.app.sid, ticket, "10.9.9.9", "pytest")
+    return api._deliver(b.app_sid, ticket, "10.9.9.9", "pytest")
 
 
-def _ticket(event) -> str:
-    """The ticket in ``occiApp.enroll(ticket, user)``, the script the handler returns."""
-    script = event.args[0][1]._var_value
-    assert script.startswith("window.occiApp && window.occiApp.enroll(")
-    return json.loads("[" + script[script.index("enroll(") + 7:script.rindex(")")] + "]")[0]
+def _ticket(b) -> str:
+    """The ticket in ``occiApp.enroll(ticket, user)``, the command the handler gives."""
+    command = b.command(b.app_token)
+    assert command["name"] == "enroll"
+    return command["args"][0]
 
 
 def test_enrollment_in_the_app_and_the_seed_never_in_a_public_var(logged_in, in_app, db):
@@ -249,11 +251,11 @@ def test_enrollment_in_the_app_and_the_seed_never_in_a_public_var(logged_in, in_
         assert b.app_token.start(forged) is None and b.app_token.error
     event = b.app_token.start({"dispositivo": "Celular de Pedro"})
     assert b.app_token.phase == "enrolando"
-    ticket = _ticket(event)
+    ticket = _ticket(b)
     provisioning = _deliver(b, ticket)
     seed = pyotp.parse_uri(provisioning["uri"]).secret
     assert provisioning["secret"] == seed and "<svg" in provisioning["qr"]
-    assert seed not in str(event)  # the event carries the ticket, never the seed
+    assert seed not in str(event) + b.app_token.command  # the ticket only, never the seed
     with pytest.raises(DomainError) as exc:
         _deliver(b, ticket)  # shown once
     assert exc.value.message == enrollment.SHOWN_ONCE
@@ -275,7 +277,7 @@ def test_enrollment_refused_without_release_and_from_the_portal(in_app, logged_i
     assert not b.app_token.can_enroll and b.app_token.reason == ts.NOT_RELEASED
     b.app_token.start({"dispositivo": "Celular"})
     assert b.app_token.error == ts.NOT_RELEASED and b.app_token.phase == ""
-    portal.set_app_sid(portal.portal.sid)  # a portal session in the App's cookie
+    portal.set_app_sid(portal.sid)  # a portal session in the App's cookie
     assert "/app" in str(portal.app_token.load())
 
 
@@ -284,11 +286,15 @@ def test_the_device_keeps_its_seed_while_a_release_waits(logged_in, in_app, db):
     user = in_app("autoriza.demo")
     assert user.app_token.load() is None and user.app_token.active
     release_in_portal(logged_in("admin.demo"), db, "autoriza.demo")
-    assert user.app_token.load() is None  # no «forget» script
+    assert user.app_token.load() is None
+    assert user.command(user.app_token) == {}  # no «forget» command
     assert user.app_token.active and user.app_token.virtual_label == "Pendiente de autorización"
     admin = in_app("admin.demo", spare_code(db, "admin.demo"))
     admin.approvals.load()
     admin.approvals.decide(admin.approvals.requests[0]["id"], "autorizar")
     other = in_app("autoriza.demo", admin.approvals.done_code)
-    event = other.app_token.load()  # released: the old seed is worthless on the device
-    assert not other.app_token.active and "forgetActive" in str(event)
+    other.app_token.load()  # released: the old seed is worthless on the device
+    assert not other.app_token.active
+    assert other.command(other.app_token) == {
+        "id": other.command(other.app_token)["id"], "name": "forgetActive",
+        "args": ["autoriza.demo"]}
