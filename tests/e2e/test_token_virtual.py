@@ -24,6 +24,11 @@ from tests.e2e.conftest import (
     fresh_code,
     login,
 )
+from tests.e2e.device_token import (
+    assert_no_seed_in_web_storage,
+    assert_sealed_key,
+    shown_code_matches,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -174,8 +179,10 @@ def test_release_authorize_enroll_login_and_block(e2e_server: E2EServer, new_con
     # the App computes the same code on the device
     expect(phone.locator("[data-occi-pending='si'] .occi-vt-digits")).to_have_attribute(
         "data-code", re.compile(r"^\d{6}$"))
-    shown = phone.locator("[data-occi-pending='si'] .occi-vt-digits").get_attribute("data-code")
-    assert shown in {totp.at(time.time() + d) for d in (-30, 0, 30)}
+    assert shown_code_matches(phone, "[data-occi-pending='si'] .occi-vt-digits", totp.secret)
+    # ... from a non-extractable key in IndexedDB; no storage holds the seed
+    assert_no_seed_in_web_storage(phone, totp.secret)
+    assert_sealed_key(phone, "pendiente:prepara.demo", totp.secret)
     phone.screenshot(path=str(screenshots_dir / "app-enrolamiento-phone.png"))
     activation_step = int(time.time()) // TOTP_STEP
     phone.get_by_label("Código actual del token").fill(totp.now())
@@ -183,6 +190,11 @@ def test_release_authorize_enroll_login_and_block(e2e_server: E2EServer, new_con
     expect(phone.get_by_text("Su token físico quedó inhabilitado")).to_be_visible()
     expect(phone.locator("[data-occi-pending='no'] .occi-vt-digits")).to_have_attribute(
         "data-code", re.compile(r"^\d{6}$"))
+    assert shown_code_matches(phone, "[data-occi-pending='no'] .occi-vt-digits", totp.secret)
+    # the pending key became the active one
+    keys = assert_sealed_key(phone, "activo:prepara.demo", totp.secret)
+    assert "pendiente:prepara.demo" not in keys
+    assert_no_seed_in_web_storage(phone, totp.secret)
     phone.screenshot(path=str(screenshots_dir / "app-token-phone.png"))
     # the seed never reached the server's log
     assert totp.secret not in e2e_server.log_path.read_text(errors="replace")
