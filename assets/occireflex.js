@@ -5,8 +5,8 @@
  * named command if it knows it, and each id only once per tab (a reload re-renders the last
  * command: its id is remembered in sessionStorage).
  *
- *   redeem(ticket)     trade the login's one-time ticket for the HttpOnly session cookie,
- *                      then open the page the server names (portal home or the App)
+ *   redeem(ticket, surface)  trade the login's one-time ticket for the HttpOnly session
+ *                      cookie, then open the page the server names (portal home or the App)
  *   logout(surface)    clear the session cookie ("portal" or "app") and open the login
  *   print()            the browser's print dialog (the server checked the grant)
  *   enroll, confirm, forgetActive   the App's virtual token (assets/occi-app.js)
@@ -54,10 +54,11 @@
   }
 
   var COMMANDS = {
-    redeem: function (ticket) {
+    redeem: function (ticket, surface) {
+      var failed = surface === "app" ? "/app" : "/login?ingreso=fallido";
       return post("/api/sesion", { ticket: ticket })
-        .then(function (response) { return go(response, "/login"); })
-        .catch(function () { window.location.replace("/login"); });
+        .then(function (response) { return go(response, failed); })
+        .catch(function () { window.location.replace(failed); });
     },
     logout: function (surface) {
       var home = surface === "app" ? "/app" : "/login";

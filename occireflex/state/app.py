@@ -112,7 +112,7 @@ class AppState(rx.State):
             self.login_error = exc.message
             return
         self.notice, self.login_error = "", ""
-        self._run_in_page("redeem", result.ticket)
+        self._run_in_page("redeem", result.ticket, "app")
 
     @rx.event
     def logout(self):

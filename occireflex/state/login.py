@@ -24,12 +24,11 @@ class LoginState(SessionState):
 
     @rx.event
     def on_load(self):
+        self.entering = False
         if self._sid() and self._actor() is not None:
-            self.entering = False
             return rx.redirect(HOME_ROUTE, replace=True)
-        if self.entering:  # the page came back here: the ticket was not redeemed
-            self.entering = False
-            self.notice = ENTRY_FAILED
+        if self.router.url.query_parameters.get("ingreso") == "fallido":
+            self.notice = ENTRY_FAILED  # the page's script could not redeem the ticket
         self._restart()
 
     def _restart(self) -> None:

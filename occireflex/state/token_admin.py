@@ -205,8 +205,8 @@ class TokenAdminState(PagedMixin, PortalState):
             self.release_user = ""
             ended = result.sessions_ended
             self.message = (f"Token virtual de {result.username} bloqueado. "
-                            + (f"Se cerraron {ended} sesión(es) abierta(s) con ese token."
-                               if ended else "No tenía sesiones abiertas."))
+                            + (f"Se cerraron sus {ended} sesión(es) abierta(s) en el portal "
+                               "y en la App." if ended else "No tenía sesiones abiertas."))
         self._refresh(actor)
 
     @rx.event

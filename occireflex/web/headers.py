@@ -14,6 +14,7 @@ import hashlib
 import re
 from functools import lru_cache
 
+import anyio
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,7 +30,7 @@ PAGE_POLICY = (
     "manifest-src 'self'; worker-src 'self'"
 )
 # JSON, scripts, styles, images: nothing in them may run or be framed
-OTHER_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
+OTHER_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 COMMON = {
     "x-frame-options": "DENY",
@@ -61,10 +62,20 @@ def _wants_html(scope: Scope) -> bool:
     return False
 
 
-def _without_compression(scope: Scope) -> Scope:
-    """A page is hashed as sent: ask the static files for it uncompressed (a few KB)."""
-    headers = [(k, v) for k, v in scope.get("headers", ()) if k != b"accept-encoding"]
+_FRESH_PAGE_DROPS = (b"accept-encoding", b"if-none-match", b"if-modified-since")
+
+
+def _fresh_page_request(scope: Scope) -> Scope:
+    """A page is hashed as sent: ask the static files for the whole document, uncompressed
+    (a few KB) and never as «304 Not Modified», whose headers would replace the cached
+    page's policy with one that does not list its scripts."""
+    headers = [(k, v) for k, v in scope.get("headers", ()) if k not in _FRESH_PAGE_DROPS]
     return {**scope, "headers": headers}
+
+
+def _plain(start: Message, document: bytes) -> bytes:
+    encoding = MutableHeaders(raw=list(start.get("headers", []))).get("content-encoding")
+    return gzip.decompress(document) if encoding == "gzip" else document
 
 
 class SecurityHeaders:
@@ -79,7 +90,7 @@ class SecurityHeaders:
             return
         https = is_https(scope.get("scheme", "http"))
         if _wants_html(scope):
-            scope = _without_compression(scope)
+            scope = _fresh_page_request(scope)
         held: Message | None = None
         body: list[bytes] = []
 
@@ -102,6 +113,12 @@ class SecurityHeaders:
                     return
                 await send(finish(message, OTHER_POLICY))
                 return
+            if held is not None and message["type"] == "http.response.pathsend":
+                # the server sends the file itself: read it to hash its scripts
+                document = await anyio.Path(message["path"]).read_bytes()
+                await send(finish(held, page_policy(_plain(held, document))))
+                await send(message)
+                return
             if held is None or message["type"] != "http.response.body":
                 await send(message)
                 return
@@ -109,10 +126,7 @@ class SecurityHeaders:
             if message.get("more_body"):
                 return
             document = b"".join(body)
-            headers = MutableHeaders(raw=list(held.get("headers", [])))
-            plain = gzip.decompress(document) if headers.get(
-                "content-encoding") == "gzip" else document
-            await send(finish(held, page_policy(plain)))
+            await send(finish(held, page_policy(_plain(held, document))))
             await send({"type": "http.response.body", "body": document})
 
         await self.app(scope, receive, send_with_headers)
