@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from occireflex.domain import audit, auth, billers
+from occireflex.domain import audit, auth, billers, fields
 from occireflex.domain.access import Actor, require
 from occireflex.domain.enrollments import SERVICE, company_account, own_enrollment
 from occireflex.domain.errors import ValidationError
@@ -92,8 +92,7 @@ def validate_rule(values: object, today: date) -> RuleInput:
     if not _is_int(values.days_before) or not 0 <= values.days_before <= MAX_DAYS_BEFORE:
         raise ValidationError(
             f"Pague el día del vencimiento o entre 1 y {MAX_DAYS_BEFORE} días antes.")
-    if not _is_int(values.max_amount) or not 0 < values.max_amount <= 10**13:
-        raise ValidationError("Ingrese un monto máximo mayor que cero.")
+    fields.centavos(values.max_amount, "monto máximo")
     if not _is_date(values.start_on) or values.start_on < today:
         raise ValidationError("La fecha de inicio no puede ser anterior a hoy.")
     if values.end_on is not None and (not _is_date(values.end_on)

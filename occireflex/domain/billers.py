@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -20,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from occireflex.domain.errors import ValidationError
+from occireflex.domain import fields
 from occireflex.models import Bill, Biller, Enrollment
 
 BOGOTA = ZoneInfo("America/Bogota")
@@ -96,27 +95,9 @@ def ensure_billers(db: Session) -> int:
 
 # References --------------------------------------------------------------------------
 
-_NUMERIC = re.compile(r"[0-9]+")
-_ALNUM = re.compile(r"[A-Z0-9]+")
-
-
 def normalize_reference(biller: Biller, raw: object) -> str:
     """The reference as the biller knows it (leading zeros kept), or ValidationError."""
-    if not isinstance(raw, str) or not raw.strip():
-        raise ValidationError(f"Ingrese «{biller.ref_label}» de {biller.name}.")
-    value = raw.strip()
-    kind = "solo dígitos" if biller.ref_numeric else "letras y dígitos, sin espacios"
-    pattern = _NUMERIC if biller.ref_numeric else _ALNUM
-    # ASCII before upper-casing: «ı».upper() is «I», «ſ».upper() is «S»
-    value = value.upper() if value.isascii() and not biller.ref_numeric else value
-    if not value.isascii() or not pattern.fullmatch(value):
-        raise ValidationError(f"«{biller.ref_label}» de {biller.name}: admite {kind}.")
-    if not biller.ref_min <= len(value) <= biller.ref_max:
-        size = (f"{biller.ref_min}" if biller.ref_min == biller.ref_max
-                else f"entre {biller.ref_min} y {biller.ref_max}")
-        raise ValidationError(
-            f"«{biller.ref_label}» de {biller.name}: debe tener {size} caracteres.")
-    return value
+    return fields.reference(raw, fields.reference_rule(biller))
 
 
 # Billing cycle -----------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from occireflex import catalog
-from occireflex.domain import audit, billers
+from occireflex.domain import audit, billers, fields
 from occireflex.domain.access import Actor, deny, require, valid_id
 from occireflex.domain.accounts import company_account
 from occireflex.domain.errors import ValidationError
@@ -56,13 +56,6 @@ def own_enrollment(db: Session, actor: Actor, enrollment_id: object) -> Enrollme
     raise AssertionError
 
 
-def _clean_alias(alias: object) -> str:
-    text = " ".join(alias.split()) if isinstance(alias, str) else ""
-    if len(text) > 60 or any(ord(c) < 32 for c in text):
-        raise ValidationError("El alias puede tener como máximo 60 caracteres.")
-    return text
-
-
 def inscribe(db: Session, actor: Actor, biller_id: object, reference: object, alias: object,
              account_id: object, now: datetime | None = None) -> Enrollment:
     """«Inscribir nuevo servicio»; looks up the current bill at once."""
@@ -72,6 +65,7 @@ def inscribe(db: Session, actor: Actor, biller_id: object, reference: object, al
     if biller is None or not biller.is_active:
         raise ValidationError("Seleccione un convenio válido.")
     ref = billers.normalize_reference(biller, reference)
+    clean_alias = fields.alias(alias)
     account = company_account(db, actor, account_id)
     clash = db.exec(select(Enrollment.id).where(
         Enrollment.company_id == actor.company_id, Enrollment.biller_id == biller.id,
@@ -80,7 +74,7 @@ def inscribe(db: Session, actor: Actor, biller_id: object, reference: object, al
         raise ValidationError(
             f"La referencia {ref} de {biller.name} ya está inscrita en su empresa.")
     row = Enrollment(company_id=actor.company_id, biller_id=biller.id, reference=ref,
-                     alias=_clean_alias(alias), account_id=account.id,
+                     alias=clean_alias, account_id=account.id,
                      created_by=actor.user_id, created_at=now, updated_at=now)
     db.add(row)
     try:
@@ -101,9 +95,10 @@ def modify(db: Session, actor: Actor, enrollment_id: object, alias: object,
            account_id: object) -> None:
     require(db, actor, SERVICE)
     row = own_enrollment(db, actor, enrollment_id)
+    clean_alias = fields.alias(alias)
     account = company_account(db, actor, account_id)
     before = {"alias": row.alias, "cuenta": row.account_id}
-    row.alias, row.account_id, row.updated_at = _clean_alias(alias), account.id, utcnow()
+    row.alias, row.account_id, row.updated_at = clean_alias, account.id, utcnow()
     db.add(row)
     audit.record(db, "inscripcion_modificada", company_id=actor.company_id,
                  user_id=actor.user_id, target=f"inscripcion:{row.id}", before=before,

@@ -9,12 +9,12 @@ from fpdf import FPDF
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from occireflex.domain.fields import FORMULA_PREFIXES
 
 
 def neutralise(value: object) -> object:
     """Cells starting like a formula are written as text with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
 

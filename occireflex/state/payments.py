@@ -6,16 +6,15 @@ delete, pay one or several, programación automática). Only the visible page is
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import reflex as rx
 
 from occireflex.db import session_scope
-from occireflex.domain import autopay, billers, enrollments, payments
+from occireflex.domain import autopay, billers, enrollments, fields, payments
 from occireflex.domain.access import Actor
 from occireflex.domain.accounts import format_money, mask_account
-from occireflex.domain.errors import DomainError
+from occireflex.domain.errors import DomainError, ValidationError
 from occireflex.domain.security import fold
 from occireflex.models import utcnow
 from occireflex.state.paging import PagedMixin
@@ -25,26 +24,12 @@ from occireflex.state.session import LOGIN_ROUTE
 TAB_ADMIN, TAB_GRID, TAB_BULK = "administracion", "inscripciones", "carga"
 PROGRAM_FIELDS = frozenset({"program_account", "program_mode", "program_days", "program_max",
                             "program_start", "program_end"})
-_AMOUNT = re.compile(r"\d{1,3}(\.\d{3})*(,\d{1,2})?|\d+(,\d{1,2})?")
-
-
-def parse_pesos(text: object) -> int | None:
-    """«1.500.000», «1500000», «1.500.000,50» → centavos; None when not a valid amount."""
-    if not isinstance(text, str):
-        return None
-    value = text.strip().replace("$", "").replace(" ", "")
-    if not _AMOUNT.fullmatch(value):
-        return None
-    whole, _, cents = value.partition(",")
-    return int(whole.replace(".", "")) * 100 + int((cents + "00")[:2])
 
 
 def _int(value: object) -> int | None:
-    try:
-        number = int(str(value))
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**31 else None
+    """A positive id or count from the browser, in ASCII digits only («١٢» is not 12)."""
+    number = fields.ascii_int(value, max_digits=10)
+    return number if number is not None and 0 < number < 2**31 else None
 
 
 def _date(value: object) -> date | None:
@@ -440,12 +425,13 @@ class PaymentsState(PagedMixin, PortalState):
         for field in ("program_days", "program_max", "program_start", "program_end"):
             if field in data:
                 self._apply_program_field(field, data[field])
-        max_amount = parse_pesos(self.program_max)
+        try:
+            max_amount = fields.amount(self.program_max, "monto máximo")
+        except ValidationError as exc:
+            self.program_error = exc.message
+            return
         days = 0 if self.program_mode == "vencimiento" else _int(self.program_days)
         start = _date(self.program_start)
-        if max_amount is None:
-            self.program_error = "Ingrese el monto máximo en pesos, por ejemplo 1.500.000."
-            return
         if days is None:
             self.program_error = "Ingrese cuántos días antes del vencimiento se paga (1 a 10)."
             return

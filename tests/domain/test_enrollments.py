@@ -104,8 +104,10 @@ def test_inscribe_audits_looks_up_the_current_bill_and_checks_the_alias(demo, db
     longest = enrollments.inscribe(db, admin, enel.id, "1111111", "A" * 60, payer_id)
     db.commit()
     assert longest.alias == "A" * 60
-    for alias in ("A" * 61, "Sede\x00norte", "x\x1b[31m"):
-        with pytest.raises(ValidationError, match="máximo 60 caracteres"):
+    for alias, message in (("A" * 61, "máximo 60 caracteres"),
+                           ("Sede\x00norte", "caracteres de control"),
+                           ("x\x1b[31m", "caracteres de control")):
+        with pytest.raises(ValidationError, match=message):
             enrollments.inscribe(db, admin, enel.id, "2222222", alias, payer_id)
         db.rollback()
     with pytest.raises(ValidationError, match="máximo 60 caracteres"):

@@ -6,20 +6,11 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from occireflex.models import Account, AutoPayRule, Bill, Enrollment, Payment, utcnow
-from occireflex.state.payments import parse_pesos
 from tests.helpers import code_for
 
 
 def _enrollment(db, reference):
     return db.exec(select(Enrollment).where(Enrollment.reference == reference)).one()
-
-
-def test_parse_pesos():
-    assert parse_pesos("1.500.000") == 150_000_000
-    assert parse_pesos("1500000") == 150_000_000
-    assert parse_pesos("$ 1.500.000,50") == 150_000_050
-    for bad in ("1,5,0", "abc", "", "1.50.000", None, 12, "-5"):
-        assert parse_pesos(bad) is None
 
 
 def test_load_shows_company_inscriptions_only(logged_in):
