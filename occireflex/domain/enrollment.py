@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,7 +23,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from occireflex.domain import audit, security, tokens
+from occireflex.domain import audit, fields, security, tokens
 from occireflex.domain import token_admin as ta
 from occireflex.domain import token_states as ts
 from occireflex.domain.access import APP, Actor, deny
@@ -56,14 +55,11 @@ def _ticket_hash(raw: str) -> str:
 
 
 def clean_device_name(value: object) -> str:
-    """1–40 printable characters, spaces folded; else a ValidationError."""
-    text = " ".join(value.split()) if isinstance(value, str) else ""
-    if not 1 <= len(text) <= DEVICE_MAX or any(
-            unicodedata.category(c).startswith("C") for c in text):
-        raise ValidationError(
-            f"Escriba el nombre del dispositivo (de 1 a {DEVICE_MAX} caracteres), por ejemplo "
-            "«Celular de Pedro».")
-    return text
+    """1–40 printable characters, spaces folded (``fields.name``); else a ValidationError."""
+    try:
+        return fields.name(value, label="el nombre del dispositivo", max_len=DEVICE_MAX)
+    except ValidationError as exc:
+        raise ValidationError(f"{exc.message} Por ejemplo «Celular de Pedro».") from exc
 
 
 @dataclass(frozen=True)

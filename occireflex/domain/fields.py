@@ -125,15 +125,25 @@ def _free_text(value: object, *, label: str, max_len: int, required: bool,
 
 def alias(value: object) -> str:
     """The inscription's «alias» (optional): at most 60 characters after folding blanks."""
-    return _free_text(value, label="el alias", max_len=MAX_ALIAS, required=False)
+    return optional_text(value, label="el alias", max_len=MAX_ALIAS)
+
+
+def optional_text(value: object, *, label: str, max_len: int) -> str:
+    """Optional free text shown in lists and reports (a description); ``label`` with its
+    article."""
+    return _free_text(value, label=label, max_len=max_len, required=False)
 
 
 # Names -------------------------------------------------------------------------------
 
-def name(value: object, *, label: str, max_len: int, forbidden: str = "") -> str:
+def name(value: object, *, label: str, max_len: int, min_len: int = 1,
+         forbidden: str = "") -> str:
     """A required name shown in lists and reports; ``label`` with its article."""
-    return _free_text(value, label=label, max_len=max_len, required=True,
-                      forbidden=forbidden)
+    text = _free_text(value, label=label, max_len=max_len, required=True, forbidden=forbidden)
+    if len(text) < min_len:
+        raise ValidationError(
+            f"{_capital(label)} debe tener entre {min_len} y {max_len} caracteres.")
+    return text
 
 
 def file_name(value: object) -> str:

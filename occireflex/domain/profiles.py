@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from occireflex import catalog
-from occireflex.domain import audit, auth, security
+from occireflex.domain import audit, auth, fields, security
 from occireflex.domain.access import Actor, deny, require
 from occireflex.domain.errors import DomainError, ValidationError
 from occireflex.models import Grant, Profile, User, utcnow
@@ -196,16 +196,9 @@ def grants_from_ids(ids: Iterable[object]) -> GrantSet:
 def validate_data(db: Session, actor: Actor, data: object, profile_id: int | None) -> ProfileData:
     if not isinstance(data, ProfileData):
         raise ValidationError("Datos del perfil no válidos.")
-    name = " ".join(data.name.split()) if isinstance(data.name, str) else ""
-    description = data.description.strip() if isinstance(data.description, str) else ""
-    if not NAME_MIN <= len(name) <= NAME_MAX:
-        raise ValidationError(
-            f"El Nombre Perfil debe tener entre {NAME_MIN} y {NAME_MAX} caracteres.")
-    if any(ord(c) < 32 for c in name + description):
-        raise ValidationError("El nombre y la descripción no pueden tener caracteres de control.")
-    if len(description) > DESCRIPTION_MAX:
-        raise ValidationError(
-            f"La Descripción puede tener como máximo {DESCRIPTION_MAX} caracteres.")
+    name = fields.name(data.name, label="el Nombre Perfil", min_len=NAME_MIN, max_len=NAME_MAX)
+    description = fields.optional_text(data.description, label="la Descripción",
+                                       max_len=DESCRIPTION_MAX)
     if not isinstance(data.is_active, bool):
         raise ValidationError("Seleccione el Estado del perfil.")
     clash = db.exec(select(Profile.id).where(

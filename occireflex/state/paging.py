@@ -10,6 +10,7 @@ from typing import Any
 import reflex as rx
 
 from occireflex.db import session_scope
+from occireflex.domain import fields
 from occireflex.domain.errors import DomainError
 from occireflex.state.session import LOGIN_ROUTE
 
@@ -18,16 +19,9 @@ GRID_PAGE_SIZES = (10, 25, 50)
 
 
 def to_int(value: object) -> int | None:
-    """A positive id or page number sent by the browser, or None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 18:
-        number = int(value.strip())
-    else:
-        return None
-    return number if number > 0 else None
+    """A positive id or page number sent by the browser (ASCII digits only), or None."""
+    number = fields.ascii_int(value)
+    return number if number is not None and 0 < number < 2**63 else None
 
 
 def id_or_raw(value: object) -> object:

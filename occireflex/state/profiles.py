@@ -15,7 +15,7 @@ from occireflex.db import session_scope
 from occireflex.domain import exports, profiles
 from occireflex.domain.access import Actor
 from occireflex.domain.errors import AccessDenied, DomainError
-from occireflex.state.paging import PagedMixin
+from occireflex.state.paging import PagedMixin, to_int
 from occireflex.state.portal import PortalState
 from occireflex.state.session import LOGIN_ROUTE, page_command
 
@@ -84,14 +84,6 @@ def _index(value: object, size: int) -> int | None:
     return None
 
 
-def _int(value: object) -> int | None:
-    try:
-        number = int(str(value))
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**31 else None
-
-
 class ProfilesListState(PagedMixin, PortalState):
     """«Consultar Perfil»: one SQL page of profiles in state, never the whole table."""
 
@@ -150,20 +142,20 @@ class ProfilesListState(PagedMixin, PortalState):
 
     @rx.event
     def set_page_size(self, value: str):
-        size = _int(value)
+        size = to_int(value)
         self.page_size = size if size in profiles.PAGE_SIZES else 10
         self.page = 1
         return self._run()
 
     @rx.event
     def go_to_page(self, page: int):
-        number = _int(page) or 1
+        number = to_int(page) or 1
         self.page = min(max(1, number), self.page_count)
         return self._run()
 
     @rx.event
     def ask_delete(self, profile_id: str):
-        pid = _int(profile_id)
+        pid = to_int(profile_id)
         match = next((r for r in self.rows if r["id"] == str(pid)), None)
         if match is None:
             return
@@ -297,7 +289,7 @@ class ProfileFormState(PortalState):
         actor = self._actor()
         if actor is None:
             return rx.redirect(LOGIN_ROUTE, replace=True)
-        pid = _int(self.router.url.query_parameters.get("id"))
+        pid = to_int(self.router.url.query_parameters.get("id"))
         try:
             with session_scope() as db:
                 detail = profiles.get_profile(db, actor, pid)
@@ -469,7 +461,7 @@ class ProfileViewState(PortalState):
         if actor is None:
             return rx.redirect(LOGIN_ROUTE, replace=True)
         try:
-            self._load(actor, _int(self.router.url.query_parameters.get("id")))
+            self._load(actor, to_int(self.router.url.query_parameters.get("id")))
         except DomainError as exc:
             self.profile_id, self.error = 0, exc.message
 
@@ -492,7 +484,7 @@ class ProfileViewState(PortalState):
 
     @rx.event
     def assign(self):
-        uid = _int(self.pick)
+        uid = to_int(self.pick)
         if uid is None:
             self.error = "Seleccione el usuario al que asignará el perfil."
             return
@@ -500,4 +492,4 @@ class ProfileViewState(PortalState):
 
     @rx.event
     def unassign(self, user_id: str):
-        return self._assign(_int(user_id), None, "Se retiró el perfil al usuario.")
+        return self._assign(to_int(user_id), None, "Se retiró el perfil al usuario.")

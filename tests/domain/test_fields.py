@@ -374,3 +374,35 @@ def test_days_and_dates_take_ascii_digits_only(demo, db):
              [*file_row("1002", "000990002", "")[:7], arabic_date, ""]]
     errors = bulk.validate(db, admin, bulk.parse(csv_file(*lines), "dias.csv"), TODAY)
     assert [(e.row, e.column) for e in errors] == [(2, "Días antes"), (3, "Fecha inicio")]
+
+
+# names reach exports too: profile names and descriptions, device names, ids ---------------
+
+@pytest.mark.parametrize("bad", ["=HYPERLINK(\"x\")", "+57 Tesorería", "@SUM(A1)", "Caja\x1b",
+                                 "Te\u200bsorería", "ab"])
+def test_profile_names_share_the_name_rule(demo, db, bad):
+    from occireflex.domain import profiles
+
+    admin = actor_of(db, "admin.demo")
+    for data in (profiles.ProfileData(bad, "", True), profiles.ProfileData("Caja", bad, True)):
+        if data.description == "ab":
+            continue  # a two-letter description is fine
+        with pytest.raises(ValidationError):
+            profiles.validate_data(db, admin, data, None)
+
+
+def test_device_names_share_the_name_rule():
+    from occireflex.domain.enrollment import clean_device_name
+
+    assert clean_device_name("  Celular   de Pedro ") == "Celular de Pedro"
+    for bad in ("=cmd|' /C calc'!A0", "-1+1", "", "x" * 41, "Cel\u202eular", None):
+        with pytest.raises(ValidationError, match="dispositivo"):
+            clean_device_name(bad)
+
+
+def test_ids_from_the_browser_take_ascii_digits_only():
+    from occireflex.state.paging import to_int
+
+    assert [to_int(v) for v in ("12", 12, " 7 ")] == [12, 12, 7]
+    for forged in ("١٢", "１２", "²", "+3", "3.0", True, 0, -4, 2**63, "9" * 19, None, [1]):
+        assert to_int(forged) is None

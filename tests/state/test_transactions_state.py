@@ -4,8 +4,8 @@ forged events included."""
 from __future__ import annotations
 
 import base64
-import json
 import io
+import json
 from datetime import timedelta
 from types import SimpleNamespace
 
