@@ -209,9 +209,10 @@ def validate_data(db: Session, actor: Actor, data: object, profile_id: int | Non
     return ProfileData(name, description, data.is_active)
 
 
-def _services_named(pairs: Iterable[tuple[str, str]]) -> str:
-    return ", ".join(catalog.SERVICES_BY_CODE[s].label for s in dict.fromkeys(sorted(
-        service for service, _ in pairs)))
+def _services_named(pairs: Iterable[tuple[str, str]], most: int = 6) -> str:
+    labels = sorted({catalog.SERVICES_BY_CODE[service].label for service, _ in pairs})
+    shown = ", ".join(labels[:most])
+    return shown if len(labels) <= most else f"{shown} y {len(labels) - most} servicio(s) más"
 
 
 def reach_problem(actor: Actor, own_profile_id: int | None, profile_id: int | None,

@@ -322,7 +322,24 @@ def perfiles_modificar() -> rx.Component:
     return rx.cond(
         F.profile_id == 0,
         rx.vstack(_tabs("edit"), _error(), spacing="4", width="100%"),
-        _editor("edit"),
+        rx.cond(F.reach_problem != "", _out_of_reach(), _editor("edit")),
+    )
+
+
+def _out_of_reach() -> rx.Component:
+    """A manager opened a profile beyond their own grants: they may only look at it."""
+    return rx.vstack(
+        _tabs("edit"),
+        rx.callout(
+            rx.vstack(
+                rx.text("No puede modificar el perfil «", F.name, "».", font_weight="600"),
+                rx.text(F.reach_problem),
+                rx.link(rx.button(rx.icon("search", size=16), "Ver perfil", variant="soft",
+                                  size="2"),
+                        href=f"{LIST_ROUTE}/ver?id=" + F.profile_id.to_string()),
+                spacing="2", align="start"),
+            icon="shield-alert", color_scheme="amber", role="alert", width="100%"),
+        spacing="4", width="100%",
     )
 
 
@@ -348,6 +365,10 @@ def perfiles_ver() -> rx.Component:
                 ),
                 rx.text(V.description, color=theme.MUTED),
                 rx.text("Fecha Actualización: ", V.updated, font_size="0.85rem"),
+                rx.cond(~V.can_modify, rx.text(
+                    "Solo consulta: este perfil tiene acciones fuera de las de su propio perfil "
+                    "(o es el suyo), así que no puede modificarlo ni asignarlo.",
+                    font_size="0.85rem", color=theme.MUTED, margin_top="0.25rem")),
                 style=theme.CARD,
             ),
             rx.box(

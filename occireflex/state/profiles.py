@@ -220,6 +220,7 @@ class ProfileFormState(PortalState):
     """«Crear Perfil» / «Modificar»: datos del perfil + asignación de acciones por servicios."""
 
     profile_id: int = 0  # 0 while creating
+    reach_problem: str = ""  # why this manager may not change the profile opened
     name: str = ""
     description: str = ""
     active: bool = True
@@ -280,12 +281,14 @@ class ProfileFormState(PortalState):
     @rx.event
     def load_new(self):
         self._fresh()
+        self.reach_problem = ""
         self.profile_id, self.name, self.description, self.active = 0, "", "", True
         self.selected, self._version, self.users_count = [], None, 0
 
     @rx.event
     def load_existing(self):
         self._fresh()
+        self.reach_problem = ""
         actor = self._actor()
         if actor is None:
             return rx.redirect(LOGIN_ROUTE, replace=True)
@@ -298,7 +301,7 @@ class ProfileFormState(PortalState):
             self.error = exc.message
             return
         self._fill(detail)
-        self.error = detail.reach_problem
+        self.reach_problem = detail.reach_problem
 
     @rx.event
     def reload(self):

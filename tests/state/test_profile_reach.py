@@ -78,7 +78,7 @@ def test_deactivating_a_profile_beyond_reach_is_refused(manager, db):
     assert before == 188
     manager.navigate(EDIT.format(target.id))
     manager.form.load_existing()
-    assert "acciones que su propio perfil no tiene" in manager.form.error
+    assert "acciones que su propio perfil no tiene" in manager.form.reach_problem
     manager.form.set_active("Inactivo")
     manager.form.continue_to_confirm()
     assert manager.form.stage == "form" and "no tiene" in manager.form.error
@@ -120,7 +120,7 @@ def test_own_profile_is_never_the_managers(manager, db):
     own = _profile(db, "Gestor limitado")
     manager.navigate(EDIT.format(own.id))
     manager.form.load_existing()
-    assert "usted mismo tiene asignado" in manager.form.error
+    assert "usted mismo tiene asignado" in manager.form.reach_problem
     manager.form.set_name("Gestor total")
     manager.form.confirm({"token": _code(db)})
     manager.profiles.load()
@@ -153,7 +153,7 @@ def test_profiles_within_reach_stay_manageable(manager, db):
     assert flags["Prepara y Autoriza"] == "" and flags["Gestor limitado"] == ""
     manager.navigate(EDIT.format(inside_id))
     manager.form.load_existing()
-    assert manager.form.error == ""
+    assert manager.form.reach_problem == ""
     manager.form.set_name("Saldos básicos")
     manager.form.continue_to_confirm()
     assert manager.form.stage == "confirm"
