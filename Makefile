@@ -15,7 +15,7 @@ export REFLEX_CHECK_LATEST_VERSION := 0
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test deps bun chromium db lint clean
+.PHONY: run test test-dates deps bun chromium db lint clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,20 @@ run: deps bun db
 
 test: deps bun chromium
 	$(PY) -m pytest
+
+# The domain and state suites on SQLite with the whole test process moved to other days
+# (tests/conftest.py, OCCIREFLEX_TEST_TRAVEL): a month end, a Colombian holiday Monday (Reyes,
+# moved), 31 December late at night (already 1 January in UTC), a leap day, and today.
+TEST_DATES ?= 2027-01-31T15:00:00-05:00 2027-01-11T15:00:00-05:00 2027-12-31T23:30:00-05:00 \
+	2028-02-29T15:00:00-05:00 today
+
+test-dates: deps
+	@for at in $(TEST_DATES); do \
+	  if [ "$$at" = today ]; then at=$$(date -Iseconds); fi; \
+	  echo "== OCCIREFLEX_TEST_TRAVEL=$$at"; \
+	  OCCIREFLEX_TEST_TRAVEL=$$at OCCIREFLEX_TEST_PG=0 $(PY) -m pytest tests/domain tests/state \
+	    -q -p no:cacheprovider || exit 1; \
+	done
 
 lint: deps
 	$(VENV)/bin/ruff check occireflex tests bench

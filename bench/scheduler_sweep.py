@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 os.environ.setdefault("OCCIREFLEX_INSTANCE_DIR", tempfile.mkdtemp(prefix="occi-bench-"))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -41,6 +41,7 @@ from occireflex.models import (  # noqa: E402
     Enrollment,
     Movement,
     Payment,
+    utcnow,
 )
 
 DEFAULT_NOW = datetime(2026, 12, 15, 8, 0, tzinfo=billers.BOGOTA)
@@ -88,7 +89,7 @@ def populate(engine: Engine, *, accounts: int = 1000, payments: int = 100_000,
 
     ``poor_accounts`` of them hold only ``poor_balance`` (insufficient funds on the way);
     every ``over_max_every``-th rule has a maximum below its bill (over the maximum)."""
-    now = datetime.now(UTC)
+    now = utcnow()
     with Session(engine) as db:
         billers.ensure_billers(db)
         db.commit()

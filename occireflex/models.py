@@ -1,18 +1,21 @@
 """SQLModel tables: the whole schema readable in one place.
 
-Conventions: money is integer centavos (BIGINT); times are timezone-aware UTC (``utcnow``).
+Conventions: money is integer centavos (BIGINT); times are timezone-aware UTC (``utcnow``,
+the business clock of ``occireflex.clock``).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from occireflex import clock
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 class Company(SQLModel, table=True):

@@ -287,7 +287,7 @@ class Sidecar:
         self.scheduler.add_job(self.sweep, IntervalTrigger(seconds=self.interval), id=JOB_ID,
                                name=JOB_ID, max_instances=1, coalesce=True,
                                misfire_grace_time=max(300, 5 * self.interval),
-                               next_run_time=datetime.now(UTC))
+                               next_run_time=datetime.now(UTC))  # noqa: TID251 timer, not business time
         # the lease heartbeat (not a sweep): keeps the lease while a long sweep runs, and
         # lets a waiting sidecar take over soon after the holder is gone
         self.scheduler.add_job(self.hold_lease, IntervalTrigger(seconds=self.renew_every),

@@ -17,6 +17,7 @@ from occireflex.models import Account, AuditEvent, Favorite, Grant, Profile, Use
 from tests.helpers import login
 
 NOW = datetime(2026, 3, 2, 10, 0, 5, tzinfo=UTC)
+pytestmark = pytest.mark.clock(NOW)  # the module's data is built at NOW
 SALDOS = accounts.BALANCES_SERVICE  # "consultas.saldos.por_producto", the built service
 DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/156.0 Safari/537.36"
 IPHONE_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "

@@ -74,6 +74,7 @@ def ticks():
 # inscribe ---------------------------------------------------------------------------------
 
 
+@pytest.mark.clock("2026-12-10T10:00:05")  # EPM's December bill: issued the 8th, due the 20th
 def test_inscribe_audits_looks_up_the_current_bill_and_checks_the_alias(demo, db):
     admin = actor_of(db, "admin.demo")
     now = datetime(2026, 12, 10, 15, tzinfo=UTC)
@@ -380,13 +381,13 @@ def test_list_page_filters_by_convenio_reference_and_state(demo, db):
             none_row.bill_version) == ("Sin factura", None, None, None, 0)
     assert not any(r.programmed for r in rows)
 
-    # the grid shows the latest bill of a reference
+    # the grid shows the latest bill of a reference (a January 20th, years before and after)
     enel = db.get(Biller, e_late.biller_id)
-    old = billers.ensure_current_bill(db, enel, e_late.reference, date(2026, 1, 20))
-    newer = billers.ensure_current_bill(db, enel, e_late.reference, date(2030, 1, 20))
+    old = billers.ensure_current_bill(db, enel, e_late.reference, date(today.year - 1, 1, 20))
+    newer = billers.ensure_current_bill(db, enel, e_late.reference, date(today.year + 4, 1, 20))
     db.commit()
     [row] = enrollments.list_page(db, admin, reference=e_late.reference, state="Pendiente",
-                                  now=datetime(2030, 1, 20, 15, tzinfo=UTC))[0]
+                                  now=datetime(today.year + 4, 1, 20, 15, tzinfo=UTC))[0]
     assert row.bill_id == newer.id != old.id and row.due_on == newer.due_on
 
 

@@ -17,6 +17,7 @@ from occireflex.settings import settings
 from tests.helpers import code_for, login, steps_apart, token_of
 
 NOW = datetime(2026, 3, 2, 14, 0, 5, tzinfo=UTC)
+pytestmark = pytest.mark.clock(NOW)  # the module's data is built at NOW
 CODE_FORMAT = "El número del token tiene 6 dígitos (0 a 9)."
 CONDITIONS = "Debe aceptar las condiciones de seguridad para continuar."
 

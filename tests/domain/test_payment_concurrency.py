@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -23,6 +24,7 @@ from occireflex.models import Account, AutoPayRule, Bill, Biller, Enrollment, Mo
 from tests.helpers import code_for, login
 
 NOW = scheduler.parse_now("2026-12-15T08:00")
+pytestmark = pytest.mark.clock(NOW - timedelta(minutes=1))  # log in, then pay at NOW
 OPENING = 8_650_000_000  # demo payer account «256098765», current balance
 
 

@@ -84,14 +84,15 @@ def test_insufficient_funds_touch_nothing(demo, db):
     assert poor.available == 30243 and db.get(Bill, line.bill_id).status == "pendiente"
 
 
+@pytest.mark.clock("2026-12-04T08:00:05")  # Vanti's December bill: issued the 3rd, due the 17th
 def test_sweep_pays_programmed_bill_once(demo, db):
     admin = actor_of(db, "admin.demo")
     row = enrollments.inscribe(db, admin, biller(db, "1004").id, "87654321", "Gas",
-                               payer(db).id, now=datetime(2026, 12, 4, 13, tzinfo=UTC))
+                               payer(db).id)
     db.commit()
     now = utcnow()
     autopay.set_rule(db, admin, row.id, autopay.RuleInput(payer(db).id, 0, 10**12,
-                                                          date(2026, 12, 1), None),
+                                                          date(2026, 12, 4), None),
                      code_for(db, "admin.demo", now, 1), now)
     db.commit()
     bill = db.exec(select(Bill).where(Bill.reference == "87654321")).one()

@@ -17,6 +17,7 @@ from occireflex.settings import settings
 from tests.helpers import login, steps_apart, token_of
 
 NOW = datetime(2026, 3, 2, 8, 0, 5, tzinfo=UTC)
+pytestmark = pytest.mark.clock(NOW)  # the module's data is built at NOW
 IDLE = timedelta(seconds=settings.idle_timeout_seconds)
 ABSOLUTE = timedelta(seconds=settings.absolute_timeout_seconds)
 

@@ -35,6 +35,7 @@ from occireflex.models import (
 from tests.conftest import PG_SCHEMA
 
 NOW = "2026-12-15T08:00"  # a Tuesday, Bogotá time
+pytestmark = pytest.mark.clock(NOW)  # the module's data is built at NOW
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 

@@ -25,16 +25,16 @@ from occireflex.models import (
     TokenEvent,
     TokenRequest,
     User,
+    utcnow,
 )
 from tests.helpers import actor_at, app_actor, app_login, code_for, login
 
-# a day ahead of the demo data (seeded now), 5 s into a TOTP step
-T0 = datetime.fromtimestamp((int(datetime.now(UTC).timestamp()) // 30 + 2880) * 30 + 5, UTC)
-
 
 def at(steps: int) -> datetime:
-    """T0 plus ``steps`` TOTP steps (30 s each): a fresh code for every operation."""
-    return T0 + timedelta(seconds=30 * steps)
+    """A day ahead of the demo data (seeded at the pinned «now»), 5 s into a TOTP step, plus
+    ``steps`` TOTP steps (30 s each): a fresh code for every operation."""
+    t0 = (security.time_step(utcnow()) + 2880) * 30 + 5
+    return datetime.fromtimestamp(t0, UTC) + timedelta(seconds=30 * steps)
 
 
 def uid(db: Session, username: str) -> int:

@@ -261,7 +261,7 @@ def test_enrollment_in_the_app_and_the_seed_never_in_a_public_var(logged_in, in_
     assert exc.value.message == enrollment.SHOWN_ONCE
     b.app_token.activate({"codigo": "12"})
     assert b.app_token.error
-    b.app_token.activate({"codigo": pyotp.TOTP(seed).now()})
+    b.app_token.activate({"codigo": pyotp.TOTP(seed).at(utcnow())})
     assert b.app_token.virtual_label == "Activo" and "inhabilitado" in b.app_token.message
     assert b.app_token.physical == "Inhabilitado"
     # no public var of any state holds the seed (or the ticket)
