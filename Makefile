@@ -49,8 +49,13 @@ run: deps bun db
 	trap 'exit 130' INT; trap 'exit 143' TERM HUP; \
 	$(VENV)/bin/reflex run --env prod --single-port --frontend-port $(PORT) --backend-port $(PORT)
 
+# Everything on SQLite and PostgreSQL with the browser tests, then the domain and state
+# suites once more with the clock moved to 31 December late at night (already 1 January in
+# UTC): a test that reads the machine's clock shows up here (all dates: make test-dates).
 test: deps bun chromium
 	$(PY) -m pytest
+	OCCIREFLEX_TEST_TRAVEL=2027-12-31T23:30:00-05:00 OCCIREFLEX_TEST_PG=0 \
+	  $(PY) -m pytest tests/domain tests/state -q -p no:cacheprovider
 
 # The domain and state suites on SQLite with the whole test process moved to other days
 # (tests/conftest.py, OCCIREFLEX_TEST_TRAVEL): a month end, a Colombian holiday Monday (Reyes,
