@@ -23,7 +23,7 @@ from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session, SQLModel, create_engine  # noqa: E402
 
 from occireflex import db as dbmod  # noqa: E402
-from occireflex.domain import access, auth  # noqa: E402
+from occireflex.domain import access, auth, sessions  # noqa: E402
 from occireflex.domain.demo import DEMO_PASSWORD, seed_demo  # noqa: E402
 from occireflex.domain.security import code_at_step, decrypt_seed, time_step  # noqa: E402
 from occireflex.domain.tokens import active_tokens  # noqa: E402
@@ -57,7 +57,7 @@ def run(engine, label: str, events: int, logins: int) -> None:
             flow = auth.accept_conditions(flow, True, at)
             ticket = auth.submit_password(db, flow, DEMO_PASSWORD, now=at).ticket
             db.flush()
-            raw = auth.redeem_ticket(db, ticket, at).session_id
+            raw = sessions.redeem_ticket(db, ticket, at).session_id
         login_times.append(time.perf_counter() - t0)
 
     event_times = []

@@ -26,7 +26,7 @@ from sqlalchemy import insert, text  # noqa: E402
 from sqlmodel import Session, SQLModel, create_engine, select  # noqa: E402
 
 from occireflex import db as dbmod  # noqa: E402
-from occireflex.domain import access, auth, enrollment, security, token_history  # noqa: E402
+from occireflex.domain import access, auth, enrollment, security, sessions, token_history  # noqa: E402
 from occireflex.domain import token_admin as ta  # noqa: E402
 from occireflex.domain.demo import DEMO_PASSWORD, seed_demo  # noqa: E402
 from occireflex.models import (  # noqa: E402
@@ -89,7 +89,7 @@ def run(engine, label: str, users: int, cycles: int) -> None:
             db, auth.submit_username("admin.demo", now), admin_code(now), now), True, now),
             DEMO_PASSWORD, now=now).ticket
         db.flush()
-        raw = auth.redeem_ticket(db, ticket, now).session_id
+        raw = sessions.redeem_ticket(db, ticket, now).session_id
         db.commit()
         admin = access.load_actor(db, raw, now=now)
         app_admin = access.Actor(**{**admin.__dict__, "channel": access.APP})

@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from occireflex.db import session_scope
-from occireflex.domain import auth, enrollment
+from occireflex.domain import enrollment, sessions
 from occireflex.domain.access import load_actor
 from occireflex.domain.errors import DomainError, SessionExpired
 from occireflex.settings import settings
@@ -86,9 +86,9 @@ async def _small_json(request: Request) -> dict:
     return data
 
 
-def _redeem(ticket: object) -> auth.Redeemed:
+def _redeem(ticket: object) -> sessions.Redeemed:
     with session_scope() as db:
-        return auth.redeem_ticket(db, ticket)
+        return sessions.redeem_ticket(db, ticket)
 
 
 async def redeem_session(request: Request) -> JSONResponse:
@@ -109,7 +109,7 @@ async def redeem_session(request: Request) -> JSONResponse:
 
 def _logout(raw_session: str) -> None:
     with session_scope() as db:
-        auth.logout(db, raw_session)
+        sessions.logout(db, raw_session)
 
 
 async def end_session(request: Request) -> JSONResponse:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from occireflex.domain import auth, security, tokens
+from occireflex.domain import auth, security, sessions, tokens
 from occireflex.domain.demo import DEMO_PASSWORD
 from occireflex.models import Token, User, utcnow
 
@@ -31,7 +31,7 @@ class LoggedIn:
 
 def redeem(db: Session, result: auth.LoginResult, now: datetime) -> LoggedIn:
     """What the page's script does right after a login: trade the ticket for the cookie."""
-    redeemed = auth.redeem_ticket(db, result.ticket, now)
+    redeemed = sessions.redeem_ticket(db, result.ticket, now)
     db.commit()
     return LoggedIn(redeemed.session_id, result.user_id)
 

@@ -1,5 +1,5 @@
 """Where the page's script (``assets/occireflex.js``) picks up the server's one-shot
-commands (``state.session.page_command``): a hidden element carrying the state's var."""
+commands (``state.session.BrowserMixin``): a hidden element carrying the state's var."""
 
 from __future__ import annotations
 

@@ -16,8 +16,8 @@ from sqlmodel import Session, select
 
 from occireflex import catalog
 from occireflex.domain import audit
-from occireflex.domain.auth import ENDED_MESSAGE, resolve_session
 from occireflex.domain.errors import AccessDenied, SessionExpired
+from occireflex.domain.sessions import ENDED_MESSAGE, resolve_session
 from occireflex.models import Company, Grant, Profile, User
 
 WEB, RESPONSIVE, APP = "web", "responsive", "app"

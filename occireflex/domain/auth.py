@@ -1,4 +1,5 @@
-"""Login (seed 000: usuario → número del token → condiciones → clave) and sessions.
+"""Login (seed 000: usuario → número del token → condiciones → clave), the App's login,
+the token prompts and the lockout; the sessions a login opens live in ``sessions``.
 
 Rules:
 - Steps are enforced here, in order; the flow object lives server-side only.
@@ -6,7 +7,8 @@ Rules:
   outcome is revealed only at the end, with one message for every kind of failure.
 - The «imagen propia» shown at step 4 is the user's own only when the token code was
   valid; otherwise a decoy derived from the typed name, stable, so it reveals nothing.
-- Failures count per user name (existing or not) and per IP; lockout after N.
+- Failures count per user name (existing or not) and per IP; lockout after N, which
+  ends every session of the user at once.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from occireflex.domain import activation, audit, security, tokens
-from occireflex.domain.errors import LoginFailed, SessionExpired, ValidationError
-from occireflex.models import LoginSession, LoginThrottle, User, utcnow
+from occireflex.domain import activation, audit, security, sessions, tokens
+from occireflex.domain.errors import LoginFailed, ValidationError
+from occireflex.models import LoginThrottle, User, utcnow
 from occireflex.settings import settings
 
 GENERIC_FAILURE = (
@@ -59,11 +61,9 @@ class LoginFlow:
 
 @dataclass(frozen=True)
 class LoginResult:
-    ticket: str  # one-time: the page trades it for the session cookie (``redeem_ticket``)
+    ticket: str  # one-time: the page trades it for the session cookie (sessions.redeem_ticket)
     user_id: int
 
-
-TICKET_SECONDS = 60
 
 
 def normalize_username(raw: object) -> str:
@@ -185,7 +185,7 @@ def _count_user_failure(db: Session, user: User | None, username: str, now: date
             update(User).where(User.id == user.id, User.failed_attempts >= limit,
                                User.locked_at.is_(None)).values(locked_at=now))
         if locked.rowcount == 1:
-            end_user_sessions(db, user.id, "usuario_bloqueado", now)
+            sessions.end_user_sessions(db, user.id, "usuario_bloqueado", now)
             return True
         return False
     key = security.keyed_digest("user:" + username)
@@ -246,51 +246,10 @@ def submit_password(
         raise LoginFailed(LOCKED if locked_now else GENERIC_FAILURE)
 
     db.execute(update(User).where(User.id == user.id).values(failed_attempts=0))
-    ticket = _open_session(db, user, flow.token_id, channel, ip, user_agent, now)
+    ticket = sessions.open_session(db, user, flow.token_id, channel, ip, user_agent, now)
     audit.record(db, "login", company_id=user.company_id, user_id=user.id,
                  target=user.username, ip=ip, channel=channel)
     return LoginResult(ticket=ticket, user_id=user.id)
-
-
-def _open_session(db: Session, user: User, token_id: int | None, channel: str, ip: str,
-                  user_agent: str, now: datetime) -> str:
-    """A session waiting for its ticket to be redeemed; returns the ticket."""
-    ticket, digest = security.session_token()
-    db.add(LoginSession(
-        token_hash=digest, user_id=user.id, company_id=user.company_id, token_id=token_id,
-        channel=channel, ip=ip[:64], user_agent=user_agent[:300], created_at=now,
-        last_seen_at=now,
-    ))
-    return ticket
-
-
-@dataclass(frozen=True)
-class Redeemed:
-    session_id: str  # for the HttpOnly cookie, never for a script
-    app: bool  # an App session (its own cookie) rather than a portal one
-
-
-def redeem_ticket(db: Session, ticket: object, now: datetime | None = None) -> Redeemed:
-    """Trade a login's ticket, once and within ``TICKET_SECONDS``, for the session id.
-
-    The ticket passed through the page's script, so it is worthless after this call: the
-    session gets a fresh random id whose hash replaces the ticket's. The caller commits.
-    """
-    now = now or utcnow()
-    if not isinstance(ticket, str) or not 20 <= len(ticket) <= 100:
-        raise SessionExpired(ENDED_MESSAGE)
-    raw, digest = security.session_token()
-    row = db.execute(
-        update(LoginSession)
-        .where(LoginSession.token_hash == security.hash_session_token(ticket),
-               LoginSession.redeemed_at.is_(None), LoginSession.ended_at.is_(None),
-               LoginSession.created_at >= now - timedelta(seconds=TICKET_SECONDS))
-        .values(token_hash=digest, redeemed_at=now, last_seen_at=now)
-        .returning(LoginSession.channel)
-    ).first()
-    if row is None:
-        raise SessionExpired(ENDED_MESSAGE)
-    return Redeemed(session_id=raw, app=row.channel == APP_CHANNEL)
 
 
 # Token prompts («Ingrese Token» before a change) -----------------------------------------
@@ -336,7 +295,7 @@ def confirm_with_token(db: Session, actor, code: object, *, action: str, target:
 
 # The App's login ------------------------------------------------------------------------
 
-APP_CHANNEL = "app"
+APP_CHANNEL = sessions.APP_CHANNEL
 
 
 def app_login(
@@ -385,99 +344,11 @@ def app_login(
         raise LoginFailed(LOCKED if locked_now else GENERIC_FAILURE)
 
     db.execute(update(User).where(User.id == user.id).values(failed_attempts=0))
-    ticket = _open_session(db, user, token_id, APP_CHANNEL, ip, user_agent, now)
+    ticket = sessions.open_session(db, user, token_id, APP_CHANNEL, ip, user_agent, now)
     audit.record(db, "login", company_id=user.company_id, user_id=user.id,
                  target=user.username, ip=ip, channel=APP_CHANNEL,
                  after={"segundo_factor": "codigo_activacion" if used_activation else "token"})
     return LoginResult(ticket=ticket, user_id=user.id)
-
-
-# Sessions ---------------------------------------------------------------------------
-
-IDLE_MESSAGE = "Su sesión terminó por inactividad. Ingrese nuevamente."
-ABSOLUTE_MESSAGE = "Su sesión alcanzó el tiempo máximo permitido. Ingrese nuevamente."
-ENDED_MESSAGE = "Su sesión ha terminado. Ingrese nuevamente."
-_TOUCH_EVERY = timedelta(seconds=15)
-
-
-def resolve_session(
-    db: Session, raw_token: object, now: datetime | None = None, *, touch: bool = True
-) -> LoginSession:
-    """The live session for a browser-held id; raises SessionExpired.
-
-    ``touch`` records activity (resets the idle clock); the page's periodic check does not.
-    """
-    now = now or utcnow()
-    if not isinstance(raw_token, str) or not 20 <= len(raw_token) <= 100:
-        raise SessionExpired(ENDED_MESSAGE)
-    row = db.exec(
-        select(LoginSession).where(LoginSession.token_hash == security.hash_session_token(raw_token))
-    ).first()
-    if row is None or row.ended_at is not None or row.redeemed_at is None:
-        raise SessionExpired(ENDED_MESSAGE)
-    reason = None
-    if now - row.created_at > timedelta(seconds=settings.absolute_timeout_seconds):
-        reason, message = "absoluto", ABSOLUTE_MESSAGE
-    elif now - row.last_seen_at > timedelta(seconds=settings.idle_timeout_seconds):
-        reason, message = "inactividad", IDLE_MESSAGE
-    if reason is None:
-        user = db.get(User, row.user_id)
-        if user is None or not user.is_active or user.locked_at is not None:
-            reason, message = "usuario_inhabilitado", ENDED_MESSAGE
-    if reason is not None:
-        # the ending must persist although the caller's operation is refused; whatever the
-        # caller had pending is dropped first (it belongs to the refused operation)
-        db.rollback()
-        row = db.get(LoginSession, row.id)
-        _end(db, row, reason, now)
-        db.commit()
-        raise SessionExpired(message)
-    if touch and now - row.last_seen_at >= _TOUCH_EVERY:
-        db.exec(update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now))
-        row.last_seen_at = now
-    return row
-
-
-def _end(db: Session, row: LoginSession, reason: str, now: datetime) -> None:
-    row.ended_at = now
-    row.end_reason = reason
-    db.add(row)
-    audit.record(db, "sesion_terminada", company_id=row.company_id, user_id=row.user_id,
-                 target=reason, ip=row.ip, channel=row.channel)
-
-
-def logout(db: Session, raw_token: object, now: datetime | None = None) -> None:
-    if not isinstance(raw_token, str) or not raw_token:
-        return
-    row = db.exec(
-        select(LoginSession).where(LoginSession.token_hash == security.hash_session_token(raw_token))
-    ).first()
-    if row is not None and row.ended_at is None:
-        _end(db, row, "cierre_usuario", now or utcnow())
-
-
-def end_sessions_using_token(db: Session, token_id: int, reason: str, now: datetime | None = None) -> int:
-    """End every open session that logged in with ``token_id`` (used when a token is blocked)."""
-    rows = db.exec(
-        select(LoginSession).where(LoginSession.token_id == token_id, LoginSession.ended_at.is_(None))
-    ).all()
-    for row in rows:
-        _end(db, row, reason, now or utcnow())
-    return len(rows)
-
-
-def end_user_sessions(db: Session, user_id: int, reason: str, now: datetime | None = None) -> int:
-    """End every open portal and App session of the user, at once.
-
-    Called whenever the user loses the right to act (locked, token blocked; later also
-    inactivated or re-passworded): an ended session never comes back, so unlocking the
-    user does not revive a session that sat idle through the lock.
-    """
-    rows = db.exec(select(LoginSession).where(
-        LoginSession.user_id == user_id, LoginSession.ended_at.is_(None))).all()
-    for row in rows:
-        _end(db, row, reason, now or utcnow())
-    return len(rows)
 
 
 def unlock_user(db: Session, username: str) -> bool:

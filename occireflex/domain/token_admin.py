@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from occireflex import catalog
-from occireflex.domain import activation, audit, auth, security, tokens
+from occireflex.domain import activation, audit, auth, security, sessions, tokens
 from occireflex.domain import token_states as ts
 from occireflex.domain.access import Actor, deny, require, valid_id
 from occireflex.domain.errors import DomainError, ValidationError
@@ -397,7 +397,7 @@ def _block_now(db: Session, user: User, reason: str, now: datetime, *,
                      actor_id=actor_id, channel=channel, request_id=request.id, now=now)
     lapse_enrollments(db, now, user_id=user.id)
     activation.revoke(db, user.id)
-    ended = auth.end_user_sessions(db, user.id, "token_bloqueado", now)
+    ended = sessions.end_user_sessions(db, user.id, "token_bloqueado", now)
     record_event(db, user, EV_BLOQUEADO, token=current, reason=reason, actor_id=actor_id,
                  channel=channel, request_id=request_id, now=now)
     return ended
@@ -541,7 +541,7 @@ def approve(db: Session, actor: Actor, request_id: object, now: datetime | None 
         db.exec(update(Token).where(Token.id == current.id)
                 .values(state=tokens.LIBERADO, seed_encrypted=None, ticket_hash=None,
                         state_changed_at=now))
-        ended = auth.end_sessions_using_token(db, current.id, "token_liberado", now)
+        ended = sessions.end_sessions_using_token(db, current.id, "token_liberado", now)
     elif current is None or current.state != tokens.LIBERADO:
         current = Token(user_id=user.id, kind=tokens.VIRTUAL, state=tokens.LIBERADO,
                         state_changed_at=now, created_at=now, updated_at=now)

@@ -13,13 +13,13 @@ import reflex as rx
 
 from occireflex import catalog
 from occireflex.db import session_scope
-from occireflex.domain import accounts, auth, enrollment, transactions
+from occireflex.domain import accounts, auth, enrollment, sessions, transactions
 from occireflex.domain import token_admin as ta
 from occireflex.domain.access import Actor, load_actor
 from occireflex.domain.errors import DomainError, LoginFailed, SessionExpired
 from occireflex.settings import settings
 from occireflex.state.paging import id_or_raw, to_int
-from occireflex.state.session import assign_changed, page_command, request_cookie
+from occireflex.state.session import BrowserMixin, assign_changed
 
 APP_HOME = "/app"
 # service code → (tile label, icon) of the App's home
@@ -27,8 +27,7 @@ TILES = {"consultas.saldos.por_producto": ("Saldos", "wallet"),
          "consultas.transacciones_realizadas": ("Transacciones Realizadas", "receipt-text")}
 
 
-class AppState(rx.State):
-    command: str = ""  # the page's script runs it (``page_command``)
+class AppState(BrowserMixin, rx.State):
     checked: bool = False  # the session was looked at (login form or home may show)
     ready: bool = False  # a live App session
     notice: str = ""
@@ -40,14 +39,8 @@ class AppState(rx.State):
     tiles: list[dict[str, str]] = []
     coming_count: int = 0  # services granted «Acceso App» that have no App screen yet
 
-    def _client_meta(self) -> tuple[str, str]:
-        return self.router.headers.user_agent or "", self.router.session.client_ip or ""
-
     def _sid(self) -> str:
-        return request_cookie(self, settings.app_session_cookie)
-
-    def _run_in_page(self, name: str, *args: str) -> None:
-        self.command = page_command(name, *args)
+        return self._cookie(settings.app_session_cookie)
 
     def _actor(self, touch: bool = True) -> Actor | None:
         sid = self._sid()
@@ -117,7 +110,7 @@ class AppState(rx.State):
     @rx.event
     def logout(self):
         with session_scope() as db:
-            auth.logout(db, self._sid())
+            sessions.logout(db, self._sid())
         self.ready, self.tiles = False, []
         self.notice = "Su sesión en la App se cerró correctamente."
         self._run_in_page("logout", "app")

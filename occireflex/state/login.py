@@ -8,7 +8,7 @@ from occireflex.db import session_scope
 from occireflex.domain import auth
 from occireflex.domain.access import channel_from_user_agent
 from occireflex.domain.errors import DomainError, LoginFailed
-from occireflex.state.session import HOME_ROUTE, SessionState, page_command
+from occireflex.state.session import HOME_ROUTE, SessionState
 
 ENTRY_FAILED = "No fue posible completar el ingreso. Ingrese nuevamente."
 
@@ -112,4 +112,4 @@ class LoginState(SessionState):
         self._restart()
         self.notice = ""
         self.entering = True
-        self.command = page_command("redeem", result.ticket)
+        self._run_in_page("redeem", result.ticket)

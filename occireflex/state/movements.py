@@ -16,7 +16,7 @@ from occireflex.domain.accounts import format_money
 from occireflex.domain.errors import AccessDenied, DomainError
 from occireflex.state.paging import NO_QUERY, QueryGridMixin
 from occireflex.state.portal import PortalState
-from occireflex.state.session import LOGIN_ROUTE, page_command
+from occireflex.state.session import LOGIN_ROUTE
 from occireflex.state.transactions import PDF_MIME, XLSX_MIME, choice, text_value
 
 SERVICE = movements.SERVICE
@@ -155,4 +155,4 @@ class MovementsState(QueryGridMixin, PortalState):
                 movements.authorize_print(db, actor, self._applied[0])
         except DomainError as exc:
             return rx.toast.error(exc.message)
-        self.command = page_command("print")
+        self._run_in_page("print")

@@ -17,7 +17,7 @@ from occireflex.domain.access import Actor
 from occireflex.domain.errors import AccessDenied, DomainError
 from occireflex.state.paging import PagedMixin, to_int
 from occireflex.state.portal import PortalState
-from occireflex.state.session import LOGIN_ROUTE, page_command
+from occireflex.state.session import LOGIN_ROUTE
 
 LIST_ROUTE = catalog.SERVICES_BY_CODE[profiles.PERFILES].route
 
@@ -213,7 +213,7 @@ class ProfilesListState(PagedMixin, PortalState):
         rows = self._export(catalog.IMPRIMIR)
         if not isinstance(rows, list):
             return rows
-        self.command = page_command("print")
+        self._run_in_page("print")
 
 
 class ProfileFormState(PortalState):
@@ -266,6 +266,7 @@ class ProfileFormState(PortalState):
 
     def _fresh(self) -> None:
         self.stage, self.error, self.conflict, self.filter_text = "form", "", False, ""
+        self.reach_problem = ""
         self.confirm_modules, self.confirm_changes = [], []
         self.expanded = []
 
@@ -281,14 +282,12 @@ class ProfileFormState(PortalState):
     @rx.event
     def load_new(self):
         self._fresh()
-        self.reach_problem = ""
         self.profile_id, self.name, self.description, self.active = 0, "", "", True
         self.selected, self._version, self.users_count = [], None, 0
 
     @rx.event
     def load_existing(self):
         self._fresh()
-        self.reach_problem = ""
         actor = self._actor()
         if actor is None:
             return rx.redirect(LOGIN_ROUTE, replace=True)

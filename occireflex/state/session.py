@@ -14,7 +14,7 @@ import secrets
 import reflex as rx
 
 from occireflex.db import session_scope
-from occireflex.domain import auth
+from occireflex.domain import sessions
 from occireflex.domain.access import Actor, load_actor
 from occireflex.domain.errors import SessionExpired
 from occireflex.settings import settings
@@ -31,29 +31,31 @@ def assign_changed(state: rx.State, **values) -> None:
             setattr(state, name, value)
 
 
-def page_command(name: str, *args: str) -> str:
-    """A one-shot instruction for the page's script (``assets/occireflex.js``), which runs
-    only the commands it knows and each id once. It replaces ``rx.call_script``, whose
-    ``eval`` the Content-Security-Policy forbids."""
-    return json.dumps({"id": secrets.token_hex(8), "name": name, "args": list(args)})
+class BrowserMixin(rx.State, mixin=True):
+    """What the portal and the App share with the browser: the handshake's cookies and
+    user agent, and the one-shot commands for the page's script (``assets/occireflex.js``),
+    which runs only the commands it knows and each id once. The commands replace
+    ``rx.call_script``, whose ``eval`` the Content-Security-Policy forbids."""
 
-
-def request_cookie(state: rx.State, name: str) -> str:
-    """A cookie of the websocket's handshake (never sent to the browser by Reflex)."""
-    return cookie_value(state.router.headers.cookie, name)
-
-
-class SessionState(rx.State):
-    # message for the login page (session ended, timed out…)
-    notice: str = ""
-    # the page's script runs it (see ``page_command``)
     command: str = ""
 
-    def _sid(self) -> str:
-        return request_cookie(self, settings.session_cookie)
+    def _run_in_page(self, name: str, *args: str) -> None:
+        self.command = json.dumps({"id": secrets.token_hex(8), "name": name, "args": list(args)})
+
+    def _cookie(self, name: str) -> str:
+        """A cookie of the websocket's handshake (Reflex never sends it to the browser)."""
+        return cookie_value(self.router.headers.cookie, name)
 
     def _client_meta(self) -> tuple[str, str]:
         return self.router.headers.user_agent or "", self.router.session.client_ip or ""
+
+
+class SessionState(BrowserMixin, rx.State):
+    # message for the login page (session ended, timed out…)
+    notice: str = ""
+
+    def _sid(self) -> str:
+        return self._cookie(settings.session_cookie)
 
     def _actor(self) -> Actor | None:
         """The acting user, or None (and ``notice`` set) when there is no live session."""
@@ -73,6 +75,6 @@ class SessionState(rx.State):
         """«Cerrar sesión»: ends the session now; the page's script then clears the cookie
         over HTTP and opens the login page."""
         with session_scope() as db:
-            auth.logout(db, self._sid())
+            sessions.logout(db, self._sid())
         self.notice = "Su sesión se cerró correctamente."
-        self.command = page_command("logout", "portal")
+        self._run_in_page("logout", "portal")

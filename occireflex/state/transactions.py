@@ -18,7 +18,7 @@ from occireflex.domain.accounts import format_money
 from occireflex.domain.errors import AccessDenied, DomainError
 from occireflex.state.paging import QueryGridMixin, id_or_raw, to_int
 from occireflex.state.portal import PortalState
-from occireflex.state.session import LOGIN_ROUTE, page_command
+from occireflex.state.session import LOGIN_ROUTE
 
 SERVICE = transactions.SERVICE
 LIST_ROUTE = catalog.SERVICES_BY_CODE[SERVICE].route
@@ -192,7 +192,7 @@ class TransactionsState(QueryGridMixin, PortalState):
                 transactions.authorize_print(db, actor)
         except DomainError as exc:
             return rx.toast.error(exc.message)
-        self.command = page_command("print")
+        self._run_in_page("print")
 
 
 class TransactionDetailState(PortalState):
@@ -251,4 +251,4 @@ class TransactionDetailState(PortalState):
                 transactions.authorize_print(db, actor, self.payment_id)
         except DomainError as exc:
             return rx.toast.error(exc.message)
-        self.command = page_command("print")
+        self._run_in_page("print")

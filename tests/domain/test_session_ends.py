@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from occireflex.domain import access, auth
+from occireflex.domain import access, auth, sessions
 from occireflex.domain.errors import SessionExpired, ValidationError
 from occireflex.models import LoginSession, User
 from occireflex.settings import settings
@@ -86,7 +86,7 @@ def test_lockout_at_the_login_page_ends_the_users_open_sessions(demo, db, three_
 
 def test_other_users_sessions_are_untouched(demo, db, three_sessions):
     other = login(db, "admin.demo", now=NOW).session_token
-    auth.end_user_sessions(db, db.exec(select(User).where(
+    sessions.end_user_sessions(db, db.exec(select(User).where(
         User.username == "prepara.demo")).one().id, "usuario_bloqueado", NOW)
     db.commit()
     assert _open_sessions(demo, "prepara.demo") == []

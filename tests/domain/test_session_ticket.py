@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from occireflex.domain import auth
+from occireflex.domain import auth, sessions
 from occireflex.domain.errors import SessionExpired
 from occireflex.models import LoginSession
 from tests.helpers import DEMO_PASSWORD, code_for
@@ -28,22 +28,22 @@ def _ticket(db, username: str = "admin.demo", now: datetime = NOW) -> str:
 def test_the_ticket_is_not_a_session_and_is_redeemed_once(demo, db):
     ticket = _ticket(db)
     with pytest.raises(SessionExpired):  # a pending login serves no event
-        auth.resolve_session(db, ticket, NOW)
-    redeemed = auth.redeem_ticket(db, ticket, NOW + timedelta(seconds=5))
+        sessions.resolve_session(db, ticket, NOW)
+    redeemed = sessions.redeem_ticket(db, ticket, NOW + timedelta(seconds=5))
     db.commit()
     assert not redeemed.app and redeemed.session_id != ticket
-    row = auth.resolve_session(db, redeemed.session_id, NOW + timedelta(seconds=6))
+    row = sessions.resolve_session(db, redeemed.session_id, NOW + timedelta(seconds=6))
     assert row.redeemed_at is not None
     with pytest.raises(SessionExpired):  # twice: refused
-        auth.redeem_ticket(db, ticket, NOW + timedelta(seconds=7))
+        sessions.redeem_ticket(db, ticket, NOW + timedelta(seconds=7))
     with pytest.raises(SessionExpired):  # and the spent ticket is no session either
-        auth.resolve_session(db, ticket, NOW + timedelta(seconds=7))
+        sessions.resolve_session(db, ticket, NOW + timedelta(seconds=7))
 
 
 def test_a_late_ticket_is_refused(demo, db):
     ticket = _ticket(db)
     with pytest.raises(SessionExpired):
-        auth.redeem_ticket(db, ticket, NOW + timedelta(seconds=auth.TICKET_SECONDS + 1))
+        sessions.redeem_ticket(db, ticket, NOW + timedelta(seconds=sessions.TICKET_SECONDS + 1))
     (row,) = db.exec(select(LoginSession)).all()
     assert row.redeemed_at is None
 
@@ -52,11 +52,11 @@ def test_a_late_ticket_is_refused(demo, db):
 def test_forged_tickets_are_refused(demo, db, forged):
     _ticket(db)
     with pytest.raises(SessionExpired):
-        auth.redeem_ticket(db, forged, NOW)
+        sessions.redeem_ticket(db, forged, NOW)
 
 
 def test_an_app_ticket_says_so(demo, db):
     result = auth.app_login(db, "prepara.demo", DEMO_PASSWORD, code_for(db, "prepara.demo", NOW),
                             now=NOW)
     db.commit()
-    assert auth.redeem_ticket(db, result.ticket, NOW).app
+    assert sessions.redeem_ticket(db, result.ticket, NOW).app

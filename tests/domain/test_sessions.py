@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from occireflex.domain import auth
+from occireflex.domain import sessions
 from occireflex.domain.errors import SessionExpired
 from occireflex.models import Account, AuditEvent, LoginSession, User
 from occireflex.settings import settings
@@ -31,7 +31,7 @@ def session_row(engine, raw: str) -> LoginSession:
 
 def expired_message(db: Session, raw: object, now: datetime) -> str:
     with pytest.raises(SessionExpired) as exc:
-        auth.resolve_session(db, raw, now)
+        sessions.resolve_session(db, raw, now)
     return exc.value.message
 
 
@@ -46,7 +46,7 @@ def set_user(db: Session, username: str, **values) -> User:
 
 def test_session_id_resolves_and_only_its_sha256_is_stored(demo, db):
     raw = login(db, "admin.demo", now=NOW, ip="10.7.7.7", channel="web").session_token
-    row = auth.resolve_session(db, raw, NOW + timedelta(minutes=1))
+    row = sessions.resolve_session(db, raw, NOW + timedelta(minutes=1))
     admin = db.exec(select(User).where(User.username == "admin.demo")).one()
     assert row.user_id == admin.id and row.company_id == admin.company_id
     assert row.ip == "10.7.7.7" and row.ended_at is None
@@ -55,16 +55,16 @@ def test_session_id_resolves_and_only_its_sha256_is_stored(demo, db):
     assert stored.token_hash != raw
     assert raw not in " ".join(str(v) for v in stored.model_dump().values())
     # The stored hash itself is not a usable session id.
-    assert expired_message(db, stored.token_hash, NOW) == auth.ENDED_MESSAGE
+    assert expired_message(db, stored.token_hash, NOW) == sessions.ENDED_MESSAGE
 
 
 def test_idle_session_expires_and_is_ended_as_inactividad(demo, db):
     raw = login(db, "admin.demo", now=NOW).session_token
-    auth.resolve_session(db, raw, NOW + IDLE)  # exactly at the limit: still alive
+    sessions.resolve_session(db, raw, NOW + IDLE)  # exactly at the limit: still alive
     db.commit()
     idle_from = NOW + IDLE
     message = expired_message(db, raw, idle_from + IDLE + timedelta(seconds=1))
-    assert message == auth.IDLE_MESSAGE
+    assert message == sessions.IDLE_MESSAGE
     db.rollback()  # the caller's work is refused; the ending must persist anyway
     row = session_row(demo, raw)
     assert row.end_reason == "inactividad"
@@ -74,7 +74,7 @@ def test_idle_session_expires_and_is_ended_as_inactividad(demo, db):
     assert [e.target for e in ended] == ["inactividad"]
     # And it stays ended: coming back later is not a new idle expiry.
     assert expired_message(db, raw, idle_from + IDLE + timedelta(minutes=1)) == \
-        auth.ENDED_MESSAGE
+        sessions.ENDED_MESSAGE
 
 
 def test_activity_every_ten_minutes_keeps_the_session_until_the_absolute_limit(demo, db):
@@ -82,53 +82,53 @@ def test_activity_every_ten_minutes_keeps_the_session_until_the_absolute_limit(d
     now = NOW
     while now + timedelta(minutes=10) <= NOW + ABSOLUTE:
         now += timedelta(minutes=10)
-        auth.resolve_session(db, raw, now)
+        sessions.resolve_session(db, raw, now)
         db.commit()
     assert now == NOW + ABSOLUTE  # 72 events, the last exactly at 12 h
     assert session_row(demo, raw).last_seen_at == now
-    assert expired_message(db, raw, now + timedelta(minutes=10)) == auth.ABSOLUTE_MESSAGE
+    assert expired_message(db, raw, now + timedelta(minutes=10)) == sessions.ABSOLUTE_MESSAGE
     assert session_row(demo, raw).end_reason == "absoluto"
 
 
 def test_periodic_check_without_touch_does_not_reset_the_idle_clock(demo, db):
     raw = login(db, "admin.demo", now=NOW).session_token
     for minutes in (5, 10, 14):
-        auth.resolve_session(db, raw, NOW + timedelta(minutes=minutes), touch=False)
+        sessions.resolve_session(db, raw, NOW + timedelta(minutes=minutes), touch=False)
         db.commit()
     assert session_row(demo, raw).last_seen_at == NOW
-    assert expired_message(db, raw, NOW + IDLE + timedelta(seconds=1)) == auth.IDLE_MESSAGE
+    assert expired_message(db, raw, NOW + IDLE + timedelta(seconds=1)) == sessions.IDLE_MESSAGE
 
 
 def test_logout_ends_the_session_and_only_that_one(demo, db):
     raw = login(db, "admin.demo", now=NOW).session_token
     other = login(db, "admin.demo", now=steps_apart(NOW, 2)).session_token
-    auth.logout(db, raw, NOW + timedelta(minutes=3))
+    sessions.logout(db, raw, NOW + timedelta(minutes=3))
     db.commit()
     row = session_row(demo, raw)
     assert row.end_reason == "cierre_usuario"
     assert row.ended_at == NOW + timedelta(minutes=3)
-    assert expired_message(db, raw, NOW + timedelta(minutes=4)) == auth.ENDED_MESSAGE
-    assert auth.resolve_session(db, other, NOW + timedelta(minutes=4)).ended_at is None
+    assert expired_message(db, raw, NOW + timedelta(minutes=4)) == sessions.ENDED_MESSAGE
+    assert sessions.resolve_session(db, other, NOW + timedelta(minutes=4)).ended_at is None
 
 
 @pytest.mark.parametrize("raw", [None, "", 12345, "x" * 1000, b"bytes-session-id-123456789"])
 def test_malformed_session_id_is_refused(raw):
     # db=None: refused before any database work.
     with pytest.raises(SessionExpired) as exc:
-        auth.resolve_session(None, raw, NOW)
-    assert exc.value.message == auth.ENDED_MESSAGE
+        sessions.resolve_session(None, raw, NOW)
+    assert exc.value.message == sessions.ENDED_MESSAGE
 
 
 def test_unknown_session_id_is_refused_and_logout_of_garbage_is_harmless(demo, db):
     live = login(db, "admin.demo", now=NOW).session_token
     for forged in (secrets.token_urlsafe(32), live[:-1] + ("A" if live[-1] != "A" else "B"),
                    live.upper() if live.upper() != live else live.lower(), "a" * 100):
-        assert expired_message(db, forged, NOW) == auth.ENDED_MESSAGE
-        auth.logout(db, forged, NOW)
+        assert expired_message(db, forged, NOW) == sessions.ENDED_MESSAGE
+        sessions.logout(db, forged, NOW)
     for junk in (None, "", 42):
-        auth.logout(db, junk, NOW)
+        sessions.logout(db, junk, NOW)
     db.commit()
-    assert auth.resolve_session(db, live, NOW).ended_at is None
+    assert sessions.resolve_session(db, live, NOW).ended_at is None
 
 
 def test_session_of_a_user_disabled_after_login_is_refused(demo, db):
@@ -137,13 +137,13 @@ def test_session_of_a_user_disabled_after_login_is_refused(demo, db):
     for name, change in changes.items():
         set_user(db, name, **change)
         assert expired_message(db, raws[name], NOW + timedelta(minutes=1)) == \
-            auth.ENDED_MESSAGE, name
+            sessions.ENDED_MESSAGE, name
         row = session_row(demo, raws[name])
         assert row.end_reason == "usuario_inhabilitado" and row.ended_at is not None
         # Re-enabling the user does not bring the ended session back.
         set_user(db, name, locked_at=None, is_active=True)
         assert expired_message(db, raws[name], NOW + timedelta(minutes=2)) == \
-            auth.ENDED_MESSAGE
+            sessions.ENDED_MESSAGE
 
 
 def test_blocking_a_token_ends_the_sessions_opened_with_it(demo, db):
@@ -153,14 +153,14 @@ def test_blocking_a_token_ends_the_sessions_opened_with_it(demo, db):
     token = token_of(db, "admin.demo")
     assert session_row(demo, first).token_id == token.id
     later = NOW + timedelta(minutes=5)
-    assert auth.end_sessions_using_token(db, token.id, "token_bloqueado", later) == 2
+    assert sessions.end_sessions_using_token(db, token.id, "token_bloqueado", later) == 2
     db.commit()
     for raw in (first, second):
         assert session_row(demo, raw).end_reason == "token_bloqueado"
-        assert expired_message(db, raw, later) == auth.ENDED_MESSAGE
-    assert auth.resolve_session(db, other_user, later).ended_at is None
+        assert expired_message(db, raw, later) == sessions.ENDED_MESSAGE
+    assert sessions.resolve_session(db, other_user, later).ended_at is None
     # Nothing left to end.
-    assert auth.end_sessions_using_token(db, token.id, "token_bloqueado", later) == 0
+    assert sessions.end_sessions_using_token(db, token.id, "token_bloqueado", later) == 0
 
 
 def test_expiring_a_session_does_not_commit_the_callers_pending_changes(demo, db):
@@ -169,7 +169,7 @@ def test_expiring_a_session_does_not_commit_the_callers_pending_changes(demo, db
     account.available += 1  # work in progress of the refused operation
     db.add(account)
     with pytest.raises(SessionExpired):
-        auth.resolve_session(db, raw, NOW + IDLE + timedelta(seconds=1))
+        sessions.resolve_session(db, raw, NOW + IDLE + timedelta(seconds=1))
     db.rollback()
     assert session_row(demo, raw).end_reason == "inactividad"
     with Session(demo) as other:

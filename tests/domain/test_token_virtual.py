@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from occireflex.domain import access, auth, enrollment, payments, security, token_history, tokens
+from occireflex.domain import access, auth, enrollment, payments, security, sessions, token_history, tokens
 from occireflex.domain import token_admin as ta
 from occireflex.domain import token_states as ts
 from occireflex.domain.errors import AccessDenied, DomainError, LoginFailed, SessionExpired
@@ -362,8 +362,8 @@ def test_block_takes_effect_at_once_and_ends_the_sessions_that_relied_on_it(
     assert tokens.verify_code(db, virtual.user_id, code, at(4)) is None
     for raw in (portal.session_token, app.session_token):
         with pytest.raises(SessionExpired):
-            auth.resolve_session(db, raw, at(4))
-    auth.resolve_session(db, other.session_token, at(4))  # someone else's: untouched
+            sessions.resolve_session(db, raw, at(4))
+    sessions.resolve_session(db, other.session_token, at(4))  # someone else's: untouched
     request = db.exec(select(TokenRequest).where(TokenRequest.action == ts.BLOQUEAR_ACCION)).one()
     assert (request.state, request.reason) == (ta.R_EJECUTADA, "perdida_robo")
     assert shown(db, "autoriza.demo", at(4)) == ts.BLOQUEADO

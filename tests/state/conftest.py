@@ -28,6 +28,7 @@ from occireflex.state.portal import PortalState
 from occireflex.state.profiles import ProfileFormState, ProfilesListState, ProfileViewState
 from occireflex.state.token_admin import TokenAdminState, TokenHistoryState
 from occireflex.state.transactions import TransactionDetailState, TransactionsState
+from occireflex.web.cookies import cookie_name
 from tests.helpers import app_login, login
 
 DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/156.0 Safari/537.36"
@@ -171,11 +172,9 @@ class Browser:
         command = self.command(state)
         if command.get("name") == "redeem":
             redeemed = api._redeem(command["args"][0])
-            name = settings.app_session_cookie if redeemed.app else settings.session_cookie
-            self._set_cookie(name, redeemed.session_id)
+            self._set_cookie(cookie_name(redeemed.app), redeemed.session_id)
         elif command.get("name") == "logout":
-            app = command["args"][0] == "app"
-            name = settings.app_session_cookie if app else settings.session_cookie
+            name = cookie_name(command["args"][0] == "app")
             api._logout(self.cookies.get(name, ""))
             self._set_cookie(name, None)
         return command

@@ -16,7 +16,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from occireflex import api
-from occireflex.domain import auth, bulk
+from occireflex.domain import auth, bulk, sessions
 from occireflex.models import LoginSession, utcnow
 from occireflex.occireflex import http_gates, upload_handlers
 from occireflex.settings import settings
@@ -62,7 +62,7 @@ def test_the_ticket_becomes_an_httponly_strict_cookie(demo, db, base, secure):
     assert ("Secure" in cookie) is secure
     assert "Max-Age" not in cookie and "expires" not in cookie.lower()  # a browser session
     raw = cookie_value(cookie.split(";")[0], settings.session_cookie)
-    assert auth.resolve_session(db, raw).redeemed_at is not None
+    assert sessions.resolve_session(db, raw).redeemed_at is not None
 
 
 def test_the_app_gets_its_own_cookie(demo, db):

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
-from occireflex.domain import auth, enrollment, token_admin, tokens
+from occireflex.domain import auth, enrollment, sessions, token_admin, tokens
 from occireflex.domain import token_states as ts
 from occireflex.domain.errors import DomainError
 from occireflex.models import AuditEvent, Token, TokenRequest, User, utcnow
@@ -88,7 +88,7 @@ def test_block_from_the_grid_ends_the_users_sessions(logged_in, db):
     assert b.token_admin.message.startswith("Token virtual de autoriza.demo bloqueado")
     assert "1 sesión" in b.token_admin.message
     assert "/login" in str(user.portal.check_session())
-    assert user.portal.notice == auth.ENDED_MESSAGE
+    assert user.portal.notice == sessions.ENDED_MESSAGE
 
 
 def test_a_secondary_user_is_refused_in_every_handler_and_audited(logged_in, db):
