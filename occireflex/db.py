@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 from occireflex.settings import settings
+
+Who = TypeVar("Who")
+Result = TypeVar("Result")
+NOBODY = object()  # what ``identified_work`` returns when ``identify`` found nobody
 
 
 def make_engine(url: str) -> Engine:
@@ -59,3 +64,19 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def identified_work(identify: Callable[[Session], Who | None],
+                    work: Callable[[Who, Session], Result]) -> Result | object:
+    """One session for an event: who acts (``identify``), then their work.
+
+    The identification is committed on its own first (a session's touch or ending persists
+    whatever the work does); the work then commits on success and rolls back on any error,
+    which reaches the caller. Returns ``NOBODY`` when ``identify`` returns None.
+    """
+    with session_scope() as session:
+        who = identify(session)
+        if who is None:
+            return NOBODY
+        session.commit()
+        return work(who, session)

@@ -10,7 +10,8 @@ import reflex as rx
 
 from occireflex import catalog
 from occireflex.components import theme
-from occireflex.state.profiles import MODULE_SERVICES, ProfileFormState
+from occireflex.state.profiles import ProfileFormState
+from occireflex.state.profiles.summary import MODULE_SERVICES
 
 S = ProfileFormState
 

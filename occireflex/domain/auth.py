@@ -13,6 +13,7 @@ Rules:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -217,6 +218,20 @@ def _password_matches(user: User | None, password: object) -> bool:
     return security.verify_password(user.password_hash, password)
 
 
+def _failures_persist(login):
+    """A refused login still counts: its failure counters and audit are committed before
+    the refusal reaches the caller (whose unit of work then rolls back nothing of it)."""
+    @functools.wraps(login)
+    def attempt(db: Session, *args, **kwargs):
+        try:
+            return login(db, *args, **kwargs)
+        except LoginFailed:
+            db.commit()
+            raise
+    return attempt
+
+
+@_failures_persist
 def submit_password(
     db: Session,
     flow: object,
@@ -298,6 +313,7 @@ def confirm_with_token(db: Session, actor, code: object, *, action: str, target:
 APP_CHANNEL = sessions.APP_CHANNEL
 
 
+@_failures_persist
 def app_login(
     db: Session,
     username: object,
@@ -313,8 +329,7 @@ def app_login(
     The second factor is a code of the user's active token; only a user with no active
     token (released, never enrolled) may use instead the single-use activation code the
     administrator obtained when authorizing the release. One generic message for every
-    failure, the same counters and lockout as the portal. The caller commits on failure
-    too (counters and audit must persist).
+    failure, the same counters and lockout as the portal.
     """
     now = now or utcnow()
     name = normalize_username(username)

@@ -15,10 +15,11 @@ from occireflex import catalog
 from occireflex.db import session_scope
 from occireflex.domain import accounts, auth, enrollment, sessions, transactions
 from occireflex.domain import token_admin as ta
-from occireflex.domain.access import Actor, load_actor
-from occireflex.domain.errors import DomainError, LoginFailed, SessionExpired
+from occireflex.domain.access import Actor
+from occireflex.domain.errors import DomainError
 from occireflex.settings import settings
-from occireflex.state.paging import id_or_raw, to_int
+from occireflex.state.handler import HandlerMixin, handler
+from occireflex.state.inputs import id_or_raw, to_int
 from occireflex.state.session import BrowserMixin, assign_changed
 
 APP_HOME = "/app"
@@ -27,10 +28,9 @@ TILES = {"consultas.saldos.por_producto": ("Saldos", "wallet"),
          "consultas.transacciones_realizadas": ("Transacciones Realizadas", "receipt-text")}
 
 
-class AppState(BrowserMixin, rx.State):
+class AppState(HandlerMixin, BrowserMixin, rx.State):
     checked: bool = False  # the session was looked at (login form or home may show)
     ready: bool = False  # a live App session
-    notice: str = ""
     login_error: str = ""
     user_name: str = ""
     username: str = ""
@@ -42,26 +42,22 @@ class AppState(BrowserMixin, rx.State):
     def _sid(self) -> str:
         return self._cookie(settings.app_session_cookie)
 
-    def _actor(self, touch: bool = True) -> Actor | None:
-        sid = self._sid()
-        if not sid:
-            self.ready = False
-            return None
-        user_agent, ip = self._client_meta()
-        try:
-            with session_scope() as db:
-                return load_actor(db, sid, app=True, user_agent=user_agent, ip=ip,
-                                  touch=touch)
-        except SessionExpired as exc:
-            self.notice, self.ready = exc.message, False
-            return None
+    def _resolve_actor(self, db, touch: bool = True) -> Actor | None:
+        """The App actor with the shell loaded, or None (then send the user to log in)."""
+        actor = self._session_actor(db, settings.app_session_cookie, touch, app=True)
+        if actor is not None:
+            self._load_shell(actor, db)
+        return actor
 
-    def _load_shell(self, actor: Actor) -> None:
+    def _no_session(self):
+        self.ready = False
+        return rx.redirect(APP_HOME, replace=True)
+
+    def _load_shell(self, actor: Actor, db) -> None:
         tiles = [{"label": "Token Virtual", "route": "/app/token", "icon": "key-round",
                   "badge": ""}]
         if actor.is_admin:
-            with session_scope() as db:
-                pending = ta.pending_count(db, actor)
+            pending = ta.pending_count(db, actor)
             tiles.append({"label": "Autorizaciones pendientes", "route": "/app/autorizaciones",
                           "icon": "shield-check", "badge": str(pending) if pending else ""})
         for code, route in catalog.APP_SCREENS.items():
@@ -75,18 +71,11 @@ class AppState(BrowserMixin, rx.State):
             user_name=actor.full_name, username=actor.username,
             company_name=actor.company_name, is_admin=actor.is_admin, ready=True)
 
-    def _require(self) -> Actor | None:
-        """The App actor with the shell loaded, or None (then send the user to log in)."""
-        actor = self._actor()
-        if actor is not None:
-            self._load_shell(actor)
-        return actor
-
     @rx.event
     def open_home(self):
         """on_load of ``/app``: the home when a session is live, else the login form."""
         self.login_error = ""
-        self._require()
+        self._perform(lambda actor, db: None, redirect=False)
         self.checked = True
 
     @rx.event
@@ -95,12 +84,8 @@ class AppState(BrowserMixin, rx.State):
         user_agent, ip = self._client_meta()
         try:
             with session_scope() as db:
-                try:
-                    result = auth.app_login(db, data.get("usuario"), data.get("clave"),
-                                            data.get("factor"), ip=ip, user_agent=user_agent)
-                except LoginFailed:
-                    db.commit()  # the failure counters and audit persist
-                    raise
+                result = auth.app_login(db, data.get("usuario"), data.get("clave"),
+                                        data.get("factor"), ip=ip, user_agent=user_agent)
         except DomainError as exc:
             self.login_error = exc.message
             return
@@ -118,8 +103,8 @@ class AppState(BrowserMixin, rx.State):
     @rx.event
     def check_session(self, _tick: str = ""):
         """Every minute: a blocked token or an idle session ends the App's screen."""
-        if self.ready and self._actor(touch=False) is None:
-            return rx.redirect(APP_HOME, replace=True)
+        if self.ready:
+            return self._perform(lambda actor, db: None, touch=False)
 
 
 class AppTokenState(AppState):
@@ -137,9 +122,8 @@ class AppTokenState(AppState):
     error: str = ""
     message: str = ""
 
-    def _show(self, actor: Actor) -> None:
-        with session_scope() as db:
-            status = enrollment.status(db, actor)
+    def _show(self, actor: Actor, db) -> None:
+        status = enrollment.status(db, actor)
         self.virtual, self.virtual_label = status.virtual, status.virtual_label
         self.active = status.active
         self.device, self.physical = status.device, status.physical
@@ -148,50 +132,35 @@ class AppTokenState(AppState):
         if not status.enrolling and self.phase == "enrolando":
             self.phase = ""
 
-    @rx.event
-    def load(self):
+    @handler
+    def load(self, actor: Actor, db):
         self.error, self.message = "", ""
-        actor = self._require()
-        if actor is None:
-            return rx.redirect(APP_HOME, replace=True)
-        self._show(actor)
+        self._show(actor, db)
         if not self.active:  # a released or blocked seed is worthless: drop it
             self._run_in_page("forgetActive", actor.username)
 
-    @rx.event
-    def start(self, form_data: dict):
-        actor = self._require()
-        if actor is None:
-            return rx.redirect(APP_HOME, replace=True)
+    @handler
+    def start(self, actor: Actor, db, form_data: dict):
         device = form_data.get("dispositivo") if isinstance(form_data, dict) else None
-        try:
-            with session_scope() as db:
-                started = enrollment.begin(db, actor, device)
-        except DomainError as exc:
-            self.error = exc.message
-            return
+        started = enrollment.begin(db, actor, device)
         self.error, self.message = "", ""
         self.phase, self.enroll_expires = "enrolando", started.expires
         self._run_in_page("enroll", started.ticket, actor.username)
 
-    @rx.event
-    def activate(self, form_data: dict):
-        actor = self._require()
-        if actor is None:
-            return rx.redirect(APP_HOME, replace=True)
+    def _not_activated(self, exc: DomainError):
+        self.error = exc.message
+        return self._perform(self._show)
+
+    @handler(error=_not_activated)
+    def activate(self, actor: Actor, db, form_data: dict):
         code = form_data.get("codigo") if isinstance(form_data, dict) else None
-        try:
-            with session_scope() as db:
-                done = enrollment.activate(db, actor, code)
-        except DomainError as exc:
-            self.error = exc.message
-            self._show(actor)
-            return
+        done = enrollment.activate(db, actor, code)
         self.phase, self.error = "", ""
         self.message = (f"Token virtual activo en «{done.device}». "
                         + ("Su token físico quedó inhabilitado: desde ahora use solo el token "
                            "virtual." if done.physical_disabled else ""))
-        self._show(actor)
+        db.flush()
+        self._show(actor, db)
         self._run_in_page("confirm", actor.username)
 
 
@@ -209,24 +178,20 @@ class AppApprovalsState(AppState):
     done_expires: str = ""
     done_message: str = ""
 
-    def _reload(self, actor: Actor) -> None:
-        with session_scope() as db:
-            pending = ta.pending_requests(db, actor)
+    def _reload(self, actor: Actor, db) -> None:
+        pending = ta.pending_requests(db, actor)
         self.requests = [{
             "id": str(p.id), "username": p.username, "name": p.full_name, "reason": p.reason,
             "by": p.requested_by, "at": p.requested_at, "expires": p.expires,
             "verification": p.verification} for p in pending]
 
-    @rx.event
-    def load(self):
+    def _no_requests(self, exc: DomainError) -> None:
+        self.requests, self.error = [], exc.message
+
+    @handler(error=_no_requests)
+    def load(self, actor: Actor, db):
         self.error, self.confirm_id = "", 0
-        actor = self._require()
-        if actor is None:
-            return rx.redirect(APP_HOME, replace=True)
-        try:
-            self._reload(actor)
-        except DomainError as exc:
-            self.requests, self.error = [], exc.message
+        self._reload(actor, db)
 
     @rx.event
     def ask(self, request_id: str, verb: str):
@@ -241,42 +206,39 @@ class AppApprovalsState(AppState):
     def cancel(self):
         self.confirm_id = 0
 
-    @rx.event
-    def decide(self, request_id: int | str, verb: str):
+    def _not_decided(self, exc: DomainError):
+        self.error = exc.message
+        return self._perform(self._reload, error=lambda state, _exc: state._no_requests(exc))
+
+    @handler(error=_not_decided)
+    def decide(self, actor: Actor, db, request_id: int | str, verb: str):
         """«Autorizar» / «Rechazar»: the domain checks administrator, company and state."""
-        actor = self._require()
-        if actor is None:
-            return rx.redirect(APP_HOME, replace=True)
         self.confirm_id = 0
-        try:
-            with session_scope() as db:
-                if verb == "autorizar":
-                    approval = ta.approve(db, actor, id_or_raw(request_id))
-                elif verb == "rechazar":
-                    username = ta.reject(db, actor, id_or_raw(request_id))
-                else:
-                    raise DomainError("Seleccione autorizar o rechazar.")
-        except DomainError as exc:
-            self.error = exc.message
-            try:
-                self._reload(actor)
-            except DomainError:
-                self.requests = []
-            return
-        self.error = ""
         if verb == "autorizar":
+            approval = ta.approve(db, actor, id_or_raw(request_id))
             self.done_name, self.done_code = approval.full_name, approval.activation_code
             self.done_expires = approval.activation_expires
             self.done_message = (f"Liberación autorizada: {approval.full_name} ya puede enrolar "
                                  "su nuevo dispositivo en la App.")
-        else:
+        elif verb == "rechazar":
+            username = ta.reject(db, actor, id_or_raw(request_id))
             self.done_name, self.done_code, self.done_expires = username, "", ""
             self.done_message = f"Solicitud rechazada: el token de {username} sigue como estaba."
-        self._reload(actor)
+        else:
+            raise DomainError("Seleccione autorizar o rechazar.")
+        self.error = ""
+        db.flush()
+        self._reload(actor, db)
 
     @rx.event
     def dismiss(self):
         self.done_name = self.done_code = self.done_expires = self.done_message = ""
+
+
+def _balance_rows(items) -> list[dict[str, str]]:
+    return [{"number": accounts.mask_account(r.number), "name": r.name,
+             "available": accounts.format_money(r.available),
+             "current": accounts.format_money(r.current)} for r in items]
 
 
 class AppBalancesState(AppState):
@@ -284,25 +246,12 @@ class AppBalancesState(AppState):
     savings: list[dict[str, str]] = []
     error: str = ""
 
-    @rx.event
-    def load(self):
+    @handler
+    def load(self, actor: Actor, db):
         self.checking, self.savings, self.error = [], [], ""
-        actor = self._require()
-        if actor is None:
-            return rx.redirect(APP_HOME, replace=True)
-        try:
-            with session_scope() as db:
-                data = accounts.balances(db, actor)
-        except DomainError as exc:
-            self.error = exc.message
-            return
-
-        def rows(items):
-            return [{"number": accounts.mask_account(r.number), "name": r.name,
-                     "available": accounts.format_money(r.available),
-                     "current": accounts.format_money(r.current)} for r in items]
-
-        self.checking, self.savings = rows(data[accounts.CORRIENTE]), rows(data[accounts.AHORROS])
+        data = accounts.balances(db, actor)
+        self.checking = _balance_rows(data[accounts.CORRIENTE])
+        self.savings = _balance_rows(data[accounts.AHORROS])
 
 
 class AppTransactionsState(AppState):
@@ -316,47 +265,29 @@ class AppTransactionsState(AppState):
     detail: list[dict[str, str]] = []
     detail_title: str = ""
 
-    def _fetch(self, actor: Actor, page: object) -> None:
-        with session_scope() as db:
-            result = transactions.search(db, actor, None, page, 10)
+    def _fetch(self, actor: Actor, db, page: object) -> None:
+        result = transactions.search(db, actor, None, page, 10)
         self.rows = [{"id": str(r.id), "when": r.when, "biller": r.biller,
                       "reference": r.reference, "amount": accounts.format_money(r.amount),
                       "status": r.status, "channel": r.channel} for r in result.rows]
         self.total, self.page = result.total, result.page
         self.pages = max(1, -(-result.total // result.page_size))
 
-    @rx.event
-    def load(self):
+    def _no_rows(self, exc: DomainError) -> None:
+        self.rows, self.total, self.error = [], 0, exc.message
+
+    @handler(error=_no_rows)
+    def load(self, actor: Actor, db):
         self.error, self.detail = "", []
-        actor = self._require()
-        if actor is None:
-            return rx.redirect(APP_HOME, replace=True)
-        try:
-            self._fetch(actor, 1)
-        except DomainError as exc:
-            self.rows, self.total, self.error = [], 0, exc.message
+        self._fetch(actor, db, 1)
 
-    @rx.event
-    def go(self, page: int):
-        actor = self._require()
-        if actor is None:
-            return rx.redirect(APP_HOME, replace=True)
-        try:
-            self._fetch(actor, to_int(page) or 1)
-        except DomainError as exc:
-            self.error = exc.message
+    @handler
+    def go(self, actor: Actor, db, page: int):
+        self._fetch(actor, db, to_int(page) or 1)
 
-    @rx.event
-    def open_detail(self, payment_id: str):
-        actor = self._require()
-        if actor is None:
-            return rx.redirect(APP_HOME, replace=True)
-        try:
-            with session_scope() as db:
-                detail = transactions.get_detail(db, actor, id_or_raw(payment_id))
-        except DomainError as exc:
-            self.error = exc.message
-            return
+    @handler
+    def open_detail(self, actor: Actor, db, payment_id: str):
+        detail = transactions.get_detail(db, actor, id_or_raw(payment_id))
         self.detail_title = f"{detail.biller_name} · {accounts.format_money(detail.amount)}"
         self.detail = [{"label": k, "value": v} for k, v in detail.lines()]
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import reflex as rx
-
-from occireflex.db import session_scope
 from occireflex.domain import accounts
-from occireflex.domain.errors import AccessDenied
+from occireflex.domain.access import Actor
+from occireflex.state.handler import handler
 from occireflex.state.portal import PortalState
 
 
@@ -28,17 +26,13 @@ class BalancesState(PortalState):
     savings: list[dict[str, str]] = []
     balances_allowed: bool = False
 
-    @rx.event
-    def load_balances(self):
+    def _no_balances(self, _exc) -> None:
+        """Without the grant the home simply shows no balances."""
+
+    @handler(error=_no_balances, redirect=False)
+    def load_balances(self, actor: Actor, db):
         self.checking, self.savings, self.balances_allowed = [], [], False
-        actor = self._actor()
-        if actor is None:
-            return
-        try:
-            with session_scope() as db:
-                data = accounts.balances(db, actor)
-        except AccessDenied:
-            return
+        data = accounts.balances(db, actor)
         self.checking = _rows(data[accounts.CORRIENTE])
         self.savings = _rows(data[accounts.AHORROS])
         self.balances_allowed = True

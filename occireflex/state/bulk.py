@@ -16,11 +16,12 @@ from occireflex.db import session_scope
 from occireflex.domain import bulk
 from occireflex.domain.access import Actor
 from occireflex.domain.billers import BOGOTA
-from occireflex.domain.errors import DomainError
 from occireflex.models import utcnow
+from occireflex.state import downloads
+from occireflex.state.handler import handler
+from occireflex.state.inputs import to_int
 from occireflex.state.paging import PagedMixin
 from occireflex.state.portal import PortalState
-from occireflex.state.session import LOGIN_ROUTE
 
 UPLOAD_ID = "carga-programacion"
 _BOGOTA_FORMAT = "%Y/%m/%d %H:%M"
@@ -52,17 +53,6 @@ class BulkUploadState(PagedMixin, PortalState):
     files: list[dict[str, str]] = []
     _file_id: int = 0
 
-    def _with_actor(self, work):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
-        try:
-            with session_scope() as db:
-                return work(actor, db)
-        except DomainError as exc:
-            self.error = exc.message
-        return None
-
     @rx.event
     def set_file_name(self, value: str):
         self.file_name = value[:60] if isinstance(value, str) else ""
@@ -71,20 +61,18 @@ class BulkUploadState(PagedMixin, PortalState):
     @rx.event
     def check_name(self, _value: str = ""):
         """Tell the user before uploading whether the name can be used."""
-        def work(actor: Actor, db):
-            self.name_ok = bulk.name_available(db, actor, self.file_name)
-            self.name_message = ("Nombre disponible." if self.name_ok else
-                                 f"El nombre «{self.file_name}» ya fue usado por su empresa "
-                                 "en otra carga y no puede repetirse.")
         if self.file_name.strip():
-            return self._with_actor(work)
+            return self._perform(self._check_name)
 
-    @rx.event
-    def download_template(self):
-        def work(actor: Actor, db):
-            data = bulk.template_xlsx(db, actor)
-            return rx.download(data=data, filename=f"{bulk.TEMPLATE_NAME}.xlsx")
-        return self._with_actor(work)
+    def _check_name(self, actor: Actor, db) -> None:
+        self.name_ok = bulk.name_available(db, actor, self.file_name)
+        self.name_message = ("Nombre disponible." if self.name_ok else
+                             f"El nombre «{self.file_name}» ya fue usado por su empresa "
+                             "en otra carga y no puede repetirse.")
+
+    @handler
+    def download_template(self, actor: Actor, db):
+        return downloads.xlsx(bulk.template_xlsx(db, actor), f"{bulk.TEMPLATE_NAME}.xlsx")
 
     @rx.event
     async def handle_upload(self, files: list[rx.UploadFile]):
@@ -105,7 +93,7 @@ class BulkUploadState(PagedMixin, PortalState):
             self._file_id = record.id
             return True
 
-        started = self._with_actor(work)
+        started = self._perform(work)
         if started is not True:
             return started
         self.busy, self.progress, self.progress_text = True, 0, "Archivo recibido."
@@ -150,7 +138,7 @@ class BulkUploadState(PagedMixin, PortalState):
 
     # «Archivos Cargados» ------------------------------------------------------------
 
-    def _reload_files(self, actor: Actor, db) -> None:
+    def _reload(self, actor: Actor, db, page_turn: bool = False) -> None:
         rows, total = bulk.list_files(db, actor, self.page, self.page_size)
         self.total = total
         self.files = [{
@@ -160,40 +148,19 @@ class BulkUploadState(PagedMixin, PortalState):
             "state": r.state, "errors": str(r.error_count), "message": r.message,
         } for r in rows]
 
-    @rx.event
-    def load_files(self):
+    @handler
+    def load_files(self, actor: Actor, db):
         self.page, self.error = 1, ""
-        return self._with_actor(self._reload_files)
+        self._reload(actor, db)
 
-    @rx.event
-    def set_page_size(self, value: str):
-        try:
-            size = int(value)
-        except (TypeError, ValueError):
-            size = 10
-        self.page_size = size if size in bulk.PAGE_SIZES else 10
-        self.page = 1
-        return self._with_actor(self._reload_files)
-
-    @rx.event
-    def go_to_page(self, page: int):
-        number = page if isinstance(page, int) and not isinstance(page, bool) else 1
-        self.page = min(max(1, number), self.page_count)
-        return self._with_actor(self._reload_files)
-
-    @rx.event
-    def download_report(self, file_id: str):
-        try:
-            fid = int(file_id)
-        except (TypeError, ValueError):
-            return
-
-        def work(actor: Actor, db):
-            data = bulk.report_bytes(db, actor, fid)
-            if not data:
-                self.error = "El archivo aún no tiene reporte: está en proceso."
-                return None
-            stamp = utcnow().strftime("%Y%m%d")
-            return rx.download(data=data, filename=f"reporte-carga-{fid}-{stamp}.csv")
-
-        return self._with_actor(work)
+    @handler
+    def download_report(self, actor: Actor, db, file_id: str):
+        fid = to_int(file_id)
+        if fid is None:
+            return None
+        data = bulk.report_bytes(db, actor, fid)
+        if not data:
+            self.error = "El archivo aún no tiene reporte: está en proceso."
+            return None
+        stamp = utcnow().strftime("%Y%m%d")
+        return rx.download(data=data, filename=f"reporte-carga-{fid}-{stamp}.csv")

@@ -7,7 +7,8 @@ import reflex as rx
 from occireflex.db import session_scope
 from occireflex.domain import auth
 from occireflex.domain.access import channel_from_user_agent
-from occireflex.domain.errors import DomainError, LoginFailed
+from occireflex.domain.errors import DomainError
+from occireflex.state.inputs import token_code
 from occireflex.state.session import HOME_ROUTE, SessionState
 
 ENTRY_FAILED = "No fue posible completar el ingreso. Ingrese nuevamente."
@@ -63,8 +64,7 @@ class LoginState(SessionState):
 
     @rx.event
     def submit_token(self, form_data: dict):
-        code = form_data.get("token") if isinstance(form_data, dict) else None
-        code = code.strip() if isinstance(code, str) else code
+        code = token_code(form_data)
         user_agent, ip = self._client_meta()
         try:
             with session_scope() as db:
@@ -96,15 +96,11 @@ class LoginState(SessionState):
         user_agent, ip = self._client_meta()
         try:
             with session_scope() as db:
-                try:
-                    password = form_data.get("clave") if isinstance(form_data, dict) else None
-                    result = auth.submit_password(
-                        db, self._flow, password, ip=ip, user_agent=user_agent,
-                        channel=channel_from_user_agent(user_agent),
-                    )
-                except LoginFailed:
-                    db.commit()  # the failure counters and audit must persist
-                    raise
+                password = form_data.get("clave") if isinstance(form_data, dict) else None
+                result = auth.submit_password(
+                    db, self._flow, password, ip=ip, user_agent=user_agent,
+                    channel=channel_from_user_agent(user_agent),
+                )
         except DomainError as exc:
             self._restart()
             self.error = exc.message

@@ -9,23 +9,21 @@ from __future__ import annotations
 import reflex as rx
 
 from occireflex import catalog
-from occireflex.db import session_scope
 from occireflex.domain import exports, movements, transactions
 from occireflex.domain.access import Actor
 from occireflex.domain.accounts import format_money
-from occireflex.domain.errors import AccessDenied, DomainError
-from occireflex.state.paging import NO_QUERY, QueryGridMixin
+from occireflex.state import downloads
+from occireflex.state.handler import TOAST, handler
+from occireflex.state.paging import NO_QUERY, DatedQueryMixin, text_value
 from occireflex.state.portal import PortalState
-from occireflex.state.session import LOGIN_ROUTE
-from occireflex.state.transactions import PDF_MIME, XLSX_MIME, choice, text_value
+from occireflex.state.transactions import choice
 
 SERVICE = movements.SERVICE
 
 
-class MovementsState(QueryGridMixin, PortalState):
+class MovementsState(DatedQueryMixin, PortalState):
+    SERVICE = SERVICE
     f_account: str = ""
-    f_from: str = ""
-    f_to: str = ""
     account_options: list[dict[str, str]] = []
     rows: list[dict[str, str]] = []
     account_title: str = ""
@@ -35,15 +33,6 @@ class MovementsState(QueryGridMixin, PortalState):
     debits: str = ""
     credits: str = ""
     range_label: str = ""
-    can_excel: bool = False
-    can_pdf: bool = False
-    can_print: bool = False
-    _loaded_for: int = 0
-
-    def _grants(self, actor: Actor) -> None:
-        self.can_excel = actor.can(SERVICE, catalog.EXCEL)
-        self.can_pdf = actor.can(SERVICE, catalog.PDF)
-        self.can_print = actor.can(SERVICE, catalog.IMPRIMIR)
 
     def _clear_rows(self) -> None:
         self.rows, self.total, self.page = [], 0, 1
@@ -76,34 +65,20 @@ class MovementsState(QueryGridMixin, PortalState):
     def _edited(self) -> tuple:
         return (choice(self.f_account), self.f_from, self.f_to)
 
-    @rx.event
-    def load(self):
-        """on_load: the company's accounts; the first one and the last 30 days by default."""
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
-        self._grants(actor)
-        try:
-            with session_scope() as db:
-                options = movements.account_options(db, actor)
-        except AccessDenied as exc:
+    def _load_options(self, actor: Actor, db) -> None:
+        self.account_options = [{"id": str(o.id), "label": o.label}
+                                for o in movements.account_options(db, actor)]
+
+    def _defaults(self, actor: Actor) -> bool:
+        """The first account and the last 30 days (False when there is no account)."""
+        if not self.account_options:
             self._clear_rows()
-            self.message = exc.message
-            return
-        self.account_options = [{"id": str(o.id), "label": o.label} for o in options]
-        if self._loaded_for != actor.user_id or self._applied is None:
-            if not options:
-                self._clear_rows()
-                self.message = "Su empresa no tiene cuentas para consultar."
-                return
-            dates = transactions.default_range()
-            self.f_account = str(options[0].id)
-            self.f_from, self.f_to = dates.start.isoformat(), dates.end.isoformat()
-            self.page, self._loaded_for = 1, actor.user_id
-            applied = self._edited()
-        else:
-            applied = self._applied
-        self._query(actor, applied, self.page)
+            self.message = "Su empresa no tiene cuentas para consultar."
+            return False
+        dates = transactions.default_range()
+        self.f_account = self.account_options[0]["id"]
+        self.f_from, self.f_to = dates.start.isoformat(), dates.end.isoformat()
+        return True
 
     @rx.event
     def set_account(self, value: str):
@@ -111,48 +86,27 @@ class MovementsState(QueryGridMixin, PortalState):
         self.f_account = text_value(value, 20)
         return self.apply_filters()
 
-    @rx.event
-    def set_from(self, value: str):
-        self.f_from = text_value(value)
-
-    @rx.event
-    def set_to(self, value: str):
-        self.f_to = text_value(value)
-
     def _file_name(self, data: movements.Export, ext: str) -> str:
         number = data.account.label.split()[-1]
         return f"movimientos-{number}-{data.range.start:%Y%m%d}-{data.range.end:%Y%m%d}.{ext}"
 
     @rx.event
     def export_excel(self):
-        data = self._export(catalog.EXCEL)
-        if not isinstance(data, movements.Export):
-            return data
-        content = exports.to_xlsx("Movimientos", movements.EXPORT_HEADERS, data.xlsx_rows())
-        return rx.download(data=content, filename=self._file_name(data, "xlsx"),
-                           mime_type=XLSX_MIME)
+        return self._export(catalog.EXCEL, lambda data: downloads.xlsx(
+            exports.to_xlsx("Movimientos", movements.EXPORT_HEADERS, data.xlsx_rows()),
+            self._file_name(data, "xlsx")))
 
     @rx.event
     def export_pdf(self):
-        data = self._export(catalog.PDF)
-        if not isinstance(data, movements.Export):
-            return data
-        content = transactions.render_table_pdf(
-            "Detalles de Movimientos", data.subtitle, movements.EXPORT_HEADERS,
-            data.text_rows(), movements.PDF_WIDTHS, movements.PDF_RIGHT)
-        return rx.download(data=content, filename=self._file_name(data, "pdf"),
-                           mime_type=PDF_MIME)
+        return self._export(catalog.PDF, lambda data: downloads.pdf(
+            transactions.render_table_pdf(
+                "Detalles de Movimientos", data.subtitle, movements.EXPORT_HEADERS,
+                data.text_rows(), movements.PDF_WIDTHS, movements.PDF_RIGHT),
+            self._file_name(data, "pdf")))
 
-    @rx.event
-    def print_list(self):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
+    @handler(error=TOAST)
+    def print_list(self, actor: Actor, db):
         if self._applied is None:
             return rx.toast.error(NO_QUERY)
-        try:
-            with session_scope() as db:
-                movements.authorize_print(db, actor, self._applied[0])
-        except DomainError as exc:
-            return rx.toast.error(exc.message)
+        movements.authorize_print(db, actor, self._applied[0])
         self._run_in_page("print")

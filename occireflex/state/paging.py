@@ -1,37 +1,29 @@
 """Paging of a server-paged grid: only the visible page is ever in state.
 
-A mixin (not a parent state): each grid gets its own copy of these vars.
+Mixins (not parent states): each grid gets its own copy of these vars.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
 
-from occireflex.db import session_scope
-from occireflex.domain import fields
+from occireflex import catalog
+from occireflex.domain.access import Actor
 from occireflex.domain.errors import DomainError
-from occireflex.state.session import LOGIN_ROUTE
+from occireflex.state.handler import TOAST, handler
+from occireflex.state.inputs import to_int
 
 NO_QUERY = "Realice primero una consulta válida."
 GRID_PAGE_SIZES = (10, 25, 50)
 
 
-def to_int(value: object) -> int | None:
-    """A positive id or page number sent by the browser (ASCII digits only), or None."""
-    number = fields.ascii_int(value)
-    return number if number is not None and 0 < number < 2**63 else None
-
-
-def id_or_raw(value: object) -> object:
-    """An id from the browser as an int when it is one, else as sent: the domain refuses
-    it and its audit records what was actually forged."""
-    number = to_int(value)
-    return number if number is not None else value
-
-
 class PagedMixin(rx.State, mixin=True):
+    """A grid paged in SQL. Subclasses supply ``_reload(actor, db, page_turn)``, which
+    fetches ``page`` of ``page_size`` rows (``page_turn``: the total may be reused)."""
+
     total: int = 0
     page: int = 1
     page_size: int = 10
@@ -46,6 +38,25 @@ class PagedMixin(rx.State, mixin=True):
         first = max(1, min(self.page - 2, self.page_count - 4))
         return list(range(first, min(self.page_count, first + 4) + 1))
 
+    def _reload(self, actor: Actor, db, page_turn: bool = False) -> None:
+        raise NotImplementedError
+
+    def _grid_failed(self, exc: DomainError) -> None:
+        """Where a refused page shows (grids without an ``error`` var override it)."""
+        self.error = exc.message
+
+    @handler(error=lambda state, exc: state._grid_failed(exc))
+    def set_page_size(self, actor: Actor, db, value: str):
+        size = to_int(value)
+        self.page_size = size if size in GRID_PAGE_SIZES else GRID_PAGE_SIZES[0]
+        self.page = 1
+        return self._reload(actor, db)
+
+    @handler(error=lambda state, exc: state._grid_failed(exc))
+    def go_to_page(self, actor: Actor, db, page: int):
+        self.page = min(to_int(page) or 1, self.page_count)
+        return self._reload(actor, db, page_turn=True)
+
 
 class QueryGridMixin(PagedMixin, mixin=True):
     """A paged grid whose filters the domain validates on «Consultar».
@@ -58,10 +69,9 @@ class QueryGridMixin(PagedMixin, mixin=True):
     message: str = ""
     _applied: Any = None  # the filters the domain accepted last
 
-    def _query(self, actor, filters, page: object) -> None:
-        try:
-            with session_scope() as db:
-                result = self._search(db, actor, filters, page)
+    def _query(self, actor: Actor, db, filters, page: object) -> None:
+        try:  # a search only reads: a refusal (recorded by the domain) is shown in the grid
+            result = self._search(db, actor, filters, page)
         except DomainError as exc:
             self.message = exc.message
             self._applied = None
@@ -71,44 +81,82 @@ class QueryGridMixin(PagedMixin, mixin=True):
         self._applied = filters
         self._show(result)
 
-    @rx.event
-    def apply_filters(self):
+    @handler(error="message")
+    def apply_filters(self, actor: Actor, db):
         """«Consultar»: validate the edited filters and show their first page."""
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
         self._grants(actor)
-        self._query(actor, self._edited(), 1)
+        self._query(actor, db, self._edited(), 1)
 
-    def _page_again(self, page: object):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
+    def _reload(self, actor: Actor, db, page_turn: bool = False) -> None:
         self._grants(actor)
         if self._applied is None:
             self.message = NO_QUERY
             return
-        self._query(actor, self._applied, page)
+        self._query(actor, db, self._applied, self.page)
+
+    @handler(error="message")
+    def go_to_page(self, actor: Actor, db, page: int):
+        self.page = to_int(page) or 1  # the domain clamps it to the last page
+        return self._reload(actor, db, page_turn=True)
+
+    def _grid_failed(self, exc: DomainError) -> None:
+        self.message = exc.message
+
+    def _export(self, action: str, deliver: Callable[[Any], Any]):
+        """The download of the applied filters' export for ``action`` (``deliver`` turns
+        the domain's export into it), or a toast saying why not."""
+        def work(actor: Actor, db):
+            if self._applied is None:
+                return rx.toast.error(NO_QUERY)
+            return deliver(self._export_data(db, actor, self._applied, action))
+        return self._perform(work, error=TOAST)
+
+
+def text_value(value: object, limit: int = 10) -> str:
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+class DatedQueryMixin(QueryGridMixin, mixin=True):
+    """A query grid over a date range of one service (Transacciones, Movimientos).
+
+    Subclasses also supply ``SERVICE``, ``_load_options`` (the filters' choices) and
+    ``_defaults`` (the first filters; False when there is nothing to query).
+    """
+
+    f_from: str = ""
+    f_to: str = ""
+    can_excel: bool = False
+    can_pdf: bool = False
+    can_print: bool = False
+    _loaded_for: int = 0  # user id the filters belong to
+
+    def _grants(self, actor: Actor) -> None:
+        self.can_excel = actor.can(self.SERVICE, catalog.EXCEL)
+        self.can_pdf = actor.can(self.SERVICE, catalog.PDF)
+        self.can_print = actor.can(self.SERVICE, catalog.IMPRIMIR)
+
+    def _not_loaded(self, exc: DomainError) -> None:
+        self._clear_rows()
+        self.message = exc.message
+
+    @handler(error=_not_loaded)
+    def load(self, actor: Actor, db):
+        """on_load: grants, options and the first query (or the one kept for this user)."""
+        self._grants(actor)
+        self._load_options(actor, db)
+        if self._loaded_for != actor.user_id or self._applied is None:
+            if not self._defaults(actor):
+                return
+            self.page, self._loaded_for = 1, actor.user_id
+            filters = self._edited()
+        else:
+            filters = self._applied
+        self._query(actor, db, filters, self.page)
 
     @rx.event
-    def set_page_size(self, value: str):
-        size = to_int(value)
-        self.page_size = size if size in GRID_PAGE_SIZES else GRID_PAGE_SIZES[0]
-        return self._page_again(1)
+    def set_from(self, value: str):
+        self.f_from = text_value(value)
 
     @rx.event
-    def go_to_page(self, page: int):
-        return self._page_again(to_int(page) or 1)  # the domain clamps it to the last page
-
-    def _export(self, action: str):
-        """The applied filters' export data for ``action``, or an event to return."""
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
-        if self._applied is None:
-            return rx.toast.error(NO_QUERY)
-        try:
-            with session_scope() as db:
-                return self._export_data(db, actor, self._applied, action)
-        except DomainError as exc:
-            return rx.toast.error(exc.message)
+    def set_to(self, value: str):
+        self.f_to = text_value(value)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from occireflex import catalog
-from occireflex.db import session_scope
 from occireflex.domain import favorites
-from occireflex.domain.access import RESPONSIVE, Actor, deny, load_actor
-from occireflex.domain.errors import AccessDenied, SessionExpired
-from occireflex.state.session import LOGIN_ROUTE, SessionState, assign_changed
+from occireflex.domain.access import RESPONSIVE, Actor, deny
+from occireflex.domain.errors import AccessDenied
+from occireflex.state.handler import TOAST, handler
+from occireflex.state.session import SessionState, assign_changed
 
 
 class PortalState(SessionState):
@@ -27,10 +27,9 @@ class PortalState(SessionState):
     denied: bool = False
     ready: bool = False
 
-    def _load_shell(self, actor: Actor) -> None:
+    def _load_shell(self, actor: Actor, db) -> None:
         services = actor.visible_services()
-        with session_scope() as db:
-            starred = favorites.list_favorites(db, actor)
+        starred = favorites.list_favorites(db, actor)
         assign_changed(
             self,
             user_name=actor.full_name,
@@ -44,51 +43,42 @@ class PortalState(SessionState):
                             for s in starred],
         )
 
-    def _actor(self) -> Actor | None:
+    def _resolve_actor(self, db, touch: bool = True) -> Actor | None:
         """The acting user; also re-applies their current grants to the shell and page.
 
         Grants are read on every event, so a profile change shows at the user's next
         event (menus, favorites, and the page itself turning into «sin permiso»).
         """
-        actor = super()._actor()
+        actor = super()._resolve_actor(db, touch)
         if actor is not None and self.ready:
-            self._load_shell(actor)
+            self._load_shell(actor, db)
             if self.service_code and not actor.can(self.service_code):
                 self.denied = True
         return actor
 
-    def _require_actor(self) -> Actor | None:
-        actor = self._actor()
-        if actor is None:
-            self.ready = False
-        return actor
+    def _no_session(self):
+        self.ready = False
+        return super()._no_session()
 
-    @rx.event
-    def guard_home(self):
-        actor = self._require_actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
-        self._load_shell(actor)
+    @handler
+    def guard_home(self, actor: Actor, db):
+        self._load_shell(actor, db)
         self.service_code = ""
         self.denied = False
         self.ready = True
 
-    @rx.event
-    def guard(self, service_code: str):
+    @handler
+    def guard(self, actor: Actor, db, service_code: str):
         """on_load of every service page: session, then the «Acceso Funcionalidad» grant."""
-        actor = self._require_actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
-        self._load_shell(actor)
+        self._load_shell(actor, db)
         service = catalog.get_service(service_code)
         self.service_code = service.code if service else ""
         self.denied = service is None or not service.built or not actor.can(service.code)
         if self.denied:
             try:
-                with session_scope() as db:
-                    deny(db, actor, f"pagina:{str(service_code)[:60]}")
+                deny(db, actor, f"pagina:{str(service_code)[:60]}")
             except AccessDenied:
-                pass
+                pass  # the refusal is recorded; the page shows «sin permiso»
         self.ready = True
 
     @rx.event
@@ -97,17 +87,11 @@ class PortalState(SessionState):
 
         It does not count as activity, so an idle screen still times out after 15 minutes.
         """
-        if not self.ready:
-            return
-        try:
-            with session_scope() as db:
-                actor = load_actor(db, self._sid(), touch=False,
-                                   user_agent=self.router.headers.user_agent or "")
-        except SessionExpired as exc:
-            self.notice = exc.message
-            self.ready = False
-            return rx.redirect(LOGIN_ROUTE, replace=True)
-        self._load_shell(actor)
+        if self.ready:
+            return self._perform(self._recheck, touch=False)
+
+    def _recheck(self, actor: Actor, db) -> None:
+        self._load_shell(actor, db)
         if self.service_code and not actor.can(self.service_code):
             self.denied = True
 
@@ -115,14 +99,8 @@ class PortalState(SessionState):
     def is_favorite(self) -> bool:
         return any(link["code"] == self.service_code for link in self.favorite_links)
 
-    @rx.event
-    def toggle_favorite(self):
-        actor = self._require_actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
-        try:
-            with session_scope() as db:
-                favorites.set_favorite(db, actor, self.service_code, not self.is_favorite)
-        except AccessDenied as exc:
-            return rx.toast.error(exc.message)
-        self._load_shell(actor)
+    @handler(error=TOAST)
+    def toggle_favorite(self, actor: Actor, db):
+        favorites.set_favorite(db, actor, self.service_code, not self.is_favorite)
+        db.flush()
+        self._load_shell(actor, db)

@@ -3,7 +3,8 @@
 The browser holds only a random session id, in an HttpOnly cookie that no script can read:
 it is set by ``/api/sesion`` (``occireflex/api.py``) and read here from the websocket's
 handshake headers. Identity, company and grants are resolved from the database on every
-event that needs them (``_actor``), never kept in a var the browser could set.
+event that needs them (``_resolve_actor``, through ``state/handler.py``), never kept in a
+var the browser could set.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from occireflex.domain import sessions
 from occireflex.domain.access import Actor, load_actor
 from occireflex.domain.errors import SessionExpired
 from occireflex.settings import settings
+from occireflex.state.handler import HandlerMixin
 from occireflex.web.cookies import cookie_value
 
 LOGIN_ROUTE = "/login"
@@ -38,6 +40,20 @@ class BrowserMixin(rx.State, mixin=True):
     ``rx.call_script``, whose ``eval`` the Content-Security-Policy forbids."""
 
     command: str = ""
+    # message for the login page (session ended, timed out…)
+    notice: str = ""
+
+    def _session_actor(self, db, cookie: str, touch: bool, app: bool = False) -> Actor | None:
+        """The user of the session in ``cookie``, or None (and ``notice`` set)."""
+        sid = self._cookie(cookie)
+        if not sid:
+            return None
+        user_agent, ip = self._client_meta()
+        try:
+            return load_actor(db, sid, user_agent=user_agent, ip=ip, touch=touch, app=app)
+        except SessionExpired as exc:
+            self.notice = exc.message
+            return None
 
     def _run_in_page(self, name: str, *args: str) -> None:
         self.command = json.dumps({"id": secrets.token_hex(8), "name": name, "args": list(args)})
@@ -50,25 +66,20 @@ class BrowserMixin(rx.State, mixin=True):
         return self.router.headers.user_agent or "", self.router.session.client_ip or ""
 
 
-class SessionState(BrowserMixin, rx.State):
-    # message for the login page (session ended, timed out…)
-    notice: str = ""
-
+class SessionState(HandlerMixin, BrowserMixin, rx.State):
     def _sid(self) -> str:
         return self._cookie(settings.session_cookie)
 
+    def _resolve_actor(self, db, touch: bool = True) -> Actor | None:
+        return self._session_actor(db, settings.session_cookie, touch)
+
+    def _no_session(self):
+        return rx.redirect(LOGIN_ROUTE, replace=True)
+
     def _actor(self) -> Actor | None:
-        """The acting user, or None (and ``notice`` set) when there is no live session."""
-        sid = self._sid()
-        if not sid:
-            return None
-        user_agent, ip = self._client_meta()
-        try:
-            with session_scope() as db:
-                return load_actor(db, sid, user_agent=user_agent, ip=ip)
-        except SessionExpired as exc:
-            self.notice = exc.message
-            return None
+        """Who acts now, in a unit of work of its own (None without a live session)."""
+        return self._perform(lambda actor, _db: actor, error=lambda _state, _exc: None,
+                             redirect=False)
 
     @rx.event
     def logout(self):

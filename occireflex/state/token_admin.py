@@ -10,19 +10,17 @@ from __future__ import annotations
 import reflex as rx
 
 from occireflex import catalog
-from occireflex.db import session_scope
 from occireflex.domain import exports, token_history
 from occireflex.domain import token_admin as ta
 from occireflex.domain import token_states as ts
 from occireflex.domain.access import Actor
 from occireflex.domain.errors import DomainError
 from occireflex.domain.transactions import render_table_pdf
-from occireflex.state.paging import GRID_PAGE_SIZES, PagedMixin, id_or_raw, to_int
+from occireflex.state import downloads
+from occireflex.state.handler import TOAST, handler
+from occireflex.state.inputs import id_or_raw, to_int, token_code
+from occireflex.state.paging import PagedMixin
 from occireflex.state.portal import PortalState
-from occireflex.state.session import LOGIN_ROUTE
-
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PDF_MIME = "application/pdf"
 
 
 def _grid_row(r: ta.TokenRow) -> dict[str, str]:
@@ -61,69 +59,32 @@ class TokenAdminState(PagedMixin, PortalState):
     def reason_options(self) -> list[dict[str, str]]:
         return [{"value": k, "label": v} for k, v in ts.REASONS.get(self.action, {}).items()]
 
-    def _reload(self, actor: Actor) -> None:
-        with session_scope() as db:
-            rows, total = ta.list_users(db, actor, self.search, self.page, self.page_size)
+    def _reload(self, actor: Actor, db, page_turn: bool = False) -> None:
+        rows, total = ta.list_users(db, actor, self.search, self.page, self.page_size)
         self.total = total
         self.page = min(self.page, max(1, -(-total // self.page_size)))
         self.rows = [_grid_row(r) for r in rows]
 
-    def _guarded(self):
-        actor = self._actor()
-        if actor is None:
-            return None, rx.redirect(LOGIN_ROUTE, replace=True)
-        return actor, None
+    def _grid_failed(self, exc: DomainError) -> None:
+        self.rows, self.total, self.error = [], 0, exc.message
 
-    def _refresh(self, actor: Actor) -> None:
-        try:
-            self._reload(actor)
-        except DomainError as exc:
-            self.rows, self.total, self.error = [], 0, exc.message
-
-    def _show_grid(self):
-        """The grid again, for the acting user (or the way out when the session ended)."""
-        actor, leave = self._guarded()
-        if leave:
-            return leave
-        self._refresh(actor)
-
-    @rx.event
-    def load(self):
+    @handler(error=_grid_failed)
+    def load(self, actor: Actor, db):
         self.error, self.message, self.stage, self.release_user = "", "", "", ""
         self.page, self._target_id = 1, 0
-        return self._show_grid()
+        self._reload(actor, db)
 
-    @rx.event
-    def set_search(self, value: str):
+    @handler(error=_grid_failed)
+    def set_search(self, actor: Actor, db, value: str):
         self.search = value[:40] if isinstance(value, str) else ""
         self.page = 1
-        return self._show_grid()
-
-    @rx.event
-    def set_page_size(self, value: str):
-        size = to_int(value)
-        self.page_size = size if size in GRID_PAGE_SIZES else GRID_PAGE_SIZES[0]
-        self.page = 1
-        return self._show_grid()
-
-    @rx.event
-    def go_to_page(self, page: int):
-        self.page = to_int(page) or 1
-        return self._show_grid()
+        self._reload(actor, db)
 
     # «Cambiar Estado del Token Virtual» ------------------------------------------------
 
-    @rx.event
-    def open_change(self, user_id: str):
-        actor, leave = self._guarded()
-        if leave:
-            return leave
-        try:
-            with session_scope() as db:
-                row = ta.token_row(db, actor, id_or_raw(user_id))
-        except DomainError as exc:
-            self.error = exc.message
-            return
+    @handler
+    def open_change(self, actor: Actor, db, user_id: str):
+        row = ta.token_row(db, actor, id_or_raw(user_id))
         self._target_id = row.user_id
         self.target_username, self.target_name = row.username, row.full_name
         self.target_state, self.target_actions = row.virtual_label, list(row.actions)
@@ -154,11 +115,8 @@ class TokenAdminState(PagedMixin, PortalState):
     def back(self):
         self.stage, self.dialog_error = "elegir", ""
 
-    @rx.event
-    def continue_to_confirm(self):
-        actor, leave = self._guarded()
-        if leave:
-            return leave
+    @handler(error="dialog_error")
+    def continue_to_confirm(self, actor: Actor, db):
         if not self._target_id:
             self.stage = ""
             return
@@ -168,34 +126,20 @@ class TokenAdminState(PagedMixin, PortalState):
         if not self.reason:
             self.dialog_error = "Seleccione la causal."
             return
-        try:
-            with session_scope() as db:
-                preview = ta.preview_change(db, actor, self._target_id, self.action, self.reason)
-        except DomainError as exc:
-            self.dialog_error = exc.message
-            return
+        preview = ta.preview_change(db, actor, self._target_id, self.action, self.reason)
         self.action_label, self.reason_label = preview.action_label, preview.reason_label
         self.dialog_error, self.stage = "", "confirmar"
 
-    @rx.event
-    def confirm(self, form_data: dict):
+    @handler(error="dialog_error")
+    def confirm(self, actor: Actor, db, form_data: dict):
         """«Aceptar y Confirmar» with the administrator's token code."""
-        actor, leave = self._guarded()
-        if leave:
-            return leave
         if self.stage != "confirmar" or not self._target_id:
             return
-        code = form_data.get("token") if isinstance(form_data, dict) else None
-        code = code.strip() if isinstance(code, str) else code
-        try:
-            with session_scope() as db:
-                if self.action == ts.LIBERAR:
-                    ticket = ta.request_release(db, actor, self._target_id, self.reason, code)
-                else:
-                    result = ta.block(db, actor, self._target_id, self.reason, code)
-        except DomainError as exc:
-            self.dialog_error = exc.message
-            return
+        code = token_code(form_data)
+        if self.action == ts.LIBERAR:
+            ticket = ta.request_release(db, actor, self._target_id, self.reason, code)
+        else:
+            result = ta.block(db, actor, self._target_id, self.reason, code)
         self.stage, self._target_id = "", 0
         if self.action == ts.LIBERAR:
             self.release_user = ticket.username
@@ -207,7 +151,8 @@ class TokenAdminState(PagedMixin, PortalState):
             self.message = (f"Token virtual de {result.username} bloqueado. "
                             + (f"Se cerraron sus {ended} sesión(es) abierta(s) en el portal "
                                "y en la App." if ended else "No tenía sesiones abiertas."))
-        self._refresh(actor)
+        db.flush()
+        self._reload(actor, db)
 
     @rx.event
     def dismiss_release(self):
@@ -227,33 +172,28 @@ class TokenHistoryState(PagedMixin, PortalState):
     can_pdf: bool = False
     _user_id: int = 0
 
+    def _no_users(self, exc: DomainError) -> None:
+        self.users, self.message = [], exc.message
+
     @rx.event
     def load(self):
         self.rows, self.message, self.username, self._user_id = [], "", "", 0
         self.user_pick, self.total, self.page = "", 0, 1
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
+        return self._perform(self._load_users, error=TokenHistoryState._no_users)
+
+    def _load_users(self, actor: Actor, db):
         self.can_excel = actor.can(token_history.SERVICE, catalog.EXCEL)
         self.can_pdf = actor.can(token_history.SERVICE, catalog.PDF)
-        try:
-            with session_scope() as db:
-                options = token_history.users(db, actor)
-        except DomainError as exc:
-            self.users, self.message = [], exc.message
-            return
+        options = token_history.users(db, actor)
         self.users = [{"id": str(o.id), "label": o.label} for o in options]
         wanted = to_int(self.router.url.query_parameters.get("usuario"))
         if wanted and any(u["id"] == str(wanted) for u in self.users):
             return TokenHistoryState.pick_user(str(wanted))
 
-    def _show(self, actor: Actor, page: object) -> None:
-        try:
-            with session_scope() as db:
-                result = token_history.history(db, actor, self._user_id, page, self.page_size)
-        except DomainError as exc:
-            self.rows, self.total, self.message = [], 0, exc.message
+    def _reload(self, actor: Actor, db, page_turn: bool = False) -> None:
+        if not self._user_id:
             return
+        result = token_history.history(db, actor, self._user_id, self.page, self.page_size)
         self.message = ""
         self.username, self.full_name = result.username, result.full_name
         self.total, self.page = result.total, result.page
@@ -261,64 +201,36 @@ class TokenHistoryState(PagedMixin, PortalState):
                       "by": r.by, "channel": r.channel, "detail": r.detail or "—"}
                      for r in result.rows]
 
-    @rx.event
-    def pick_user(self, value: str):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
+    def _grid_failed(self, exc: DomainError) -> None:
+        self.rows, self.total, self.message = [], 0, exc.message
+
+    @handler(error=_grid_failed)
+    def pick_user(self, actor: Actor, db, value: str):
         number = to_int(value)
         if not number or not any(u["id"] == str(number) for u in self.users):
             self.message = "Seleccione un usuario de su empresa."
             return
-        self.user_pick, self._user_id = str(number), number
-        self._show(actor, 1)
+        self.user_pick, self._user_id, self.page = str(number), number, 1
+        self._reload(actor, db)
 
-    @rx.event
-    def set_page_size(self, value: str):
-        size = to_int(value)
-        self.page_size = size if size in GRID_PAGE_SIZES else GRID_PAGE_SIZES[0]
-        return self.go_to_page(1)
-
-    @rx.event
-    def go_to_page(self, page: int):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
-        if self._user_id:
-            self._show(actor, to_int(page) or 1)
-
-    def _export(self, action: str):
-        actor = self._actor()
-        if actor is None:
-            return None, rx.redirect(LOGIN_ROUTE, replace=True)
-        if not self._user_id:
-            return None, rx.toast.error("Seleccione primero un usuario.")
-        try:
-            with session_scope() as db:
-                return token_history.export_rows(db, actor, self._user_id, action), None
-        except DomainError as exc:
-            return None, rx.toast.error(exc.message)
+    def _export(self, action: str, deliver):
+        """The chosen user's history as a download for ``action``, or a toast saying why not."""
+        def work(actor: Actor, db):
+            if not self._user_id:
+                return rx.toast.error("Seleccione primero un usuario.")
+            username, rows = token_history.export_rows(db, actor, self._user_id, action)
+            return deliver(username, [r.cells() for r in rows])
+        return self._perform(work, error=TOAST)
 
     @rx.event
     def export_excel(self):
-        data, leave = self._export(catalog.EXCEL)
-        if leave:
-            return leave
-        username, rows = data
-        content = exports.to_xlsx("Consulta de Token", token_history.HEADERS,
-                                  [r.cells() for r in rows])
-        return rx.download(data=content, filename=f"consulta-token-{username}.xlsx",
-                           mime_type=XLSX_MIME)
+        return self._export(catalog.EXCEL, lambda username, cells: downloads.xlsx(
+            exports.to_xlsx("Consulta de Token", token_history.HEADERS, cells),
+            f"consulta-token-{username}.xlsx"))
 
     @rx.event
     def export_pdf(self):
-        data, leave = self._export(catalog.PDF)
-        if leave:
-            return leave
-        username, rows = data
-        content = render_table_pdf(
-            "Consulta de Token", f"Usuario {username} · {self.company_name}",
-            token_history.HEADERS, [r.cells() for r in rows],
-            (30, 38, 16, 44, 40, 24, 85))
-        return rx.download(data=content, filename=f"consulta-token-{username}.pdf",
-                           mime_type=PDF_MIME)
+        return self._export(catalog.PDF, lambda username, cells: downloads.pdf(
+            render_table_pdf("Consulta de Token", f"Usuario {username} · {self.company_name}",
+                             token_history.HEADERS, cells, (30, 38, 16, 44, 40, 24, 85)),
+            f"consulta-token-{username}.pdf"))

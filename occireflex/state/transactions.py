@@ -11,21 +11,19 @@ from __future__ import annotations
 import reflex as rx
 
 from occireflex import catalog
-from occireflex.db import session_scope
 from occireflex.domain import exports, transactions
 from occireflex.domain.access import Actor
 from occireflex.domain.accounts import format_money
-from occireflex.domain.errors import AccessDenied, DomainError
-from occireflex.state.paging import QueryGridMixin, id_or_raw, to_int
+from occireflex.state import downloads
+from occireflex.state.handler import TOAST, handler
+from occireflex.state.inputs import id_or_raw, to_int
+from occireflex.state.paging import DatedQueryMixin, text_value
 from occireflex.state.portal import PortalState
-from occireflex.state.session import LOGIN_ROUTE
 
 SERVICE = transactions.SERVICE
 LIST_ROUTE = catalog.SERVICES_BY_CODE[SERVICE].route
 DETAIL_ROUTE = f"{LIST_ROUTE}/detalle"
 ALL = "todos"  # the «Todos/Todas» choice of a filter select (Radix forbids "")
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PDF_MIME = "application/pdf"
 
 
 def choice(value: object) -> object:
@@ -39,15 +37,10 @@ def choice(value: object) -> object:
     return value[:30] if isinstance(value, str) else value
 
 
-def text_value(value: object, limit: int = 10) -> str:
-    return value.strip()[:limit] if isinstance(value, str) else ""
-
-
-class TransactionsState(QueryGridMixin, PortalState):
+class TransactionsState(DatedQueryMixin, PortalState):
     """The list: filters, one page of rows (≤ 50), totals, and the export buttons."""
 
-    f_from: str = ""
-    f_to: str = ""
+    SERVICE = SERVICE
     f_account: str = ALL
     f_biller: str = ALL
     f_status: str = ALL
@@ -58,16 +51,10 @@ class TransactionsState(QueryGridMixin, PortalState):
     paid_total: str = ""
     range_label: str = ""
     can_query: bool = False
-    can_excel: bool = False
-    can_pdf: bool = False
-    can_print: bool = False
-    _loaded_for: int = 0  # user id the filters belong to
 
     def _grants(self, actor: Actor) -> None:
         self.can_query = actor.can(SERVICE, catalog.CONSULTAR)
-        self.can_excel = actor.can(SERVICE, catalog.EXCEL)
-        self.can_pdf = actor.can(SERVICE, catalog.PDF)
-        self.can_print = actor.can(SERVICE, catalog.IMPRIMIR)
+        super()._grants(actor)
 
     def _edited(self) -> transactions.TxFilters:
         return transactions.TxFilters(
@@ -95,45 +82,19 @@ class TransactionsState(QueryGridMixin, PortalState):
     def _export_data(self, db, actor: Actor, filters: transactions.TxFilters, action: str):
         return transactions.export(db, actor, filters, action)
 
-    def _defaults(self, actor: Actor) -> None:
+    def _load_options(self, actor: Actor, db) -> None:
+        accounts, billers = transactions.filter_options(db, actor)
+        self.account_options = [{"id": str(o.id), "label": o.label} for o in accounts]
+        self.biller_options = [{"id": str(o.id), "label": o.label} for o in billers]
+
+    def _defaults(self, actor: Actor) -> bool:
         dates = transactions.default_range()
         self.f_from, self.f_to = dates.start.isoformat(), dates.end.isoformat()
         self.f_account = self.f_biller = self.f_status = self.f_channel = ALL
-        self.page = 1
-        self._loaded_for = actor.user_id
+        self.page, self._loaded_for = 1, actor.user_id
+        return True
 
     # -- events ----------------------------------------------------------------------------
-
-    @rx.event
-    def load(self):
-        """on_load: options, grants and the first (or the kept) query."""
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
-        self._grants(actor)
-        try:
-            with session_scope() as db:
-                accounts, billers = transactions.filter_options(db, actor)
-        except AccessDenied as exc:
-            self._clear_rows()
-            self.message = exc.message
-            return
-        self.account_options = [{"id": str(o.id), "label": o.label} for o in accounts]
-        self.biller_options = [{"id": str(o.id), "label": o.label} for o in billers]
-        if self._loaded_for != actor.user_id or self._applied is None:
-            self._defaults(actor)
-            filters = self._edited()
-        else:
-            filters = self._applied
-        self._query(actor, filters, self.page)
-
-    @rx.event
-    def set_from(self, value: str):
-        self.f_from = text_value(value)
-
-    @rx.event
-    def set_to(self, value: str):
-        self.f_to = text_value(value)
 
     @rx.event
     def set_account(self, value: str):
@@ -151,47 +112,30 @@ class TransactionsState(QueryGridMixin, PortalState):
     def set_channel(self, value: str):
         self.f_channel = text_value(value, 20) or ALL
 
-    @rx.event
-    def clear_filters(self):
+    @handler(error="message")
+    def clear_filters(self, actor: Actor, db):
         """«Limpiar»: back to the last 30 days, every account, convenio, estado and canal."""
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
         self._defaults(actor)
-        self._query(actor, self._edited(), 1)
+        self._query(actor, db, self._edited(), 1)
 
     @rx.event
     def export_excel(self):
-        data = self._export(catalog.EXCEL)
-        if not isinstance(data, transactions.Export):
-            return data
-        content = exports.to_xlsx("Transacciones", transactions.EXPORT_HEADERS,
-                                  data.xlsx_rows())
-        return rx.download(data=content, filename="transacciones-realizadas.xlsx",
-                           mime_type=XLSX_MIME)
+        return self._export(catalog.EXCEL, lambda data: downloads.xlsx(
+            exports.to_xlsx("Transacciones", transactions.EXPORT_HEADERS, data.xlsx_rows()),
+            "transacciones-realizadas.xlsx"))
 
     @rx.event
     def export_pdf(self):
-        data = self._export(catalog.PDF)
-        if not isinstance(data, transactions.Export):
-            return data
-        content = transactions.render_table_pdf(
-            "Transacciones Realizadas", data.subtitle, transactions.EXPORT_HEADERS,
-            data.text_rows(), transactions.PDF_WIDTHS, transactions.PDF_RIGHT)
-        return rx.download(data=content, filename="transacciones-realizadas.pdf",
-                           mime_type=PDF_MIME)
+        return self._export(catalog.PDF, lambda data: downloads.pdf(
+            transactions.render_table_pdf(
+                "Transacciones Realizadas", data.subtitle, transactions.EXPORT_HEADERS,
+                data.text_rows(), transactions.PDF_WIDTHS, transactions.PDF_RIGHT),
+            "transacciones-realizadas.pdf"))
 
-    @rx.event
-    def print_list(self):
+    @handler(error=TOAST)
+    def print_list(self, actor: Actor, db):
         """«Imprimir»: the page as shown; the print stylesheet hides filters and buttons."""
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
-        try:
-            with session_scope() as db:
-                transactions.authorize_print(db, actor)
-        except DomainError as exc:
-            return rx.toast.error(exc.message)
+        transactions.authorize_print(db, actor)
         self._run_in_page("print")
 
 
@@ -212,43 +156,24 @@ class TransactionDetailState(PortalState):
     @rx.event
     def load(self):
         self.payment_id, self.lines, self.error = 0, [], ""
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
+        return self._perform(self._show_detail)
+
+    def _show_detail(self, actor: Actor, db) -> None:
         self.can_pdf = actor.can(SERVICE, catalog.PDF)
         self.can_print = actor.can(SERVICE, catalog.IMPRIMIR)
         raw = self.router.url.query_parameters.get("id")
-        try:
-            with session_scope() as db:
-                detail = transactions.get_detail(db, actor, id_or_raw(raw))
-        except DomainError as exc:
-            self.error = exc.message
-            return
+        detail = transactions.get_detail(db, actor, id_or_raw(raw))
         self.payment_id, self.receipt, self.status = detail.id, detail.receipt, detail.status
         self.amount, self.biller, self.when = format_money(detail.amount), detail.biller_name, \
             detail.when
         self.lines = [{"label": k, "value": v} for k, v in detail.lines()]
 
-    @rx.event
-    def download_receipt(self):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
-        try:
-            with session_scope() as db:
-                name, content = transactions.receipt_pdf(db, actor, self.payment_id)
-        except DomainError as exc:
-            return rx.toast.error(exc.message)
-        return rx.download(data=content, filename=name, mime_type=PDF_MIME)
+    @handler(error=TOAST)
+    def download_receipt(self, actor: Actor, db):
+        name, content = transactions.receipt_pdf(db, actor, self.payment_id)
+        return downloads.pdf(content, name)
 
-    @rx.event
-    def print_receipt(self):
-        actor = self._actor()
-        if actor is None:
-            return rx.redirect(LOGIN_ROUTE, replace=True)
-        try:
-            with session_scope() as db:
-                transactions.authorize_print(db, actor, self.payment_id)
-        except DomainError as exc:
-            return rx.toast.error(exc.message)
+    @handler(error=TOAST)
+    def print_receipt(self, actor: Actor, db):
+        transactions.authorize_print(db, actor, self.payment_id)
         self._run_in_page("print")

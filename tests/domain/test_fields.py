@@ -401,7 +401,7 @@ def test_device_names_share_the_name_rule():
 
 
 def test_ids_from_the_browser_take_ascii_digits_only():
-    from occireflex.state.paging import to_int
+    from occireflex.state.inputs import to_int
 
     assert [to_int(v) for v in ("12", 12, " 7 ")] == [12, 12, 7]
     for forged in ("١٢", "１２", "²", "+3", "3.0", True, 0, -4, 2**63, "9" * 19, None, [1]):

@@ -1,0 +1,84 @@
+"""Pagar: one or several selected bills, the debit account, the token and the results."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from occireflex.domain import payments
+from occireflex.domain.access import Actor
+from occireflex.domain.accounts import format_money
+from occireflex.state.handler import handler
+from occireflex.state.inputs import to_id, token_code
+
+
+class PayMixin(rx.State, mixin=True):
+    stage: str = "grid"  # grid | pay | result
+    pay_lines: list[dict[str, str]] = []
+    pay_account: str = ""
+    pay_total: str = ""
+    pay_available: str = ""
+    pay_after: str = ""
+    pay_error: str = ""
+    results: list[dict[str, str]] = []
+    results_ok: int = 0
+    results_failed: int = 0
+    _selection: list[tuple[int, int, int]] = []
+    _total_centavos: int = 0
+
+    @rx.event
+    def pay_one(self, enrollment_id: str):
+        eid = to_id(enrollment_id)
+        return self._start_payment([eid] if eid else [])
+
+    @rx.event
+    def pay_selected(self):
+        if not self.selected:
+            self.error = "Seleccione una o varias inscripciones con factura pendiente."
+            return
+        return self._start_payment([int(i) for i in self.selected])
+
+    def _start_payment(self, ids: list[int]):
+        self.error = self.pay_error = ""
+        return self._perform(lambda actor, db: self._show_payment(actor, db, ids))
+
+    def _show_payment(self, actor: Actor, db, ids: list[int]) -> None:
+        lines = payments.payable_lines(db, actor, ids)
+        self._selection = [(line.enrollment_id, line.bill_id, line.bill_version)
+                           for line in lines]
+        self._total_centavos = sum(line.amount for line in lines)
+        self.pay_lines = [{"biller": line.biller_name, "reference": line.reference,
+                           "alias": line.alias, "due": line.due_on, "state": line.state,
+                           "amount": format_money(line.amount)} for line in lines]
+        self.pay_total = format_money(self._total_centavos)
+        if not self.pay_account and self.accounts:
+            self.pay_account = self.accounts[-1]["id"]
+        self._refresh_balance(actor, db)
+        self.stage = "pay"
+
+    def _refresh_balance(self, actor: Actor, db) -> None:
+        now_text, after_text = payments.balance_after(db, actor, to_id(self.pay_account),
+                                                      self._total_centavos)
+        self.pay_available, self.pay_after = now_text, after_text
+
+    @handler(error="pay_error")
+    def set_pay_account(self, actor: Actor, db, value: str):
+        self.pay_account = value if isinstance(value, str) else ""
+        self._refresh_balance(actor, db)
+
+    @handler
+    def back_to_grid(self, actor: Actor, db):
+        self.stage, self.pay_error = "grid", ""
+        self._reload(actor, db)
+
+    @handler(error="pay_error")
+    def confirm_payment(self, actor: Actor, db, form_data: dict):
+        code = token_code(form_data)
+        self.pay_error = ""
+        results = payments.pay_bills(db, actor, list(self._selection),
+                                     to_id(self.pay_account), code)
+        self.results = [{"biller": r.biller_name, "reference": r.reference,
+                         "amount": format_money(r.amount), "ok": "1" if r.ok else "",
+                         "receipt": r.receipt, "reason": r.reason} for r in results]
+        self.results_ok = sum(1 for r in results if r.ok)
+        self.results_failed = len(results) - self.results_ok
+        self.stage, self.selected, self._selection = "result", [], []
