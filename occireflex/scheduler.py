@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from occireflex.domain.autopay import SweepReport
+    from occireflex.domain.payments.autopay import SweepReport
 
 BOGOTA = ZoneInfo("America/Bogota")
 SWEEP_SECONDS = 60
@@ -104,10 +104,10 @@ def expire_token_requests(now: datetime) -> int:
     from sqlmodel import Session
 
     from occireflex.db import get_engine
-    from occireflex.domain import token_admin
+    from occireflex.domain.tokens import virtual as tv
 
     with Session(get_engine(), expire_on_commit=False) as db:
-        expired = token_admin.expire_overdue(db, now)
+        expired = tv.expire_overdue(db, now)
         db.commit()
     if expired:
         log.info("%d solicitud(es) de liberación de token expiraron sin autorización.", expired)
@@ -138,7 +138,7 @@ def run_once(now: datetime | None = None, batch: int | None = None) -> SweepRepo
     from sqlmodel import Session
 
     from occireflex.db import get_engine
-    from occireflex.domain import autopay
+    from occireflex.domain.payments import autopay
 
     with Session(get_engine(), expire_on_commit=False) as db:
         return autopay.run_sweep(db, now, batch_size=batch or autopay.BATCH)
@@ -151,7 +151,8 @@ class Sidecar:
                  batch: int | None = None, holder: str | None = None) -> None:
         from apscheduler.schedulers.blocking import BlockingScheduler
 
-        from occireflex.domain import autopay, lease  # noqa: F401  (imported before the first job)
+        from occireflex.domain import lease  # noqa: F401  (imported before the first job)
+        from occireflex.domain.payments import autopay  # noqa: F401  (imported before the first job)
 
         self.interval = interval
         self.batch = batch or autopay.BATCH
@@ -230,7 +231,7 @@ class Sidecar:
         from sqlmodel import Session
 
         from occireflex.db import get_engine
-        from occireflex.domain import autopay
+        from occireflex.domain.payments import autopay
         from occireflex.models import utcnow
 
         with self._sweeping:

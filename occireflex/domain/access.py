@@ -113,6 +113,21 @@ def load_actor(
     )
 
 
+def actor_for_user(db: Session, user_id: int, company_id: int, *, channel: str,
+                   inactive_message: str) -> Actor:
+    """The Actor of a job acting for a user outside any session (the sidecar processing
+    a user's upload): the user must still be active in that company, with the grants
+    they hold now (a revoked grant stops the job); else AccessDenied(inactive_message)."""
+    user = db.get(User, user_id)
+    company = db.get(Company, company_id)
+    if user is None or company is None or user.company_id != company_id or not user.is_active:
+        raise AccessDenied(inactive_message)
+    return Actor(user_id=user.id, company_id=company.id, username=user.username,
+                 full_name=user.full_name, company_name=company.name, company_nit=company.nit,
+                 is_admin=user.is_admin, session_id=0, channel=channel, ip="",
+                 grants=grants_for(db, user))
+
+
 def require(db: Session, actor: Actor, service_code: str, action: str = catalog.ACCESO) -> None:
     """Raise AccessDenied (and record it) unless the actor holds the grant."""
     if isinstance(actor, Actor) and isinstance(service_code, str) and actor.can(service_code, action):

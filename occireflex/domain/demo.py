@@ -7,7 +7,10 @@ from datetime import UTC, datetime
 from sqlmodel import Session, select
 
 from occireflex import catalog
-from occireflex.domain import billers, security, token_admin, tokens
+from occireflex.domain import security, tokens
+from occireflex.domain.bogota import local_today
+from occireflex.domain.payments import billers
+from occireflex.domain.tokens import virtual as tv
 from occireflex.models import (
     Account,
     Biller,
@@ -82,7 +85,7 @@ def _add_user(db: Session, company: Company, username: str, full_name: str, is_a
     db.add(user)
     db.flush()
     fob = tokens.issue_physical_token(db, user, serial)
-    token_admin.record_physical_issued(db, user, fob)
+    tv.record_physical_issued(db, user, fob)
     return user
 
 
@@ -97,7 +100,7 @@ def _demo_virtual_token(db: Session, user: User, device: str) -> None:
         fob.state, fob.state_changed_at = tokens.INHABILITADO, now
         db.add(fob)
         db.flush()
-        token_admin.record_event(db, user, token_admin.EV_INHABILITADO, token=fob,
+        tv.record_event(db, user, tv.EV_INHABILITADO, token=fob,
                                  detail="Reemplazado por el token virtual", actor_id=user.id,
                                  channel="app", now=now)
     virtual = Token(user_id=user.id, kind=tokens.VIRTUAL, state=tokens.ACTIVO,
@@ -105,7 +108,7 @@ def _demo_virtual_token(db: Session, user: User, device: str) -> None:
                     device_name=device, state_changed_at=now)
     db.add(virtual)
     db.flush()
-    token_admin.record_event(db, user, token_admin.EV_ENROLADO, token=virtual, detail=device,
+    tv.record_event(db, user, tv.EV_ENROLADO, token=virtual, detail=device,
                              actor_id=user.id, channel="app", now=now)
 
 
@@ -119,7 +122,7 @@ DEMO_INSCRIPTIONS = [
 
 def _demo_inscriptions(db: Session, company: Company, account: Account) -> None:
     admin = db.exec(select(User).where(User.username == "admin.demo")).first()
-    today = billers.local_today(utcnow())
+    today = local_today(utcnow())
     for code, reference, alias in DEMO_INSCRIPTIONS:
         biller = db.exec(select(Biller).where(Biller.code == code)).one()
         db.add(Enrollment(company_id=company.id, biller_id=biller.id, reference=reference,

@@ -13,10 +13,12 @@ import reflex as rx
 
 from occireflex import catalog
 from occireflex.db import session_scope
-from occireflex.domain import accounts, auth, enrollment, sessions, transactions
-from occireflex.domain import token_admin as ta
+from occireflex.domain import auth, money, sessions
 from occireflex.domain.access import Actor, load_actor
 from occireflex.domain.errors import DomainError, LoginFailed, SessionExpired
+from occireflex.domain.payments import accounts, transactions
+from occireflex.domain.tokens import admin as ta
+from occireflex.domain.tokens import device as token_device
 from occireflex.settings import settings
 from occireflex.state.paging import id_or_raw, to_int
 from occireflex.state.session import BrowserMixin, assign_changed
@@ -139,7 +141,7 @@ class AppTokenState(AppState):
 
     def _show(self, actor: Actor) -> None:
         with session_scope() as db:
-            status = enrollment.status(db, actor)
+            status = token_device.status(db, actor)
         self.virtual, self.virtual_label = status.virtual, status.virtual_label
         self.active = status.active
         self.device, self.physical = status.device, status.physical
@@ -166,7 +168,7 @@ class AppTokenState(AppState):
         device = form_data.get("dispositivo") if isinstance(form_data, dict) else None
         try:
             with session_scope() as db:
-                started = enrollment.begin(db, actor, device)
+                started = token_device.begin(db, actor, device)
         except DomainError as exc:
             self.error = exc.message
             return
@@ -182,7 +184,7 @@ class AppTokenState(AppState):
         code = form_data.get("codigo") if isinstance(form_data, dict) else None
         try:
             with session_scope() as db:
-                done = enrollment.activate(db, actor, code)
+                done = token_device.activate(db, actor, code)
         except DomainError as exc:
             self.error = exc.message
             self._show(actor)
@@ -299,8 +301,8 @@ class AppBalancesState(AppState):
 
         def rows(items):
             return [{"number": accounts.mask_account(r.number), "name": r.name,
-                     "available": accounts.format_money(r.available),
-                     "current": accounts.format_money(r.current)} for r in items]
+                     "available": money.format_money(r.available),
+                     "current": money.format_money(r.current)} for r in items]
 
         self.checking, self.savings = rows(data[accounts.CORRIENTE]), rows(data[accounts.AHORROS])
 
@@ -320,7 +322,7 @@ class AppTransactionsState(AppState):
         with session_scope() as db:
             result = transactions.search(db, actor, None, page, 10)
         self.rows = [{"id": str(r.id), "when": r.when, "biller": r.biller,
-                      "reference": r.reference, "amount": accounts.format_money(r.amount),
+                      "reference": r.reference, "amount": money.format_money(r.amount),
                       "status": r.status, "channel": r.channel} for r in result.rows]
         self.total, self.page = result.total, result.page
         self.pages = max(1, -(-result.total // result.page_size))
@@ -357,7 +359,7 @@ class AppTransactionsState(AppState):
         except DomainError as exc:
             self.error = exc.message
             return
-        self.detail_title = f"{detail.biller_name} · {accounts.format_money(detail.amount)}"
+        self.detail_title = f"{detail.biller_name} · {money.format_money(detail.amount)}"
         self.detail = [{"label": k, "value": v} for k, v in detail.lines()]
 
     @rx.event

@@ -13,9 +13,9 @@ import threading
 import reflex as rx
 
 from occireflex.db import session_scope
-from occireflex.domain import bulk
+from occireflex.domain import bulk, paging
 from occireflex.domain.access import Actor
-from occireflex.domain.billers import BOGOTA
+from occireflex.domain.bogota import BOGOTA
 from occireflex.domain.errors import DomainError
 from occireflex.models import utcnow
 from occireflex.state.paging import PagedMixin
@@ -171,7 +171,7 @@ class BulkUploadState(PagedMixin, PortalState):
             size = int(value)
         except (TypeError, ValueError):
             size = 10
-        self.page_size = size if size in bulk.PAGE_SIZES else 10
+        self.page_size = size if size in paging.PAGE_SIZES else 10
         self.page = 1
         return self._with_actor(self._reload_files)
 

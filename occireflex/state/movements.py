@@ -10,10 +10,11 @@ import reflex as rx
 
 from occireflex import catalog
 from occireflex.db import session_scope
-from occireflex.domain import exports, movements, transactions
+from occireflex.domain import exports, paging
 from occireflex.domain.access import Actor
-from occireflex.domain.accounts import format_money
 from occireflex.domain.errors import AccessDenied, DomainError
+from occireflex.domain.money import format_money
+from occireflex.domain.payments import movements
 from occireflex.state.paging import NO_QUERY, QueryGridMixin
 from occireflex.state.portal import PortalState
 from occireflex.state.session import LOGIN_ROUTE
@@ -96,7 +97,7 @@ class MovementsState(QueryGridMixin, PortalState):
                 self._clear_rows()
                 self.message = "Su empresa no tiene cuentas para consultar."
                 return
-            dates = transactions.default_range()
+            dates = paging.default_range()
             self.f_account = str(options[0].id)
             self.f_from, self.f_to = dates.start.isoformat(), dates.end.isoformat()
             self.page, self._loaded_for = 1, actor.user_id
@@ -137,7 +138,7 @@ class MovementsState(QueryGridMixin, PortalState):
         data = self._export(catalog.PDF)
         if not isinstance(data, movements.Export):
             return data
-        content = transactions.render_table_pdf(
+        content = exports.render_table_pdf(
             "Detalles de Movimientos", data.subtitle, movements.EXPORT_HEADERS,
             data.text_rows(), movements.PDF_WIDTHS, movements.PDF_RIGHT)
         return rx.download(data=content, filename=self._file_name(data, "pdf"),

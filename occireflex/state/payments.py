@@ -11,10 +11,12 @@ from datetime import date
 import reflex as rx
 
 from occireflex.db import session_scope
-from occireflex.domain import autopay, billers, enrollments, fields, payments
+from occireflex.domain import bogota, fields, money, paging
 from occireflex.domain.access import Actor
-from occireflex.domain.accounts import format_money, mask_account
 from occireflex.domain.errors import DomainError, ValidationError
+from occireflex.domain.money import format_money
+from occireflex.domain.payments import autopay, inscriptions, pay
+from occireflex.domain.payments.accounts import mask_account
 from occireflex.domain.security import fold
 from occireflex.models import utcnow
 from occireflex.state.paging import PagedMixin
@@ -120,7 +122,7 @@ class PaymentsState(PagedMixin, PortalState):
 
     def _reload_grid(self, actor: Actor, db, *, page_turn: bool = False) -> None:
         def fetch():
-            return enrollments.list_page(
+            return inscriptions.list_page(
                 db, actor, biller_id=_int(self.filter_biller), reference=self.filter_reference,
                 state=self.filter_state, page=self.page, page_size=self.page_size,
                 known_total=self.total if page_turn else None)
@@ -153,14 +155,14 @@ class PaymentsState(PagedMixin, PortalState):
         def work(actor: Actor, db):
             self.accounts = [
                 {"id": str(a.id), "label": f"{a.name} · {mask_account(a.number)}"}
-                for a in payments.accounts_for(db, actor)]
+                for a in pay.accounts_for(db, actor)]
             self.biller_options = [{
                 "id": str(b.id), "label": f"{b.code} · {b.name}",
                 "search": billers_fold(f"{b.code} {b.name} {b.sector}"),
                 "category": "Público" if b.category == "publico" else "Privado",
                 "ref_label": b.ref_label,
                 "hint": _hint(b.ref_min, b.ref_max, b.ref_numeric),
-            } for b in enrollments.list_billers(db, actor)]
+            } for b in inscriptions.list_billers(db, actor)]
             own = {a["id"] for a in self.accounts}
             if self.accounts and self.account_id not in own:
                 self.account_id = self.accounts[-1]["id"]
@@ -204,7 +206,7 @@ class PaymentsState(PagedMixin, PortalState):
         data = form_data if isinstance(form_data, dict) else {}
 
         def work(actor: Actor, db):
-            row = enrollments.inscribe(db, actor, _int(self.biller_id), data.get("referencia"),
+            row = inscriptions.inscribe(db, actor, _int(self.biller_id), data.get("referencia"),
                                        data.get("alias", ""), _int(self.account_id))
             label = next((b["label"] for b in self.biller_options
                           if b["id"] == self.biller_id), "")
@@ -231,14 +233,14 @@ class PaymentsState(PagedMixin, PortalState):
 
     @rx.event
     def set_filter_state(self, value: str):
-        self.filter_state = value if value in enrollments.STATES else ""
+        self.filter_state = value if value in inscriptions.STATES else ""
         self.page = 1
         return self._guarded(self._reload_grid)
 
     @rx.event
     def set_page_size(self, value: str):
         size = _int(value)
-        self.page_size = size if size in enrollments.PAGE_SIZES else 10
+        self.page_size = size if size in paging.PAGE_SIZES else 10
         self.page = 1
         return self._guarded(self._reload_grid)
 
@@ -255,7 +257,7 @@ class PaymentsState(PagedMixin, PortalState):
         key = str(eid)
         if key in self.selected:
             self.selected = [i for i in self.selected if i != key]
-        elif len(self.selected) < payments.MAX_BILLS_PER_PAYMENT:
+        elif len(self.selected) < pay.MAX_BILLS_PER_PAYMENT:
             self.selected = [*self.selected, key]
 
     # -- modificar / eliminar -----------------------------------------------------------
@@ -267,7 +269,7 @@ class PaymentsState(PagedMixin, PortalState):
             return
 
         def work(actor: Actor, db):
-            enrollment = enrollments.own_enrollment(db, actor, int(row["id"]))
+            enrollment = inscriptions.own_enrollment(db, actor, int(row["id"]))
             self.edit_id, self.edit_alias = enrollment.id, enrollment.alias
             self.edit_account, self.error = str(enrollment.account_id), ""
 
@@ -286,7 +288,7 @@ class PaymentsState(PagedMixin, PortalState):
         alias = form_data.get("alias", "") if isinstance(form_data, dict) else ""
 
         def work(actor: Actor, db):
-            enrollments.modify(db, actor, self.edit_id, alias, _int(self.edit_account))
+            inscriptions.modify(db, actor, self.edit_id, alias, _int(self.edit_account))
             self.edit_id, self.message = 0, "La inscripción fue modificada."
             db.flush()
             self._reload_grid(actor, db)
@@ -305,7 +307,7 @@ class PaymentsState(PagedMixin, PortalState):
         target, self.delete_id = self.delete_id, 0
 
         def work(actor: Actor, db):
-            enrollments.delete(db, actor, target)
+            inscriptions.delete(db, actor, target)
             self.selected = [i for i in self.selected if i != str(target)]
             self.message = f"Se eliminó la inscripción {self.delete_label}."
             db.flush()
@@ -331,7 +333,7 @@ class PaymentsState(PagedMixin, PortalState):
         self.error = self.pay_error = ""
 
         def work(actor: Actor, db):
-            lines = payments.payable_lines(db, actor, ids)
+            lines = pay.payable_lines(db, actor, ids)
             self._selection = [(line.enrollment_id, line.bill_id, line.bill_version)
                                for line in lines]
             self._total_centavos = sum(line.amount for line in lines)
@@ -347,7 +349,7 @@ class PaymentsState(PagedMixin, PortalState):
         return self._guarded(work)
 
     def _refresh_balance(self, actor: Actor, db) -> None:
-        now_text, after_text = payments.balance_after(db, actor, _int(self.pay_account),
+        now_text, after_text = pay.balance_after(db, actor, _int(self.pay_account),
                                                       self._total_centavos)
         self.pay_available, self.pay_after = now_text, after_text
 
@@ -368,7 +370,7 @@ class PaymentsState(PagedMixin, PortalState):
         self.pay_error = ""
 
         def work(actor: Actor, db):
-            results = payments.pay_bills(db, actor, list(self._selection),
+            results = pay.pay_bills(db, actor, list(self._selection),
                                          _int(self.pay_account), code)
             self.results = [{"biller": r.biller_name, "reference": r.reference,
                              "amount": format_money(r.amount), "ok": "1" if r.ok else "",
@@ -389,7 +391,7 @@ class PaymentsState(PagedMixin, PortalState):
 
         def work(actor: Actor, db):
             rule = autopay.get_rule(db, actor, int(row["id"]))
-            today = billers.local_today(utcnow())
+            today = bogota.local_today(utcnow())
             self.program_id = int(row["id"])
             self.program_label = f"{row['biller_name']} ref. {row['reference']}"
             self.program_exists = rule is not None
@@ -426,7 +428,7 @@ class PaymentsState(PagedMixin, PortalState):
             if field in data:
                 self._apply_program_field(field, data[field])
         try:
-            max_amount = fields.amount(self.program_max, "monto máximo")
+            max_amount = money.amount(self.program_max, "monto máximo")
         except ValidationError as exc:
             self.program_error = exc.message
             return

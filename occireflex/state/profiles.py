@@ -12,7 +12,7 @@ import reflex as rx
 
 from occireflex import catalog
 from occireflex.db import session_scope
-from occireflex.domain import exports, profiles
+from occireflex.domain import exports, paging, profiles
 from occireflex.domain.access import Actor
 from occireflex.domain.errors import AccessDenied, DomainError
 from occireflex.state.paging import PagedMixin, to_int
@@ -143,7 +143,7 @@ class ProfilesListState(PagedMixin, PortalState):
     @rx.event
     def set_page_size(self, value: str):
         size = to_int(value)
-        self.page_size = size if size in profiles.PAGE_SIZES else 10
+        self.page_size = size if size in paging.PAGE_SIZES else 10
         self.page = 1
         return self._run()
 
@@ -204,7 +204,7 @@ class ProfilesListState(PagedMixin, PortalState):
         rows = self._export(catalog.PDF)
         if not isinstance(rows, list):
             return rows
-        data = exports.to_pdf("Perfiles", f"{self.company_name} · NIT {self.company_nit}",
+        data = exports.render_table_pdf("Perfiles", f"{self.company_name} · NIT {self.company_nit}",
                               profiles.EXPORT_HEADERS, rows, (60, 70, 35, 25))
         return rx.download(data=data, filename="perfiles.pdf")
 

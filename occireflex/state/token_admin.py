@@ -11,12 +11,13 @@ import reflex as rx
 
 from occireflex import catalog
 from occireflex.db import session_scope
-from occireflex.domain import exports, token_history
-from occireflex.domain import token_admin as ta
-from occireflex.domain import token_states as ts
+from occireflex.domain import exports
 from occireflex.domain.access import Actor
 from occireflex.domain.errors import DomainError
-from occireflex.domain.transactions import render_table_pdf
+from occireflex.domain.exports import render_table_pdf
+from occireflex.domain.tokens import admin as ta
+from occireflex.domain.tokens import history as token_history
+from occireflex.domain.tokens import states as ts
 from occireflex.state.paging import GRID_PAGE_SIZES, PagedMixin, id_or_raw, to_int
 from occireflex.state.portal import PortalState
 from occireflex.state.session import LOGIN_ROUTE

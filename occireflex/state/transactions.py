@@ -12,10 +12,11 @@ import reflex as rx
 
 from occireflex import catalog
 from occireflex.db import session_scope
-from occireflex.domain import exports, transactions
+from occireflex.domain import exports, paging
 from occireflex.domain.access import Actor
-from occireflex.domain.accounts import format_money
 from occireflex.domain.errors import AccessDenied, DomainError
+from occireflex.domain.money import format_money
+from occireflex.domain.payments import transactions
 from occireflex.state.paging import QueryGridMixin, id_or_raw, to_int
 from occireflex.state.portal import PortalState
 from occireflex.state.session import LOGIN_ROUTE
@@ -96,7 +97,7 @@ class TransactionsState(QueryGridMixin, PortalState):
         return transactions.export(db, actor, filters, action)
 
     def _defaults(self, actor: Actor) -> None:
-        dates = transactions.default_range()
+        dates = paging.default_range()
         self.f_from, self.f_to = dates.start.isoformat(), dates.end.isoformat()
         self.f_account = self.f_biller = self.f_status = self.f_channel = ALL
         self.page = 1
@@ -175,7 +176,7 @@ class TransactionsState(QueryGridMixin, PortalState):
         data = self._export(catalog.PDF)
         if not isinstance(data, transactions.Export):
             return data
-        content = transactions.render_table_pdf(
+        content = exports.render_table_pdf(
             "Transacciones Realizadas", data.subtitle, transactions.EXPORT_HEADERS,
             data.text_rows(), transactions.PDF_WIDTHS, transactions.PDF_RIGHT)
         return rx.download(data=content, filename="transacciones-realizadas.pdf",

@@ -11,7 +11,7 @@ from occireflex.domain.access import Actor, deny, require, valid_id
 from occireflex.models import Account
 
 CORRIENTE, AHORROS = "corriente", "ahorros"
-BALANCES_SERVICE = "consultas.saldos.por_producto"
+BALANCES_SERVICE = catalog.SALDOS_POR_PRODUCTO
 
 
 @dataclass(frozen=True)
@@ -49,15 +49,20 @@ def company_account(db: Session, actor: Actor, account_id: object) -> Account:
 
 
 def company_accounts(db: Session, actor: Actor) -> list[Account]:
+    """The company's accounts by number (no grant check: the caller made it)."""
     return list(db.exec(select(Account).where(Account.company_id == actor.company_id)
                         .order_by(Account.number)).all())
 
 
-def format_money(centavos: int) -> str:
-    """«$302.43», «-$1,250,000.00» — the format of seed 001."""
-    sign = "-" if centavos < 0 else ""
-    pesos, cents = divmod(abs(int(centavos)), 100)
-    return f"{sign}${pesos:,}.{cents:02d}"
+def account_label(account: Account) -> str:
+    """«Corriente 0123456789»."""
+    kind = "Corriente" if account.kind == CORRIENTE else "Ahorros"
+    return f"{kind} {account.number}"
+
+
+def account_option_label(account: Account) -> str:
+    """«Corriente 0123456789 · Nómina»: an account in a filter select."""
+    return f"{account_label(account)} · {account.name}" if account.name else account_label(account)
 
 
 def mask_account(number: str) -> str:
