@@ -29,12 +29,12 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
+
+from occireflex.domain.bogota import BOGOTA, as_utc
 
 if TYPE_CHECKING:
     from occireflex.domain.payments.autopay import SweepReport
 
-BOGOTA = ZoneInfo("America/Bogota")
 SWEEP_SECONDS = 60
 LEASE_SECONDS = 90
 JOB_ID = "barrido"
@@ -57,9 +57,7 @@ def parse_now(value: str) -> datetime:
             "2026-12-15T08:00-05:00.") from None
     if not 2000 <= moment.year <= 2099:
         raise UsageError("--now debe estar entre los años 2000 y 2099.")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=BOGOTA)
-    return moment.astimezone(UTC)
+    return as_utc(moment)
 
 
 def _seconds(value: str, option: str, low: int, high: int) -> int:

@@ -25,8 +25,8 @@ from occireflex.state.session import BrowserMixin, assign_changed
 
 APP_HOME = "/app"
 # service code → (tile label, icon) of the App's home
-TILES = {"consultas.saldos.por_producto": ("Saldos", "wallet"),
-         "consultas.transacciones_realizadas": ("Transacciones Realizadas", "receipt-text")}
+TILES = {catalog.SALDOS_POR_PRODUCTO: ("Saldos", "wallet"),
+         catalog.TRANSACCIONES_REALIZADAS: ("Transacciones Realizadas", "receipt-text")}
 
 
 class AppState(BrowserMixin, rx.State):

@@ -400,7 +400,7 @@ class PaymentsState(PagedMixin, PortalState):
                 self.program_account = str(rule.account_id)
                 self.program_mode = "vencimiento" if rule.days_before == 0 else "antes"
                 self.program_days = str(rule.days_before or 1)
-                self.program_max = f"{rule.max_amount // 100:,}".replace(",", ".")
+                self.program_max = money.whole_pesos(rule.max_amount)
                 self.program_start = rule.start_on.isoformat()
                 self.program_end = rule.end_on.isoformat() if rule.end_on else ""
             else:

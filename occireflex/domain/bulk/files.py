@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 from occireflex import catalog
 from occireflex.domain import audit, fields
-from occireflex.domain.access import Actor, actor_for_user, deny, require, valid_id
+from occireflex.domain.access import Actor, actor_for_user, company_row, require
 from occireflex.domain.bogota import local_today
 from occireflex.domain.bulk.layout import (
     EMPTY,
@@ -251,12 +251,7 @@ def first_errors(report: bytes, limit: int = 10) -> list[RowError]:
 
 
 def own_file(db: Session, actor: Actor, file_id: object) -> BulkFile:
-    if valid_id(file_id):
-        row = db.get(BulkFile, file_id)
-        if row is not None and row.company_id == actor.company_id:
-            return row
-    deny(db, actor, f"archivo:{str(file_id)[:30]}", "El archivo no existe.")
-    raise AssertionError  # deny always raises
+    return company_row(db, actor, BulkFile, file_id, "archivo", "El archivo no existe.")
 
 
 def enroll_all(db: Session, actor: Actor, file_id: object, rows: object, now: datetime,

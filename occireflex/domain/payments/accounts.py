@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from occireflex import catalog
-from occireflex.domain.access import Actor, deny, require, valid_id
+from occireflex.domain.access import Actor, company_row, require
 from occireflex.models import Account
 
 CORRIENTE, AHORROS = "corriente", "ahorros"
@@ -40,12 +40,8 @@ def balances(db: Session, actor: Actor) -> dict[str, list[BalanceRow]]:
 def company_account(db: Session, actor: Actor, account_id: object) -> Account:
     """One of the actor's company accounts; another company's or a forged id is denied
     (and audited) with the same message."""
-    if valid_id(account_id):
-        account = db.get(Account, account_id)
-        if account is not None and account.company_id == actor.company_id:
-            return account
-    deny(db, actor, f"cuenta:{str(account_id)[:30]}", "La cuenta no pertenece a su empresa.")
-    raise AssertionError  # deny always raises
+    return company_row(db, actor, Account, account_id, "cuenta",
+                       "La cuenta no pertenece a su empresa.")
 
 
 def company_accounts(db: Session, actor: Actor) -> list[Account]:

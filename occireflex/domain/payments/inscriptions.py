@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from occireflex import catalog
 from occireflex.domain import audit, fields
-from occireflex.domain.access import Actor, deny, require, valid_id
+from occireflex.domain.access import Actor, company_row, require, valid_id
 from occireflex.domain.bogota import local_today
 from occireflex.domain.errors import ValidationError
 from occireflex.domain.paging import offset, page_number, page_size_of
@@ -50,12 +50,8 @@ def list_billers(db: Session, actor: Actor, search: object = "") -> list[Biller]
 
 
 def own_enrollment(db: Session, actor: Actor, enrollment_id: object) -> Enrollment:
-    if valid_id(enrollment_id):
-        row = db.get(Enrollment, enrollment_id)
-        if row is not None and row.company_id == actor.company_id and row.deleted_at is None:
-            return row
-    deny(db, actor, f"inscripcion:{str(enrollment_id)[:30]}", "La inscripción no existe.")
-    raise AssertionError
+    return company_row(db, actor, Enrollment, enrollment_id, "inscripcion",
+                       "La inscripción no existe.", lambda row: row.deleted_at is None)
 
 
 def inscribe(db: Session, actor: Actor, biller_id: object, reference: object, alias: object,

@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 
 from occireflex import catalog
 from occireflex.domain import audit
-from occireflex.domain.access import Actor, deny, require, valid_id
+from occireflex.domain.access import Actor, company_row, require, valid_id
 from occireflex.domain.bogota import day_text, local_moment
 from occireflex.domain.errors import ValidationError
 from occireflex.domain.exports import EXPORT_MAX, check_export_action, latin1
@@ -227,12 +227,7 @@ class TxDetail:
 
 
 def _own_payment(db: Session, actor: Actor, payment_id: object) -> Payment:
-    if valid_id(payment_id):
-        payment = db.get(Payment, payment_id)
-        if payment is not None and payment.company_id == actor.company_id:
-            return payment
-    deny(db, actor, f"transaccion:{str(payment_id)[:30]}", NOT_FOUND)
-    raise AssertionError
+    return company_row(db, actor, Payment, payment_id, "transaccion", NOT_FOUND)
 
 
 def _detail(db: Session, actor: Actor, payment: Payment) -> TxDetail:

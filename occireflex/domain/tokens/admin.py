@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 
 from occireflex import catalog
 from occireflex.domain import audit, auth, security, sessions
-from occireflex.domain.access import Actor, deny, require, valid_id
+from occireflex.domain.access import Actor, company_row, deny, require
 from occireflex.domain.bogota import local_moment, local_time
 from occireflex.domain.errors import DomainError
 from occireflex.domain.paging import clamp_page, offset, page_size_of
@@ -174,9 +174,27 @@ def preview_change(db: Session, actor: Actor, user_id: object, action: object,
     if action == ts.BLOQUEAR_ACCION and user.id == actor.user_id:
         raise ts.InvalidTransition(OWN_BLOCK)
     row = _rows_for(db, [user], now)[0]
-    event = ts.SOLICITAR_LIBERACION if action == ts.LIBERAR else ts.BLOQUEAR
-    ts.transition(tv.virtual_state(db, user.id, now), event)
+    ts.transition(tv.virtual_state(db, user.id, now), _EVENT_OF[action])
     return ChangePreview(row, action, ts.ACTION_LABELS[action], clean, ts.REASON_LABELS[clean])
+
+
+_EVENT_OF = {ts.LIBERAR: ts.SOLICITAR_LIBERACION, ts.BLOQUEAR_ACCION: ts.BLOQUEAR}
+
+
+def _confirmed_change(db: Session, actor: Actor, user_id: object, action: str, reason: object,
+                      token_code: object, now: datetime) -> tuple[User, str]:
+    """(the user, the causal) of a Liberar or Bloquear the state machine allows, with the
+    user locked and the administrator's token code accepted."""
+    require_admin(db, actor, action)
+    user = tv.company_user(db, actor, user_id)
+    clean = ts.check_reason(action, reason)
+    if action == ts.BLOQUEAR_ACCION and user.id == actor.user_id:
+        raise ts.InvalidTransition(OWN_BLOCK)
+    tv.lock_user(db, user.id)
+    tv.expire_overdue(db, now, user_id=user.id)
+    ts.transition(tv.virtual_state(db, user.id, now), _EVENT_OF[action])
+    _confirm_with_token(db, actor, token_code, f"{action}:{user.username}", now)
+    return user, clean
 
 
 @dataclass(frozen=True)
@@ -192,13 +210,7 @@ def request_release(db: Session, actor: Actor, user_id: object, reason: object,
     """«Liberar»: a request the administrator authorizes in the App within 10 minutes.
     The caller commits."""
     now = now or utcnow()
-    require_admin(db, actor, "liberar")
-    user = tv.company_user(db, actor, user_id)
-    clean = ts.check_reason(ts.LIBERAR, reason)
-    tv.lock_user(db, user.id)
-    tv.expire_overdue(db, now, user_id=user.id)
-    ts.transition(tv.virtual_state(db, user.id, now), ts.SOLICITAR_LIBERACION)
-    _confirm_with_token(db, actor, token_code, f"liberar:{user.username}", now)
+    user, clean = _confirmed_change(db, actor, user_id, ts.LIBERAR, reason, token_code, now)
     current = tv.current_virtual(db, user.id)
     request = TokenRequest(
         company_id=user.company_id, user_id=user.id, token_id=current.id if current else None,
@@ -212,7 +224,7 @@ def request_release(db: Session, actor: Actor, user_id: object, reason: object,
         db.rollback()
         raise ts.InvalidTransition(ts.ALREADY_PENDING) from None
     tv.record_event(db, user, tv.EV_SOLICITADA, token=current, reason=clean,
-                 actor_id=actor.user_id, channel=actor.channel, request_id=request.id, now=now)
+                    actor_id=actor.user_id, channel=actor.channel, request_id=request.id, now=now)
     audit.record(db, "token_liberacion_solicitada", company_id=actor.company_id,
                  user_id=actor.user_id, target=f"usuario:{user.username}", ip=actor.ip,
                  channel=actor.channel, after={"causal": clean, "solicitud": request.id})
@@ -249,12 +261,12 @@ def _block_now(db: Session, user: User, reason: str, now: datetime, *,
         request.decided_by, request.decided_channel = actor_id, channel
         db.add(request)
         tv.record_event(db, user, tv.EV_CANCELADO, token=current, reason=request.reason,
-                     actor_id=actor_id, channel=channel, request_id=request.id, now=now)
+                        actor_id=actor_id, channel=channel, request_id=request.id, now=now)
     tv.lapse_enrollments(db, now, user_id=user.id)
     activation.revoke(db, user.id)
     ended = sessions.end_user_sessions(db, user.id, "token_bloqueado", now)
     tv.record_event(db, user, tv.EV_BLOQUEADO, token=current, reason=reason, actor_id=actor_id,
-                 channel=channel, request_id=request_id, now=now)
+                    channel=channel, request_id=request_id, now=now)
     return ended
 
 
@@ -262,15 +274,8 @@ def block(db: Session, actor: Actor, user_id: object, reason: object, token_code
           now: datetime | None = None) -> BlockResult:
     """«Bloquear»: at once. The caller commits."""
     now = now or utcnow()
-    require_admin(db, actor, "bloquear")
-    user = tv.company_user(db, actor, user_id)
-    clean = ts.check_reason(ts.BLOQUEAR_ACCION, reason)
-    if user.id == actor.user_id:
-        raise ts.InvalidTransition(OWN_BLOCK)
-    tv.lock_user(db, user.id)
-    tv.expire_overdue(db, now, user_id=user.id)
-    ts.transition(tv.virtual_state(db, user.id, now), ts.BLOQUEAR)
-    _confirm_with_token(db, actor, token_code, f"bloquear:{user.username}", now)
+    user, clean = _confirmed_change(db, actor, user_id, ts.BLOQUEAR_ACCION, reason, token_code,
+                                    now)
     current = tv.current_virtual(db, user.id)
     request = TokenRequest(
         company_id=user.company_id, user_id=user.id, token_id=current.id, action=ts.BLOQUEAR_ACCION,
@@ -335,13 +340,8 @@ def pending_count(db: Session, actor: Actor, now: datetime | None = None) -> int
 
 
 def _company_request(db: Session, actor: Actor, request_id: object) -> TokenRequest:
-    if valid_id(request_id):
-        request = db.get(TokenRequest, request_id)
-        if (request is not None and request.company_id == actor.company_id
-                and request.action == ts.LIBERAR):
-            return request
-    deny(db, actor, f"solicitud_token:{str(request_id)[:30]}", REQUEST_NOT_FOUND)
-    raise AssertionError
+    return company_row(db, actor, TokenRequest, request_id, "solicitud_token", REQUEST_NOT_FOUND,
+                       lambda request: request.action == ts.LIBERAR)
 
 
 def _open(db: Session, request: TokenRequest, now: datetime) -> None:
@@ -409,8 +409,8 @@ def approve(db: Session, actor: Actor, request_id: object, now: datetime | None 
         code = activation.issue(db, request, now)
         expires = local_time(request.activation_expires_at)
     tv.record_event(db, user, tv.EV_LIBERADO, token=current, reason=request.reason,
-                 actor_id=actor.user_id, channel=actor.channel, request_id=request.id,
-                 detail="con código de activación" if code else "", now=now)
+                    actor_id=actor.user_id, channel=actor.channel, request_id=request.id,
+                    detail="con código de activación" if code else "", now=now)
     audit.record(db, "token_liberacion_aprobada", company_id=actor.company_id,
                  user_id=actor.user_id, target=f"usuario:{user.username}", ip=actor.ip,
                  channel=actor.channel,
@@ -424,7 +424,7 @@ def reject(db: Session, actor: Actor, request_id: object, now: datetime | None =
     now = now or utcnow()
     request, user = _decide(db, actor, request_id, ts.RECHAZAR, tv.R_RECHAZADA, now)
     tv.record_event(db, user, tv.EV_RECHAZADO, reason=request.reason, actor_id=actor.user_id,
-                 channel=actor.channel, request_id=request.id, now=now)
+                    channel=actor.channel, request_id=request.id, now=now)
     audit.record(db, "token_liberacion_rechazada", company_id=actor.company_id,
                  user_id=actor.user_id, target=f"usuario:{user.username}", ip=actor.ip,
                  channel=actor.channel, after={"solicitud": request.id})

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from occireflex.domain import audit, auth
-from occireflex.domain.access import Actor, deny, valid_id
+from occireflex.domain.access import Actor, company_row
 from occireflex.domain.errors import ValidationError
 from occireflex.domain.tokens import activation
 from occireflex.domain.tokens import primitives as tokens
@@ -105,12 +105,7 @@ def record_event(db: Session, user: User, event: str, *, token: Token | None = N
 
 
 def company_user(db: Session, actor: Actor, user_id: object) -> User:
-    if valid_id(user_id):
-        user = db.get(User, user_id)
-        if user is not None and user.company_id == actor.company_id:
-            return user
-    deny(db, actor, f"usuario:{str(user_id)[:30]}", USER_NOT_FOUND)
-    raise AssertionError  # deny always raises
+    return company_row(db, actor, User, user_id, "usuario", USER_NOT_FOUND)
 
 
 def lock_user(db: Session, user_id: int) -> None:
