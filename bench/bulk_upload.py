@@ -30,11 +30,16 @@ from sqlalchemy import insert, select  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
 from occireflex.db import make_engine  # noqa: E402
-from occireflex.domain import billers, bulk  # noqa: E402
+from occireflex.domain import (
+    bogota,  # noqa: E402
+    bulk,  # noqa: E402
+)
+from occireflex.domain.payments import billers  # noqa: E402
 from occireflex.models import (  # noqa: E402
     Account,
     AutoPayRule,
     Biller,
+    BulkFile,  # noqa: E402
     Company,
     Enrollment,
     User,
@@ -64,7 +69,7 @@ def fresh_db(path: str):
 
 def rows(n: int):
     """Valid rows over the numeric billers whose references fit 10 digits."""
-    start = (billers.local_today(utcnow()) + timedelta(days=1)).isoformat()
+    start = (bogota.local_today(utcnow()) + timedelta(days=1)).isoformat()
     codes = [b.code for b in billers.BILLERS if b.ref_numeric and b.ref_min <= 10 <= b.ref_max]
     for i in range(n):
         yield [codes[i % len(codes)], f"{i:010d}", f"Sede {i}", ACCOUNTS[i % len(ACCOUNTS)],
@@ -102,7 +107,7 @@ def child(kind: str, n: int) -> dict:
     data = make_csv(n) if kind == "csv" else make_xlsx(n)
     with Session(engine, expire_on_commit=False) as db:
         user = db.get(User, user_id)
-        row = bulk.BulkFile(company_id=user.company_id, name=f"bench {kind}",
+        row = BulkFile(company_id=user.company_id, name=f"bench {kind}",
                             name_key=bulk.name_key(f"bench {kind}"), filename=f"bench.{kind}",
                             user_id=user.id, size=len(data), content=data)
         db.add(row)

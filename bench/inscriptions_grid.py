@@ -34,7 +34,8 @@ def load_inscriptions() -> int:
     from sqlmodel import select
 
     from occireflex.db import session_scope
-    from occireflex.domain import billers
+    from occireflex.domain import bogota
+    from occireflex.domain.payments import billers
     from occireflex.models import Account, Bill, Biller, Company, Enrollment, utcnow
 
     with session_scope() as db:
@@ -44,7 +45,7 @@ def load_inscriptions() -> int:
         have = db.exec(select(func.count()).select_from(Enrollment).where(
             Enrollment.company_id == company.id, Enrollment.deleted_at.is_(None))).one()
         missing = max(0, TARGET - have)
-        period, issued, due = billers.current_period(biller, billers.local_today(utcnow()))
+        period, issued, due = billers.current_period(biller, bogota.local_today(utcnow()))
         refs = [f"77{n:08d}" for n in range(have, have + missing)]
         now = utcnow()
         if not refs:

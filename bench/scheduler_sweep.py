@@ -31,7 +31,11 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, SQLModel, create_engine  # noqa: E402
 
-from occireflex.domain import autopay, billers  # noqa: E402
+from occireflex.domain import bogota  # noqa: E402
+from occireflex.domain.payments import (
+    autopay,  # noqa: E402
+    billers,  # noqa: E402
+)
 from occireflex.models import (  # noqa: E402
     Account,
     AutoPayRule,
@@ -44,7 +48,7 @@ from occireflex.models import (  # noqa: E402
     utcnow,
 )
 
-DEFAULT_NOW = datetime(2026, 12, 15, 8, 0, tzinfo=billers.BOGOTA)
+DEFAULT_NOW = datetime(2026, 12, 15, 8, 0, tzinfo=bogota.BOGOTA)
 AMPLE = 10**12  # centavos per account: ten thousand million pesos
 CHUNK = 10_000
 
@@ -291,7 +295,7 @@ def main() -> None:
     parser.add_argument("--schema", help=argparse.SUPPRESS)
     args = parser.parse_args()
     now = datetime.fromisoformat(args.now)
-    args.now = now if now.tzinfo else now.replace(tzinfo=billers.BOGOTA)
+    args.now = now if now.tzinfo else now.replace(tzinfo=bogota.BOGOTA)
     if args.child:
         _child(args.child, args.schema, args.now)
         return

@@ -26,9 +26,12 @@ from sqlalchemy import insert, text  # noqa: E402
 from sqlmodel import Session, SQLModel, create_engine, select  # noqa: E402
 
 from occireflex import db as dbmod  # noqa: E402
-from occireflex.domain import access, auth, enrollment, security, sessions, token_history  # noqa: E402
-from occireflex.domain import token_admin as ta  # noqa: E402
+from occireflex.domain import access, auth, security, sessions  # noqa: E402
 from occireflex.domain.demo import DEMO_PASSWORD, seed_demo  # noqa: E402
+from occireflex.domain.tokens import admin as ta  # noqa: E402
+from occireflex.domain.tokens import device  # noqa: E402
+from occireflex.domain.tokens import history as token_history  # noqa: E402
+from occireflex.domain.tokens import virtual as tv
 from occireflex.models import (  # noqa: E402
     Company,
     Token,
@@ -123,11 +126,11 @@ def run(engine, label: str, users: int, cycles: int) -> None:
             db.commit()
             approve_times.append(time.perf_counter() - t1)
             user_actor = _app_actor(db, user_id, company, at)
-            started = enrollment.begin(db, user_actor, "Celular", at)
+            started = device.begin(db, user_actor, "Celular", at)
             db.commit()
-            uri = enrollment.deliver(db, user_actor, started.ticket, at).uri
+            uri = device.deliver(db, user_actor, started.ticket, at).uri
             db.commit()
-            enrollment.activate(db, user_actor, pyotp.parse_uri(uri).at(at), at)
+            device.activate(db, user_actor, pyotp.parse_uri(uri).at(at), at)
             db.commit()
             cycle.append(time.perf_counter() - t0)
         blocks = []
@@ -147,7 +150,7 @@ def run(engine, label: str, users: int, cycles: int) -> None:
              "decided_channel": ""} for uid in pending_ids])
         db.commit()
         t0 = time.perf_counter()
-        expired = ta.expire_overdue(db, now + timedelta(minutes=11))
+        expired = tv.expire_overdue(db, now + timedelta(minutes=11))
         db.commit()
         sweep = time.perf_counter() - t0
 

@@ -26,9 +26,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from occireflex.db import session_scope
-from occireflex.domain import enrollment, sessions
+from occireflex.domain import sessions
 from occireflex.domain.access import load_actor
 from occireflex.domain.errors import DomainError, SessionExpired
+from occireflex.domain.tokens import device
 from occireflex.settings import settings
 from occireflex.web.cookies import clear_session_cookie, cookie_name, is_https, set_session_cookie
 
@@ -55,7 +56,7 @@ def _error(message: str, status: int) -> JSONResponse:
 def _deliver(raw_session: str, ticket: object, ip: str, user_agent: str) -> dict[str, str]:
     with session_scope() as db:
         actor = load_actor(db, raw_session, app=True, ip=ip, user_agent=user_agent)
-        provisioning = enrollment.deliver(db, actor, ticket)
+        provisioning = device.deliver(db, actor, ticket)
     return {"uri": provisioning.uri, "secret": provisioning.secret,
             "qr": qr_svg(provisioning.uri)}
 

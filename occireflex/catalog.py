@@ -38,6 +38,17 @@ _HELP = (ACCESO, CONSULTAR, APP, RESPONSIVE)
 _FILES = (ACCESO, CONSULTAR, EXCEL, PDF, IMPRIMIR, RESPONSIVE)
 
 
+# The services with a working page, by name: code refers to these, never to the strings.
+SALDOS_POR_PRODUCTO = "consultas.saldos.por_producto"
+MOVIMIENTOS_DETALLES = "consultas.movimientos.detalles"
+TRANSACCIONES_REALIZADAS = "consultas.transacciones_realizadas"
+ARCHIVOS_CARGADOS = "consultas.archivos_cargados"
+SERVICIOS_PUBLICOS = "transacciones.pagos.servicios"  # Servicios Públicos y Privados
+PERFILES = "administracion.usuarios.perfiles"
+TOKEN_VIRTUAL = "administracion.seguridad.token"  # Administración de Token
+CONSULTA_TOKEN = "administracion.seguridad.consulta_token"
+AYUDAS = "ayudas.ayudas.consultar"
+
 @dataclass(frozen=True)
 class Module:
     code: str
@@ -83,26 +94,26 @@ MODULES_BY_CODE: dict[str, Module] = {m.code: m for m in MODULES}
 
 # Services that have a working page. Later issues add their codes here.
 BUILT: frozenset[str] = frozenset({
-    "consultas.saldos.por_producto",
-    "administracion.usuarios.perfiles",
-    "transacciones.pagos.servicios",
-    "consultas.transacciones_realizadas",
-    "consultas.movimientos.detalles",
-    "consultas.archivos_cargados",
-    "ayudas.ayudas.consultar",
-    "administracion.seguridad.token",
-    "administracion.seguridad.consulta_token",
+    SALDOS_POR_PRODUCTO,
+    PERFILES,
+    SERVICIOS_PUBLICOS,
+    TRANSACCIONES_REALIZADAS,
+    MOVIMIENTOS_DETALLES,
+    ARCHIVOS_CARGADOS,
+    AYUDAS,
+    TOKEN_VIRTUAL,
+    CONSULTA_TOKEN,
 })
 
 # Only the company's administrator may use these, whatever a profile grants (seed 002:
 # «Este proceso solo se puede realizar desde el usuario administrador»).
-ADMIN_ONLY: frozenset[str] = frozenset({"administracion.seguridad.token"})
+ADMIN_ONLY: frozenset[str] = frozenset({TOKEN_VIRTUAL})
 
 # Services with a screen in the App Banco de Occidente Empresas (``/app``); a profile
 # opens them there with «Acceso App».
 APP_SCREENS: dict[str, str] = {
-    "consultas.saldos.por_producto": "/app/saldos",
-    "consultas.transacciones_realizadas": "/app/transacciones",
+    SALDOS_POR_PRODUCTO: "/app/saldos",
+    TRANSACCIONES_REALIZADAS: "/app/transacciones",
 }
 
 
@@ -112,22 +123,22 @@ def _svc(code: str, group: str, name: str, actions: tuple[str, ...]) -> Service:
 
 SERVICES: tuple[Service, ...] = (
     # Consultas
-    _svc("consultas.saldos.por_producto", "Saldos", "Por Producto", _ALL),
+    _svc(SALDOS_POR_PRODUCTO, "Saldos", "Por Producto", _ALL),
     _svc("consultas.saldos.consolidados", "Saldos", "Consolidados", _ALL),
-    _svc("consultas.movimientos.detalles", "Movimientos", "Detalles de Movimientos", _ALL),
+    _svc(MOVIMIENTOS_DETALLES, "Movimientos", "Detalles de Movimientos", _ALL),
     _svc("consultas.movimientos.notas", "Movimientos", "Notas Débito y Crédito", _ALL),
     _svc("consultas.movimientos.devoluciones_cheques", "Movimientos", "Devoluciones Cheques",
          _ALL),
-    _svc("consultas.transacciones_realizadas", "", "Transacciones Realizadas", _ALL),
+    _svc(TRANSACCIONES_REALIZADAS, "", "Transacciones Realizadas", _ALL),
     _svc("consultas.operaciones_programadas", "", "Operaciones Programadas en el Canal", _ALL),
     _svc("consultas.anulacion_pagos", "", "Consulta y Anulación de Pagos y Débitos", _ALL),
     _svc("consultas.mi_banco", "", "Mi Banco", _ALL),
     _svc("consultas.pendientes_autorizar", "", "Transacciones Pendientes por Autorizar", _ALL),
-    _svc("consultas.archivos_cargados", "", "Archivos Cargados", _ALL),
+    _svc(ARCHIVOS_CARGADOS, "", "Archivos Cargados", _ALL),
     _svc("consultas.transferencias_aval", "", "Transferencias Recibidas AVAL", _ALL),
     _svc("consultas.productos_aval", "", "Productos AVAL", _ALL),
     # Transacciones
-    _svc("transacciones.pagos.servicios", "Pagos", "Servicios Públicos y Privados", _TRANSACTION),
+    _svc(SERVICIOS_PUBLICOS, "Pagos", "Servicios Públicos y Privados", _TRANSACTION),
     _svc("transacciones.pagos.proveedores", "Pagos", "Pagos a Proveedores", _TRANSACTION),
     _svc("transacciones.pagos.nomina", "Pagos", "Pagos de Nómina", _TRANSACTION),
     _svc("transacciones.pagos.terceros", "Pagos", "Pagos a Terceros", _TRANSACTION),
@@ -172,7 +183,7 @@ SERVICES: tuple[Service, ...] = (
     _svc("servicio_cliente.novedades.seguimiento", "Novedades", "Seguimiento de Solicitudes",
          _ALL),
     # Administración (seed 001)
-    _svc("administracion.usuarios.perfiles", "Usuarios", "Perfiles", _ADMIN),
+    _svc(PERFILES, "Usuarios", "Perfiles", _ADMIN),
     _svc("administracion.usuarios.configuracion", "Usuarios", "Configuración de Usuarios", _ADMIN),
     _svc("administracion.usuarios.alertas", "Usuarios", "Inscripción de Alertas", _ADMIN),
     _svc("administracion.usuarios.cambio_clave_imagen", "Usuarios",
@@ -188,12 +199,12 @@ SERVICES: tuple[Service, ...] = (
     _svc("administracion.seguridad.autorizaciones", "Seguridad",
          "Configuración de Autorizaciones", _ADMIN),
     _svc("administracion.seguridad.ips", "Seguridad", "Administración de IP's", _ADMIN),
-    _svc("administracion.seguridad.token", "Seguridad", "Administración de Token", _ADMIN_APP),
+    _svc(TOKEN_VIRTUAL, "Seguridad", "Administración de Token", _ADMIN_APP),
     _svc("administracion.seguridad.parametros", "Seguridad",
          "Parámetros Generales y de Seguridad", _ADMIN),
-    _svc("administracion.seguridad.consulta_token", "Seguridad", "Consulta de Token", _ADMIN),
+    _svc(CONSULTA_TOKEN, "Seguridad", "Consulta de Token", _ADMIN),
     # Ayudas
-    _svc("ayudas.ayudas.consultar", "Ayudas", "Ayudas", _HELP),
+    _svc(AYUDAS, "Ayudas", "Ayudas", _HELP),
     _svc("ayudas.ayudas.manuales", "Ayudas", "Manuales de Usuario", _HELP),
     _svc("ayudas.ayudas.preguntas", "Ayudas", "Preguntas Frecuentes", _HELP),
     # Archivos

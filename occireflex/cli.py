@@ -30,7 +30,7 @@ def migrate(url: str | None = None) -> None:
 
 def _cmd_init_db(_args: argparse.Namespace) -> int:
     from occireflex.db import session_scope
-    from occireflex.domain.billers import ensure_billers
+    from occireflex.domain.payments.billers import ensure_billers
 
     migrate()
     with session_scope() as db:
@@ -81,7 +81,7 @@ def _cmd_token_code(args: argparse.Namespace) -> int:
 def _cmd_enable_token(args: argparse.Namespace) -> int:
     from occireflex.db import session_scope
     from occireflex.domain.errors import DomainError
-    from occireflex.domain.token_admin import bank_enable
+    from occireflex.domain.tokens.virtual import bank_enable
 
     try:
         with session_scope() as db:

@@ -29,12 +29,12 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
+
+from occireflex.domain.bogota import BOGOTA, as_utc
 
 if TYPE_CHECKING:
-    from occireflex.domain.autopay import SweepReport
+    from occireflex.domain.payments.autopay import SweepReport
 
-BOGOTA = ZoneInfo("America/Bogota")
 SWEEP_SECONDS = 60
 LEASE_SECONDS = 90
 JOB_ID = "barrido"
@@ -57,9 +57,7 @@ def parse_now(value: str) -> datetime:
             "2026-12-15T08:00-05:00.") from None
     if not 2000 <= moment.year <= 2099:
         raise UsageError("--now debe estar entre los años 2000 y 2099.")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=BOGOTA)
-    return moment.astimezone(UTC)
+    return as_utc(moment)
 
 
 def _seconds(value: str, option: str, low: int, high: int) -> int:
@@ -104,10 +102,10 @@ def expire_token_requests(now: datetime) -> int:
     from sqlmodel import Session
 
     from occireflex.db import get_engine
-    from occireflex.domain import token_admin
+    from occireflex.domain.tokens import virtual as tv
 
     with Session(get_engine(), expire_on_commit=False) as db:
-        expired = token_admin.expire_overdue(db, now)
+        expired = tv.expire_overdue(db, now)
         db.commit()
     if expired:
         log.info("%d solicitud(es) de liberación de token expiraron sin autorización.", expired)
@@ -138,7 +136,7 @@ def run_once(now: datetime | None = None, batch: int | None = None) -> SweepRepo
     from sqlmodel import Session
 
     from occireflex.db import get_engine
-    from occireflex.domain import autopay
+    from occireflex.domain.payments import autopay
 
     with Session(get_engine(), expire_on_commit=False) as db:
         return autopay.run_sweep(db, now, batch_size=batch or autopay.BATCH)
@@ -151,7 +149,8 @@ class Sidecar:
                  batch: int | None = None, holder: str | None = None) -> None:
         from apscheduler.schedulers.blocking import BlockingScheduler
 
-        from occireflex.domain import autopay, lease  # noqa: F401  (imported before the first job)
+        from occireflex.domain import lease  # noqa: F401  (imported before the first job)
+        from occireflex.domain.payments import autopay  # noqa: F401  (imported before the first job)
 
         self.interval = interval
         self.batch = batch or autopay.BATCH
@@ -230,7 +229,7 @@ class Sidecar:
         from sqlmodel import Session
 
         from occireflex.db import get_engine
-        from occireflex.domain import autopay
+        from occireflex.domain.payments import autopay
         from occireflex.models import utcnow
 
         with self._sweeping:

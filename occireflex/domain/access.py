@@ -9,8 +9,10 @@ grant includes «Acceso Front Responsive»), ``app`` (the App: «Acceso App»).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlmodel import Session, select
 
@@ -24,6 +26,7 @@ WEB, RESPONSIVE, APP = "web", "responsive", "app"
 _MOBILE_UA = re.compile(r"Mobi|Android|iPhone|iPod|Windows Phone|Opera Mini", re.I)
 
 _CHANNEL_ACTION = {RESPONSIVE: catalog.RESPONSIVE, APP: catalog.APP}
+T = TypeVar("T")
 
 
 def valid_id(value: object) -> bool:
@@ -98,19 +101,42 @@ def load_actor(
         channel = APP
     user = db.get(User, session.user_id)
     company = db.get(Company, user.company_id)
-    return Actor(
-        user_id=user.id,
-        company_id=user.company_id,
-        username=user.username,
-        full_name=user.full_name,
-        company_name=company.name,
-        company_nit=company.nit,
-        is_admin=user.is_admin,
-        session_id=session.id,
-        channel=channel or channel_from_user_agent(user_agent),
-        ip=ip,
-        grants=grants_for(db, user),
-    )
+    return _actor(db, user, company, session.id, channel or channel_from_user_agent(user_agent),
+                  ip)
+
+
+def _actor(db: Session, user: User, company: Company, session_id: int, channel: str,
+           ip: str) -> Actor:
+    return Actor(user_id=user.id, company_id=company.id, username=user.username,
+                 full_name=user.full_name, company_name=company.name, company_nit=company.nit,
+                 is_admin=user.is_admin, session_id=session_id, channel=channel, ip=ip,
+                 grants=grants_for(db, user))
+
+
+def actor_for_user(db: Session, user_id: int, company_id: int, *, channel: str,
+                   inactive_message: str) -> Actor:
+    """The Actor of a job acting for a user outside any session (the sidecar processing
+    a user's upload): the user must still be active in that company, with the grants
+    they hold now (a revoked grant stops the job); else AccessDenied(inactive_message)."""
+    user = db.get(User, user_id)
+    company = db.get(Company, company_id)
+    if user is None or company is None or user.company_id != company_id or not user.is_active:
+        raise AccessDenied(inactive_message)
+    return _actor(db, user, company, 0, channel, "")
+
+
+def company_row(db: Session, actor: Actor, model: type[T], row_id: object, kind: str,
+                message: str, accept: Callable[[T], bool] | None = None) -> T:
+    """The row ``row_id`` of ``model`` if it belongs to the actor's company (and passes
+    ``accept``); a forged id or another company's row is denied and audited
+    («{kind}:{id}») with the same ``message``."""
+    if valid_id(row_id):
+        row = db.get(model, row_id)
+        if row is not None and row.company_id == actor.company_id and (
+                accept is None or accept(row)):
+            return row
+    deny(db, actor, f"{kind}:{str(row_id)[:30]}", message)
+    raise AssertionError  # deny always raises
 
 
 def require(db: Session, actor: Actor, service_code: str, action: str = catalog.ACCESO) -> None:

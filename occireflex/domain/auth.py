@@ -23,9 +23,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from occireflex.domain import activation, audit, security, sessions, tokens
+from occireflex.domain import audit, security, sessions, tokens
 from occireflex.domain.errors import LoginFailed, ValidationError
-from occireflex.models import LoginThrottle, User, utcnow
+from occireflex.domain.tokens import activation
+from occireflex.models import LoginThrottle, Token, User, utcnow
 from occireflex.settings import settings
 
 GENERIC_FAILURE = (
@@ -277,7 +278,7 @@ TOKEN_LOCKED = (
 
 
 def confirm_with_token(db: Session, actor, code: object, *, action: str, target: str,
-                       now: datetime | None = None) -> tokens.Token:
+                       now: datetime | None = None) -> Token:
     """Every «Ingrese Token» of an operation: the acting user's active token must produce
     ``code`` (its time step is consumed in the caller's transaction).
 

@@ -7,7 +7,10 @@ from datetime import UTC, datetime
 from sqlmodel import Session, select
 
 from occireflex import catalog
-from occireflex.domain import billers, security, token_admin, tokens
+from occireflex.domain import security, tokens
+from occireflex.domain.bogota import local_today
+from occireflex.domain.payments import billers
+from occireflex.domain.tokens import virtual as tv
 from occireflex.models import (
     Account,
     Biller,
@@ -43,22 +46,22 @@ DEMO_PROFILES: list[tuple[str, str, bool, str, list[tuple[str, str]]]] = [
     ("PRUBASUX", "Pruebas de experiencia de usuario", True, "2023/07/26",
      _grant_all("consultas")),
     ("Perfil upgrade FC", "Perfil de actualización", True, "2024/02/19",
-     _grant_all("consultas.saldos.por_producto", "administracion.usuarios.cambio_clave_imagen")),
+     _grant_all(catalog.SALDOS_POR_PRODUCTO, "administracion.usuarios.cambio_clave_imagen")),
     ("Prepara y Autoriza", "pruebas versiones produccion", True, "2024/11/13",
      _grant_all("consultas", "transacciones")),
     ("Prueba reverso", "Perfil de pruebas de reverso", False, "2024/04/11",
      _grant_all("consultas")),
     ("Pruebas1", "Solo consultas de saldos y movimientos", True, "2023/06/25",
-     _grant_all("consultas.saldos.por_producto", "consultas.movimientos.detalles",
-                "consultas.transacciones_realizadas", without=(catalog.RESPONSIVE,))),
+     _grant_all(catalog.SALDOS_POR_PRODUCTO, catalog.MOVIMIENTOS_DETALLES,
+                catalog.TRANSACCIONES_REALIZADAS, without=(catalog.RESPONSIVE,))),
     ("prueba support", "Soporte", False, "2025/01/18", _grant_all("ayudas")),
     ("pruebas", "Pruebas generales", True, "2024/08/13",
-     _grant_all("ayudas", "consultas.saldos.por_producto")),
+     _grant_all("ayudas", catalog.SALDOS_POR_PRODUCTO)),
     ("Consulta Saldos", "Saldos en portal y celular", True, "2025/03/03",
      _grant_all("consultas.saldos")),
     ("Tesorería", "Pagos y transferencias", True, "2025/05/20",
      _grant_all("transacciones.pagos", "transacciones.transferencias",
-                "consultas.transacciones_realizadas", "consultas.saldos")),
+                catalog.TRANSACCIONES_REALIZADAS, "consultas.saldos")),
     ("Auditoría Interna", "Consulta de actividad", True, "2025/06/12",
      _grant_all("administracion.usuarios.actividad", "consultas")),
 ]
@@ -82,7 +85,7 @@ def _add_user(db: Session, company: Company, username: str, full_name: str, is_a
     db.add(user)
     db.flush()
     fob = tokens.issue_physical_token(db, user, serial)
-    token_admin.record_physical_issued(db, user, fob)
+    tv.record_physical_issued(db, user, fob)
     return user
 
 
@@ -97,7 +100,7 @@ def _demo_virtual_token(db: Session, user: User, device: str) -> None:
         fob.state, fob.state_changed_at = tokens.INHABILITADO, now
         db.add(fob)
         db.flush()
-        token_admin.record_event(db, user, token_admin.EV_INHABILITADO, token=fob,
+        tv.record_event(db, user, tv.EV_INHABILITADO, token=fob,
                                  detail="Reemplazado por el token virtual", actor_id=user.id,
                                  channel="app", now=now)
     virtual = Token(user_id=user.id, kind=tokens.VIRTUAL, state=tokens.ACTIVO,
@@ -105,7 +108,7 @@ def _demo_virtual_token(db: Session, user: User, device: str) -> None:
                     device_name=device, state_changed_at=now)
     db.add(virtual)
     db.flush()
-    token_admin.record_event(db, user, token_admin.EV_ENROLADO, token=virtual, detail=device,
+    tv.record_event(db, user, tv.EV_ENROLADO, token=virtual, detail=device,
                              actor_id=user.id, channel="app", now=now)
 
 
@@ -119,7 +122,7 @@ DEMO_INSCRIPTIONS = [
 
 def _demo_inscriptions(db: Session, company: Company, account: Account) -> None:
     admin = db.exec(select(User).where(User.username == "admin.demo")).first()
-    today = billers.local_today(utcnow())
+    today = local_today(utcnow())
     for code, reference, alias in DEMO_INSCRIPTIONS:
         biller = db.exec(select(Biller).where(Biller.code == code)).one()
         db.add(Enrollment(company_id=company.id, biller_id=biller.id, reference=reference,

@@ -1,4 +1,4 @@
-"""One validation rule per field: alias, payment reference, amount, names.
+"""One validation rule per field: alias, payment reference, names (amounts: ``money``).
 
 The inscription form, the bulk file's rows, the programming and any forged event call
 these functions, so one input gets one verdict and one message wherever it comes from.
@@ -15,7 +15,7 @@ Rules shared by every field:
   free text folded into one space.
 - Free text that can reach an export or report (alias, names) may not begin like a
   spreadsheet formula: = + - @ (and their full-width forms), tab or carriage return.
-- Money is integer centavos.
+- Money is integer centavos; its parse and formats are in ``domain/money.py``.
 """
 
 from __future__ import annotations
@@ -37,14 +37,9 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d"
 MAX_ALIAS = 60
 MAX_FILE_NAME = 50
 FILE_NAME_FORBIDDEN = "/\\<>"
-MAX_CENTAVOS = 10**13  # $ 100.000.000.000
-MAX_AMOUNT_TEXT = 30
 
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ALNUM = re.compile(r"[A-Z0-9]+")
-_AMOUNT = re.compile(
-    rf"(?:\$[{re.escape(SPACES)}]*)?([0-9]{{1,3}}(?:\.[0-9]{{3}})+|[0-9]{{1,15}})"
-    r"(?:,([0-9]{1,2}))?")
 
 FOREIGN_DIGITS = "no se admiten dígitos de otros alfabetos (como １２３ o ١٢٣)"
 
@@ -199,42 +194,3 @@ def _reference_text(text: str, rule: ReferenceRule) -> str:
     if rule.numeric or not _ALNUM.fullmatch(text):
         raise ValidationError(f"{where}.")
     return text
-
-
-# Amounts -----------------------------------------------------------------------------
-
-def _money(centavos: int) -> str:
-    pesos = f"{centavos // 100:,}".replace(",", ".")
-    return f"$ {pesos}" + (f",{centavos % 100:02d}" if centavos % 100 else "")
-
-
-def centavos(value: object, label: str = "monto máximo") -> int:
-    """An amount already in centavos (a programming rule, a forged event): an ``int``
-    (not a bool) greater than zero and at most $ 100.000.000.000."""
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValidationError(f"Ingrese un {label} mayor que cero.")
-    if value > MAX_CENTAVOS:
-        raise ValidationError(f"El {label} no puede superar {_money(MAX_CENTAVOS)}.")
-    return value
-
-
-def amount(value: object, label: str = "monto máximo") -> int:
-    """An amount in pesos as a person writes it → centavos.
-
-    Accepted: «1500000», «1.500.000», «$ 1.500.000», «1.500.000,50» (centavos after a
-    comma, one or two digits). Refused: other separators («1,500,000.50», «1 500 000»),
-    signs, digits of other scripts, zero, more than $ 100.000.000.000."""
-    example = f"Ingrese un {label} mayor que cero, en pesos: 1500000, 1.500.000 o 1.500.000,50."
-    if not isinstance(value, str) or not strip(value):
-        raise ValidationError(example)
-    text = strip(value)
-    if has_foreign_digits(text):
-        raise ValidationError(f"El {label} admite solo dígitos del 0 al 9; {FOREIGN_DIGITS}.")
-    match = _AMOUNT.fullmatch(text) if len(text) <= MAX_AMOUNT_TEXT else None
-    if match is None:
-        raise ValidationError(example)
-    whole, cents = match.group(1), match.group(2) or ""
-    result = int(whole.replace(".", "")) * 100 + int((cents + "00")[:2])
-    if result <= 0:
-        raise ValidationError(example)
-    return centavos(result, label)

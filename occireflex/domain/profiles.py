@@ -25,11 +25,12 @@ from sqlmodel import Session, col, select
 from occireflex import catalog
 from occireflex.domain import audit, auth, fields, security
 from occireflex.domain.access import Actor, deny, require
+from occireflex.domain.bogota import local_date
 from occireflex.domain.errors import DomainError, ValidationError
+from occireflex.domain.paging import offset, page_number, page_size_of
 from occireflex.models import Grant, Profile, User, utcnow
 
-PERFILES = "administracion.usuarios.perfiles"
-PAGE_SIZES = (10, 25, 50)
+PERFILES = catalog.PERFILES
 NAME_MIN, NAME_MAX, DESCRIPTION_MAX = 3, 50, 200
 
 TOKEN_INVALID = auth.TOKEN_INVALID
@@ -86,12 +87,6 @@ def _require_manager(db: Session, actor: Actor, action: str = catalog.ACCESO) ->
     require(db, actor, PERFILES, action)
 
 
-def format_date(moment: datetime) -> str:
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo("America/Bogota")).strftime("%Y/%m/%d")
-
-
 def _own_profile(db: Session, actor: Actor, profile_id: object) -> Profile:
     if not isinstance(profile_id, int) or isinstance(profile_id, bool):
         deny(db, actor, f"perfil:{str(profile_id)[:40]}", NOT_FOUND)
@@ -115,16 +110,16 @@ def list_profiles(
 ) -> tuple[list[ProfileRow], int]:
     """One page of the company's profiles, ordered by name; paging and search in SQL."""
     _require_manager(db, actor, catalog.CONSULTAR)
-    size = page_size if page_size in PAGE_SIZES else PAGE_SIZES[0]
-    page_no = page if isinstance(page, int) and not isinstance(page, bool) and page > 0 else 1
+    size = page_size_of(page_size)
+    page_no = page_number(page)
     conditions = _search_conditions(actor, search)
     total = db.exec(select(func.count()).select_from(Profile).where(*conditions)).one()
     rows = db.exec(
         select(Profile).where(*conditions).order_by(Profile.name_key, Profile.id)
-        .offset((page_no - 1) * size).limit(size)
+        .offset(offset(page_no, size)).limit(size)
     ).all()
     reachable = _reachable_ids(db, actor, [p.id for p in rows])
-    return [ProfileRow(p.id, p.name, format_date(p.updated_at), p.is_active, p.id in reachable)
+    return [ProfileRow(p.id, p.name, local_date(p.updated_at), p.is_active, p.id in reachable)
             for p in rows], total
 
 
@@ -163,7 +158,7 @@ def get_profile(db: Session, actor: Actor, profile_id: object) -> ProfileDetail:
         id=profile.id,
         data=ProfileData(profile.name, profile.description, profile.is_active),
         version=profile.version,
-        updated=format_date(profile.updated_at),
+        updated=local_date(profile.updated_at),
         grants=grants,
         users=tuple((u.id, u.username, u.full_name) for u in _holders(db, profile.id)),
         reach_problem=reach_problem(actor, own.profile_id if own else None, profile.id,
@@ -424,5 +419,5 @@ def export_rows(db: Session, actor: Actor, search: object, action: str) -> list[
     audit.record(db, f"perfiles_exportados_{action}", company_id=actor.company_id,
                  user_id=actor.user_id, target=f"{len(rows)} perfiles", ip=actor.ip,
                  channel=actor.channel)
-    return [(p.name, p.description, format_date(p.updated_at), _state(p.is_active))
+    return [(p.name, p.description, local_date(p.updated_at), _state(p.is_active))
             for p in rows]

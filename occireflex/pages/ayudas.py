@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from occireflex import catalog
 from occireflex.components import theme
 from occireflex.components.layout import portal_page
 from occireflex.state.bulk import BulkUploadState
@@ -17,7 +18,7 @@ class HelpState(BulkUploadState):
         self.shown = True
 
 
-@portal_page("ayudas.ayudas.consultar")
+@portal_page(catalog.AYUDAS)
 def ayudas() -> rx.Component:
     return rx.vstack(
         rx.text("Consulte los manuales y herramientas del portal empresarial.",

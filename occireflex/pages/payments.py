@@ -8,7 +8,7 @@ from occireflex.components import theme
 from occireflex.components.bulk_upload import bulk_upload_tab
 from occireflex.components.layout import portal_page
 from occireflex.components.pager import pager
-from occireflex.domain.enrollments import SERVICE, STATES
+from occireflex.domain.payments.inscriptions import SERVICE, STATES
 from occireflex.state.payments import TAB_ADMIN, TAB_BULK, TAB_GRID, PaymentsState
 
 P = PaymentsState

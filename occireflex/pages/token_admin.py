@@ -8,9 +8,9 @@ import reflex as rx
 from occireflex.components import theme
 from occireflex.components.layout import portal_page
 from occireflex.components.pager import pager
-from occireflex.domain import token_admin as ta
-from occireflex.domain import token_history
-from occireflex.domain import token_states as ts
+from occireflex.domain.tokens import admin as ta
+from occireflex.domain.tokens import history as token_history
+from occireflex.domain.tokens import states as ts
 from occireflex.state.token_admin import TokenAdminState, TokenHistoryState
 
 S, H = TokenAdminState, TokenHistoryState

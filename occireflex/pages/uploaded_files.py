@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from occireflex import catalog
 from occireflex.components import theme
 from occireflex.components.layout import portal_page
 from occireflex.components.pager import pager
@@ -51,7 +52,7 @@ def _card(f) -> rx.Component:
     )
 
 
-@portal_page("consultas.archivos_cargados", on_load=[BulkUploadState.load_files])
+@portal_page(catalog.ARCHIVOS_CARGADOS, on_load=[BulkUploadState.load_files])
 def archivos_cargados() -> rx.Component:
     return rx.vstack(
         rx.cond(B.error != "", rx.callout(B.error, icon="triangle-alert", color_scheme="red",

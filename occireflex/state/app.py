@@ -13,10 +13,12 @@ import reflex as rx
 
 from occireflex import catalog
 from occireflex.db import session_scope
-from occireflex.domain import accounts, auth, enrollment, sessions, transactions
-from occireflex.domain import token_admin as ta
+from occireflex.domain import auth, money, sessions
 from occireflex.domain.access import Actor
 from occireflex.domain.errors import DomainError
+from occireflex.domain.payments import accounts, transactions
+from occireflex.domain.tokens import admin as ta
+from occireflex.domain.tokens import device as token_device
 from occireflex.settings import settings
 from occireflex.state.handler import HandlerMixin, handler
 from occireflex.state.inputs import id_or_raw, to_int
@@ -24,8 +26,8 @@ from occireflex.state.session import BrowserMixin, assign_changed
 
 APP_HOME = "/app"
 # service code → (tile label, icon) of the App's home
-TILES = {"consultas.saldos.por_producto": ("Saldos", "wallet"),
-         "consultas.transacciones_realizadas": ("Transacciones Realizadas", "receipt-text")}
+TILES = {catalog.SALDOS_POR_PRODUCTO: ("Saldos", "wallet"),
+         catalog.TRANSACCIONES_REALIZADAS: ("Transacciones Realizadas", "receipt-text")}
 
 
 class AppState(HandlerMixin, BrowserMixin, rx.State):
@@ -123,7 +125,7 @@ class AppTokenState(AppState):
     message: str = ""
 
     def _show(self, actor: Actor, db) -> None:
-        status = enrollment.status(db, actor)
+        status = token_device.status(db, actor)
         self.virtual, self.virtual_label = status.virtual, status.virtual_label
         self.active = status.active
         self.device, self.physical = status.device, status.physical
@@ -142,7 +144,7 @@ class AppTokenState(AppState):
     @handler
     def start(self, actor: Actor, db, form_data: dict):
         device = form_data.get("dispositivo") if isinstance(form_data, dict) else None
-        started = enrollment.begin(db, actor, device)
+        started = token_device.begin(db, actor, device)
         self.error, self.message = "", ""
         self.phase, self.enroll_expires = "enrolando", started.expires
         self._run_in_page("enroll", started.ticket, actor.username)
@@ -154,7 +156,7 @@ class AppTokenState(AppState):
     @handler(error=_not_activated)
     def activate(self, actor: Actor, db, form_data: dict):
         code = form_data.get("codigo") if isinstance(form_data, dict) else None
-        done = enrollment.activate(db, actor, code)
+        done = token_device.activate(db, actor, code)
         self.phase, self.error = "", ""
         self.message = (f"Token virtual activo en «{done.device}». "
                         + ("Su token físico quedó inhabilitado: desde ahora use solo el token "
@@ -237,8 +239,8 @@ class AppApprovalsState(AppState):
 
 def _balance_rows(items) -> list[dict[str, str]]:
     return [{"number": accounts.mask_account(r.number), "name": r.name,
-             "available": accounts.format_money(r.available),
-             "current": accounts.format_money(r.current)} for r in items]
+             "available": money.format_money(r.available),
+             "current": money.format_money(r.current)} for r in items]
 
 
 class AppBalancesState(AppState):
@@ -268,7 +270,7 @@ class AppTransactionsState(AppState):
     def _fetch(self, actor: Actor, db, page: object) -> None:
         result = transactions.search(db, actor, None, page, 10)
         self.rows = [{"id": str(r.id), "when": r.when, "biller": r.biller,
-                      "reference": r.reference, "amount": accounts.format_money(r.amount),
+                      "reference": r.reference, "amount": money.format_money(r.amount),
                       "status": r.status, "channel": r.channel} for r in result.rows]
         self.total, self.page = result.total, result.page
         self.pages = max(1, -(-result.total // result.page_size))
@@ -288,7 +290,7 @@ class AppTransactionsState(AppState):
     @handler
     def open_detail(self, actor: Actor, db, payment_id: str):
         detail = transactions.get_detail(db, actor, id_or_raw(payment_id))
-        self.detail_title = f"{detail.biller_name} · {accounts.format_money(detail.amount)}"
+        self.detail_title = f"{detail.biller_name} · {money.format_money(detail.amount)}"
         self.detail = [{"label": k, "value": v} for k, v in detail.lines()]
 
     @rx.event

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from occireflex.domain import accounts
+from occireflex.domain import money
 from occireflex.domain.access import Actor
+from occireflex.domain.payments import accounts
 from occireflex.state.handler import handler
 from occireflex.state.portal import PortalState
 
@@ -13,9 +14,9 @@ def _rows(rows: list[accounts.BalanceRow]) -> list[dict[str, str]]:
         {
             "number": r.number,
             "name": r.name,
-            "available": accounts.format_money(r.available),
-            "clearing": accounts.format_money(r.clearing),
-            "current": accounts.format_money(r.current),
+            "available": money.format_money(r.available),
+            "clearing": money.format_money(r.clearing),
+            "current": money.format_money(r.current),
         }
         for r in rows
     ]

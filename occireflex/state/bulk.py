@@ -15,7 +15,7 @@ import reflex as rx
 from occireflex.db import session_scope
 from occireflex.domain import bulk
 from occireflex.domain.access import Actor
-from occireflex.domain.billers import BOGOTA
+from occireflex.domain.bogota import BOGOTA
 from occireflex.models import utcnow
 from occireflex.state import downloads
 from occireflex.state.handler import handler

@@ -9,9 +9,10 @@ from __future__ import annotations
 import reflex as rx
 
 from occireflex import catalog
-from occireflex.domain import exports, movements, transactions
+from occireflex.domain import exports, paging
 from occireflex.domain.access import Actor
-from occireflex.domain.accounts import format_money
+from occireflex.domain.money import format_money
+from occireflex.domain.payments import movements
 from occireflex.state import downloads
 from occireflex.state.handler import TOAST, handler
 from occireflex.state.paging import NO_QUERY, DatedQueryMixin, text_value
@@ -75,7 +76,7 @@ class MovementsState(DatedQueryMixin, PortalState):
             self._clear_rows()
             self.message = "Su empresa no tiene cuentas para consultar."
             return False
-        dates = transactions.default_range()
+        dates = paging.default_range()
         self.f_account = self.account_options[0]["id"]
         self.f_from, self.f_to = dates.start.isoformat(), dates.end.isoformat()
         return True
@@ -99,7 +100,7 @@ class MovementsState(DatedQueryMixin, PortalState):
     @rx.event
     def export_pdf(self):
         return self._export(catalog.PDF, lambda data: downloads.pdf(
-            transactions.render_table_pdf(
+            exports.render_table_pdf(
                 "Detalles de Movimientos", data.subtitle, movements.EXPORT_HEADERS,
                 data.text_rows(), movements.PDF_WIDTHS, movements.PDF_RIGHT),
             self._file_name(data, "pdf")))

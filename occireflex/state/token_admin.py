@@ -10,12 +10,13 @@ from __future__ import annotations
 import reflex as rx
 
 from occireflex import catalog
-from occireflex.domain import exports, token_history
-from occireflex.domain import token_admin as ta
-from occireflex.domain import token_states as ts
+from occireflex.domain import exports
 from occireflex.domain.access import Actor
 from occireflex.domain.errors import DomainError
-from occireflex.domain.transactions import render_table_pdf
+from occireflex.domain.exports import render_table_pdf
+from occireflex.domain.tokens import admin as ta
+from occireflex.domain.tokens import history as token_history
+from occireflex.domain.tokens import states as ts
 from occireflex.state import downloads
 from occireflex.state.handler import TOAST, handler
 from occireflex.state.inputs import id_or_raw, to_int, token_code

@@ -11,9 +11,10 @@ from __future__ import annotations
 import reflex as rx
 
 from occireflex import catalog
-from occireflex.domain import exports, transactions
+from occireflex.domain import exports, paging
 from occireflex.domain.access import Actor
-from occireflex.domain.accounts import format_money
+from occireflex.domain.money import format_money
+from occireflex.domain.payments import transactions
 from occireflex.state import downloads
 from occireflex.state.handler import TOAST, handler
 from occireflex.state.inputs import id_or_raw, to_int
@@ -88,7 +89,7 @@ class TransactionsState(DatedQueryMixin, PortalState):
         self.biller_options = [{"id": str(o.id), "label": o.label} for o in billers]
 
     def _defaults(self, actor: Actor) -> bool:
-        dates = transactions.default_range()
+        dates = paging.default_range()
         self.f_from, self.f_to = dates.start.isoformat(), dates.end.isoformat()
         self.f_account = self.f_biller = self.f_status = self.f_channel = ALL
         self.page, self._loaded_for = 1, actor.user_id
@@ -127,7 +128,7 @@ class TransactionsState(DatedQueryMixin, PortalState):
     @rx.event
     def export_pdf(self):
         return self._export(catalog.PDF, lambda data: downloads.pdf(
-            transactions.render_table_pdf(
+            exports.render_table_pdf(
                 "Transacciones Realizadas", data.subtitle, transactions.EXPORT_HEADERS,
                 data.text_rows(), transactions.PDF_WIDTHS, transactions.PDF_RIGHT),
             "transacciones-realizadas.pdf"))

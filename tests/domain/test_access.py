@@ -10,9 +10,10 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from occireflex import catalog
-from occireflex.domain import access, accounts, favorites
+from occireflex.domain import access, favorites, money
 from occireflex.domain.demo import DEMO_PROFILES
 from occireflex.domain.errors import AccessDenied
+from occireflex.domain.payments import accounts
 from occireflex.models import Account, AuditEvent, Favorite, Grant, Profile, User
 from tests.helpers import login
 
@@ -345,7 +346,7 @@ def test_balances_need_consultar_on_saldos_por_producto(demo, db):
     (-30243, "-$302.43"),
 ])
 def test_format_money(centavos, text):
-    assert accounts.format_money(centavos) == text
+    assert money.format_money(centavos) == text
 
 
 def test_demo_profiles_match_the_seed_table():

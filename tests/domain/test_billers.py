@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from occireflex.domain import billers
+from occireflex.domain import bogota
 from occireflex.domain.errors import ValidationError
+from occireflex.domain.payments import billers
 from occireflex.models import Account, Bill, Biller, Company, Enrollment
 
 # helpers ----------------------------------------------------------------------------------
@@ -206,9 +207,9 @@ def test_current_period_is_the_latest_issue_on_or_before_today_every_day():
 
 
 def test_local_today_is_bogota():
-    assert billers.local_today(datetime(2026, 12, 1, 4, 59, tzinfo=UTC)) == date(2026, 11, 30)
-    assert billers.local_today(datetime(2026, 12, 1, 5, 0, tzinfo=UTC)) == date(2026, 12, 1)
-    assert billers.local_today(datetime(2027, 1, 1, 2, 0, tzinfo=UTC)) == date(2026, 12, 31)
+    assert bogota.local_today(datetime(2026, 12, 1, 4, 59, tzinfo=UTC)) == date(2026, 11, 30)
+    assert bogota.local_today(datetime(2026, 12, 1, 5, 0, tzinfo=UTC)) == date(2026, 12, 1)
+    assert bogota.local_today(datetime(2027, 1, 1, 2, 0, tzinfo=UTC)) == date(2026, 12, 31)
 
 
 # amounts ----------------------------------------------------------------------------------
@@ -268,16 +269,16 @@ def test_bill_amount_reaches_both_ends_of_a_tiny_range():
     (date(2027, 3, 22), date(2027, 3, 19)),    # San José (moved)
 ])
 def test_previous_business_day(day, expected):
-    assert billers.previous_business_day(day) == expected
-    assert billers.is_business_day(expected)
+    assert bogota.previous_business_day(day) == expected
+    assert bogota.is_business_day(expected)
 
 
 def test_is_business_day():
-    assert not billers.is_business_day(date(2027, 1, 11))
-    assert billers.is_business_day(date(2027, 1, 12))
-    assert not billers.is_business_day(date(2026, 12, 12))  # Saturday
-    assert not billers.is_business_day(date(2026, 7, 20))   # Independencia
-    assert not billers.is_business_day(date(2026, 8, 7))    # Batalla de Boyacá
+    assert not bogota.is_business_day(date(2027, 1, 11))
+    assert bogota.is_business_day(date(2027, 1, 12))
+    assert not bogota.is_business_day(date(2026, 12, 12))  # Saturday
+    assert not bogota.is_business_day(date(2026, 7, 20))   # Independencia
+    assert not bogota.is_business_day(date(2026, 8, 7))    # Batalla de Boyacá
 
 
 # grid state -------------------------------------------------------------------------------

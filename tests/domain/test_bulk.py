@@ -12,13 +12,14 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func
 from sqlmodel import select
 
-from occireflex.domain import access, billers, bulk
+from occireflex.domain import access, bogota, bulk
 from occireflex.domain.errors import AccessDenied, ValidationError
-from occireflex.models import AuditEvent, AutoPayRule, Bill, BulkFile, Enrollment, utcnow
+from occireflex.domain.payments import billers
+from occireflex.models import AuditEvent, AutoPayRule, Bill, Biller, BulkFile, Enrollment, utcnow
 from tests.helpers import login
 
 PAYER, OTHER_ACCOUNT = "256098765", "256011111"
-TODAY = billers.local_today(utcnow())
+TODAY = bogota.local_today(utcnow())
 START = (TODAY + timedelta(days=1)).isoformat()
 HEADER = ";".join(bulk.HEADERS)
 
@@ -86,7 +87,7 @@ def test_extra_field_in_a_row_names_the_row():
 
 
 def test_too_many_rows(monkeypatch):
-    monkeypatch.setattr(bulk, "MAX_ROWS", 3)
+    monkeypatch.setattr(bulk.layout, "MAX_ROWS", 3)
     with pytest.raises(ValidationError, match="más de 3 filas"):
         bulk.parse(csv_bytes(*[line()] * 4), "f.csv")
 
@@ -164,7 +165,7 @@ def test_money_and_dates_formats(admin, db):
 
 
 def test_inactive_biller_refused(admin, db):
-    enel = db.exec(select(bulk.Biller).where(bulk.Biller.code == "1002")).one()
+    enel = db.exec(select(Biller).where(Biller.code == "1002")).one()
     enel.is_active = False
     db.add(enel)
     db.flush()

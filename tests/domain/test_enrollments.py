@@ -10,8 +10,11 @@ import pytest
 from sqlalchemy import event, func, update
 from sqlmodel import Session, select
 
-from occireflex.domain import access, autopay, billers, enrollments, payments
+from occireflex.domain import access, bogota
 from occireflex.domain.errors import AccessDenied, ValidationError
+from occireflex.domain.payments import autopay, billers
+from occireflex.domain.payments import inscriptions as enrollments
+from occireflex.domain.payments import pay as payments
 from occireflex.models import (
     Account,
     AuditEvent,
@@ -272,7 +275,7 @@ def test_delete_is_soft_keeps_payments_stops_programming_allows_reinscribing(dem
     assert result.ok
     t = next(clock)
     autopay.set_rule(db, admin, row.id,
-                     autopay.RuleInput(payer.id, 2, 50_000_000, billers.local_today(t), None),
+                     autopay.RuleInput(payer.id, 2, 50_000_000, bogota.local_today(t), None),
                      code_for(db, "admin.demo", t), t)
     db.commit()
 
@@ -321,7 +324,7 @@ def test_delete_is_soft_keeps_payments_stops_programming_allows_reinscribing(dem
 def test_list_page_filters_by_convenio_reference_and_state(demo, db):
     admin = actor_of(db, "admin.demo")
     now = utcnow()
-    today = billers.local_today(now)
+    today = bogota.local_today(now)
     payer = account(db, PAYER)
     e_paid = enrollment_of(db, admin.company_id, "0045123987")
     e_late = enrollment_of(db, admin.company_id, "12345678")

@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from occireflex.domain import access, billers, bulk, enrollments, exports, fields
+from occireflex.domain import access, bogota, bulk, exports, fields, money
 from occireflex.domain.errors import ValidationError
+from occireflex.domain.payments import inscriptions as enrollments
 from occireflex.models import (
     Account,
     AuditEvent,
@@ -30,7 +31,7 @@ from occireflex.models import (
 from tests.helpers import login
 
 PAYER = "256098765"
-TODAY = billers.local_today(utcnow())
+TODAY = bogota.local_today(utcnow())
 START = (TODAY + timedelta(days=1)).isoformat()
 
 FULL_WIDTH = "０１２３４５６７８９"
@@ -138,10 +139,10 @@ def test_reference_refuses_naming_the_biller_field(rule, raw, message):
     ("1.500.000", 150_000_000), ("1500000", 150_000_000), ("$ 1.500.000,50", 150_000_050),
     ("$1.500.000", 150_000_000), ("1.500.000,5", 150_000_050), ("0,01", 1),
     ("\u00a01.500.000\u00a0", 150_000_000), ("001500000", 150_000_000),
-    ("100.000.000.000", fields.MAX_CENTAVOS),
+    ("100.000.000.000", money.MAX_CENTAVOS),
 ])
 def test_amount_accepts(raw, centavos):
-    assert fields.amount(raw) == centavos
+    assert money.amount(raw) == centavos
 
 
 @pytest.mark.parametrize(("raw", "message"), [
@@ -157,17 +158,17 @@ def test_amount_accepts(raw, centavos):
 ])
 def test_amount_refuses(raw, message):
     with pytest.raises(ValidationError) as err:
-        fields.amount(raw)
+        money.amount(raw)
     assert message in err.value.message and "monto máximo" in err.value.message
 
 
 def test_centavos_for_programmed_values():
-    assert fields.centavos(1) == 1 and fields.centavos(fields.MAX_CENTAVOS) == fields.MAX_CENTAVOS
+    assert money.centavos(1) == 1 and money.centavos(money.MAX_CENTAVOS) == money.MAX_CENTAVOS
     for bad in (0, -1, True, 1.5, "100", None):
         with pytest.raises(ValidationError, match="mayor que cero"):
-            fields.centavos(bad)
+            money.centavos(bad)
     with pytest.raises(ValidationError, match="no puede superar"):
-        fields.centavos(fields.MAX_CENTAVOS + 1)
+        money.centavos(money.MAX_CENTAVOS + 1)
 
 
 @pytest.mark.parametrize(("raw", "number"), [
@@ -333,7 +334,7 @@ REFUSED_AMOUNTS = ["１５０００００", "١٥٠٠٠٠٠", "1 500 000", "-150
                    "1,500,000.50", "100.000.000.001", "1500000\x1f", "=1500000", ""]
 ACCEPTED_AMOUNTS = {"1500000": 150_000_000, "1.500.000": 150_000_000,
                     "$ 1.500.000": 150_000_000, "1.500.000,50": 150_000_050,
-                    "100.000.000.000": fields.MAX_CENTAVOS}
+                    "100.000.000.000": money.MAX_CENTAVOS}
 
 
 def test_refused_amounts_name_row_column_and_the_same_message(demo, db):
@@ -345,7 +346,7 @@ def test_refused_amounts_name_row_column_and_the_same_message(demo, db):
         (i + 2, "Monto máximo") for i in range(len(REFUSED_AMOUNTS))]
     for error, amount in zip(errors, REFUSED_AMOUNTS, strict=True):
         with pytest.raises(ValidationError) as err:
-            fields.amount(amount)  # what the programming form calls
+            money.amount(amount)  # what the programming form calls
         assert error.reason == err.value.message
 
 
@@ -362,7 +363,7 @@ def test_accepted_amounts_program_the_same_centavos(demo, db):
         enrollment = db.exec(select(Enrollment).where(Enrollment.reference == ref)).one()
         rule = db.exec(select(AutoPayRule).where(
             AutoPayRule.enrollment_id == enrollment.id)).one()
-        assert rule.max_amount == ACCEPTED_AMOUNTS[text] == fields.amount(text)
+        assert rule.max_amount == ACCEPTED_AMOUNTS[text] == money.amount(text)
 
 
 def test_days_and_dates_take_ascii_digits_only(demo, db):
@@ -392,7 +393,7 @@ def test_profile_names_share_the_name_rule(demo, db, bad):
 
 
 def test_device_names_share_the_name_rule():
-    from occireflex.domain.enrollment import clean_device_name
+    from occireflex.domain.tokens.device import clean_device_name
 
     assert clean_device_name("  Celular   de Pedro ") == "Celular de Pedro"
     for bad in ("=cmd|' /C calc'!A0", "-1+1", "", "x" * 41, "Cel\u202eular", None):

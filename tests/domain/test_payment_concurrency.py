@@ -19,7 +19,9 @@ from sqlmodel import Session
 
 from bench.scheduler_sweep import populate, verify
 from occireflex import scheduler
-from occireflex.domain import access, autopay, billers, payments
+from occireflex.domain import access, bogota
+from occireflex.domain.payments import autopay, billers
+from occireflex.domain.payments import pay as payments
 from occireflex.models import Account, AutoPayRule, Bill, Biller, Enrollment, Movement, Payment
 from tests.helpers import code_for, login
 
@@ -63,7 +65,7 @@ def inscribe(engine, reference: str, *, rule: bool = False) -> tuple[int, int, i
             db.add(AutoPayRule(enrollment_id=enrollment.id, company_id=account.company_id,
                                account_id=account.id, days_before=2, max_amount=10**12,
                                start_on=date(2026, 1, 1)))
-        bill = billers.ensure_current_bill(db, biller, reference, billers.local_today(NOW))
+        bill = billers.ensure_current_bill(db, biller, reference, bogota.local_today(NOW))
         db.commit()
         return enrollment.id, bill.id, bill.version, bill.amount
 
@@ -207,7 +209,7 @@ def test_a_balance_that_changes_under_the_sweep_is_read_again(demo, engine, monk
     with Session(engine) as db:
         account = db.execute(select(Account).where(Account.number == "256011111")).scalar_one()
         biller = db.execute(select(Biller).where(Biller.code == "1004")).scalar_one()
-        today = billers.local_today(NOW)
+        today = bogota.local_today(NOW)
         rows = {}
         for reference, programmed in (("50000001", True), ("50000002", False)):
             enrollment = Enrollment(company_id=account.company_id, biller_id=biller.id,

@@ -11,8 +11,11 @@ import pytest
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from occireflex.domain import access, autopay, billers, enrollments, payments
+from occireflex.domain import access, bogota
 from occireflex.domain.errors import AccessDenied, ValidationError
+from occireflex.domain.payments import autopay
+from occireflex.domain.payments import inscriptions as enrollments
+from occireflex.domain.payments import pay as payments
 from occireflex.models import (
     Account,
     AuditEvent,
@@ -405,7 +408,7 @@ def test_a_token_code_is_accepted_once(demo, db):
     # nor can a payment's code confirm a programming
     with pytest.raises(ValidationError, match="no es válido o ya fue utilizado"):
         autopay.set_rule(db, admin, e2.id, autopay.RuleInput(
-            payer_id, 0, 10**10, billers.local_today(t2), None), code, t2)
+            payer_id, 0, 10**10, bogota.local_today(t2), None), code, t2)
     db.rollback()
     assert count(db, AutoPayRule) == 0
     # the next step's code works
@@ -525,7 +528,7 @@ def test_ledger_and_receipts_after_several_payments(demo, db):
         got = payments.pay_bills(db, admin, [selection(line) for line in lines], debit,
                                  code_for(db, "admin.demo", t), t)
         assert all(r.ok for r in got)
-        prefix = f"{billers.local_today(t):%y%m%d}"
+        prefix = f"{bogota.local_today(t):%y%m%d}"
         for line, result in zip(lines, got, strict=True):
             assert result.receipt == f"{prefix}{line.bill_id:010d}"
             assert result.amount == line.amount
@@ -572,7 +575,7 @@ def test_grants_accounts_and_balance_after(demo, db):
                                    account(db, PAYER).id, code, t),
         lambda: payments.accounts_for(db, consulta),
         lambda: autopay.set_rule(db, consulta, e1.id, autopay.RuleInput(
-            account(db, PAYER).id, 0, 10**10, billers.local_today(t), None), code, t),
+            account(db, PAYER).id, 0, 10**10, bogota.local_today(t), None), code, t),
         lambda: autopay.get_rule(db, consulta, e1.id),
         lambda: autopay.cancel_rule(db, consulta, e1.id),
     ]
@@ -701,7 +704,7 @@ def test_set_change_and_cancel_a_rule(demo, db):
     e1 = demo_enrollment(db, "0045123987")
     payer_id, poor_id = account(db, PAYER).id, account(db, POOR).id
     t = next(clock)
-    today = billers.local_today(t)
+    today = bogota.local_today(t)
     values = autopay.RuleInput(payer_id, 0, 150_000_000, today, None)
     assert autopay.get_rule(db, admin, e1.id) is None
 
@@ -778,7 +781,7 @@ def test_rules_of_another_company_are_refused(demo, db):
     admin, otra = actor_of(db, "admin.demo"), actor_of(db, "admin.otra")
     e1 = demo_enrollment(db, "0045123987")
     t = next(ticks())
-    today = billers.local_today(t)
+    today = bogota.local_today(t)
     their_code = code_for(db, "admin.otra", t)
     theirs = autopay.RuleInput(account(db, OTHER_CURRENT).id, 0, 10**10, today, None)
     for attempt in (lambda: autopay.set_rule(db, otra, e1.id, theirs, their_code, t),
@@ -810,7 +813,7 @@ def test_rejected_token_for_a_rule_is_audited(demo, db):
     t = next(ticks())
     with pytest.raises(ValidationError):
         autopay.set_rule(db, admin, e1.id, autopay.RuleInput(
-            account(db, PAYER).id, 0, 10**10, billers.local_today(t), None),
+            account(db, PAYER).id, 0, 10**10, bogota.local_today(t), None),
             wrong_code(db, "admin.demo", t), t)
     db.rollback()  # the state layer's session_scope rolls back on the error
     assert db.exec(select(AuditEvent).where(AuditEvent.user_id == admin.user_id,

@@ -8,8 +8,11 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from occireflex.domain import access, autopay, enrollments, payments
+from occireflex.domain import access
 from occireflex.domain.errors import ValidationError
+from occireflex.domain.payments import autopay
+from occireflex.domain.payments import inscriptions as enrollments
+from occireflex.domain.payments import pay as payments
 from occireflex.models import Account, Bill, Biller, Movement, Payment, utcnow
 from tests.helpers import code_for, login
 

@@ -21,7 +21,9 @@ from sqlmodel import Session
 
 from bench.scheduler_sweep import populate, verify
 from occireflex import scheduler
-from occireflex.domain import autopay, billers, lease, payments
+from occireflex.domain import bogota, lease
+from occireflex.domain.payments import autopay, billers
+from occireflex.domain.payments import pay as payments
 from occireflex.models import (
     Account,
     AutoPayRule,
@@ -169,7 +171,7 @@ def sweep(db, when: str) -> autopay.SweepReport:
 
 def bill_of(db, enrollment: Enrollment, when: str) -> Bill:
     biller = db.get(Biller, enrollment.biller_id)
-    period, _, _ = billers.current_period(biller, billers.local_today(at(when)))
+    period, _, _ = billers.current_period(biller, bogota.local_today(at(when)))
     return db.execute(select(Bill).where(Bill.biller_id == biller.id,
                                          Bill.reference == enrollment.reference,
                                          Bill.period == period)).scalar_one()
@@ -197,7 +199,7 @@ def test_pay_date_is_due_date_or_days_before_moved_to_previous_business_day():
     assert autopay.pay_date(date(2026, 12, 27), 0) == date(2026, 12, 24)
     # Reyes Magos moved to Monday 2027-01-11, after a weekend: back to Friday the 8th
     assert autopay.pay_date(date(2027, 1, 11), 0) == date(2027, 1, 8)
-    assert billers.is_business_day(date(2026, 12, 15))
+    assert bogota.is_business_day(date(2026, 12, 15))
 
 
 def test_holiday_due_date_pays_on_previous_business_day(demo, db):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from occireflex.domain import token_states as ts
-from occireflex.domain.token_states import VirtualState as V
+from occireflex.domain.tokens import states as ts
+from occireflex.domain.tokens.states import VirtualState as V
 
 S, A, L, B = ts.SIN_TOKEN, ts.ACTIVO, ts.LIBERADO, ts.BLOQUEADO
 STATES = [V(s, p) for s in (S, A, L, B) for p in (False, True)]

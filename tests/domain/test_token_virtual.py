@@ -13,10 +13,14 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from occireflex.domain import access, auth, enrollment, payments, security, sessions, token_history, tokens
-from occireflex.domain import token_admin as ta
-from occireflex.domain import token_states as ts
+from occireflex.domain import access, auth, security, sessions, tokens
 from occireflex.domain.errors import AccessDenied, DomainError, LoginFailed, SessionExpired
+from occireflex.domain.payments import pay as payments
+from occireflex.domain.tokens import admin as ta
+from occireflex.domain.tokens import device as enrollment
+from occireflex.domain.tokens import history as token_history
+from occireflex.domain.tokens import states as ts
+from occireflex.domain.tokens import virtual as tv
 from occireflex.models import (
     AuditEvent,
     Enrollment,
@@ -53,7 +57,7 @@ def events_of(db: Session, username: str) -> list[str]:
 
 
 def shown(db: Session, username: str, now: datetime) -> str:
-    return ta.virtual_state(db, uid(db, username), now).shown
+    return tv.virtual_state(db, uid(db, username), now).shown
 
 
 def release(db, admin, username, now, reason="solo_semilla"):
@@ -125,7 +129,7 @@ def test_a_secondary_user_in_the_app_cannot_authorize(demo, db, admin):
                  lambda d, a, *r: ta.reject(d, a, ticket.request_id, at(3))):
         with pytest.raises(AccessDenied):
             call(db, autoriza)
-    assert db.get(TokenRequest, ticket.request_id).state == ta.R_PENDIENTE
+    assert db.get(TokenRequest, ticket.request_id).state == tv.R_PENDIENTE
 
 
 def test_another_companys_users_and_requests_are_out_of_reach(demo, db, admin):
@@ -143,7 +147,7 @@ def test_another_companys_users_and_requests_are_out_of_reach(demo, db, admin):
     ):
         with pytest.raises(AccessDenied) as exc:
             call()
-        assert exc.value.message == ta.USER_NOT_FOUND
+        assert exc.value.message == tv.USER_NOT_FOUND
     ticket = release(db, admin, "prepara.demo", at(3))
     other_app = app_actor(db, "admin.otra", at(4))
     assert ta.pending_requests(db, other_app, at(4)) == []
@@ -151,7 +155,7 @@ def test_another_companys_users_and_requests_are_out_of_reach(demo, db, admin):
         with pytest.raises(AccessDenied) as exc:
             call(db, other_app, ticket.request_id, at(4))
         assert exc.value.message == ta.REQUEST_NOT_FOUND
-    assert db.get(TokenRequest, ticket.request_id).state == ta.R_PENDIENTE
+    assert db.get(TokenRequest, ticket.request_id).state == tv.R_PENDIENTE
 
 
 @pytest.mark.parametrize("forged", [None, "3", -1, 0, True, 2**70, 3.0, [3], {"id": 3}])
@@ -196,11 +200,11 @@ def test_release_is_a_pending_request_confirmed_with_the_admins_token(demo, db, 
     ticket = release(db, admin, "prepara.demo", at(2))
     request = db.get(TokenRequest, ticket.request_id)
     assert (request.state, request.reason, request.requested_by) == (
-        ta.R_PENDIENTE, "solo_semilla", admin.user_id)
+        tv.R_PENDIENTE, "solo_semilla", admin.user_id)
     assert request.expires_at == at(2) + timedelta(minutes=10)
     assert len(ticket.verification) == 2 and ticket.verification == request.verification
     assert shown(db, "prepara.demo", at(3)) == ts.PENDIENTE
-    assert events_of(db, "prepara.demo")[-1] == ta.EV_SOLICITADA
+    assert events_of(db, "prepara.demo")[-1] == tv.EV_SOLICITADA
     # the user's tokens are untouched until the authorization
     assert [t.state for t in tokens_of(db, "prepara.demo")] == [tokens.ACTIVO]
     with pytest.raises(ts.InvalidTransition) as exc:
@@ -212,7 +216,7 @@ def test_only_one_open_request_per_user_even_at_the_database(demo, db, admin):
     release(db, admin, "prepara.demo", at(2))
     request = db.exec(select(TokenRequest)).one()
     db.add(TokenRequest(company_id=request.company_id, user_id=request.user_id,
-                        action=ts.LIBERAR, reason="solo_semilla", state=ta.R_PENDIENTE,
+                        action=ts.LIBERAR, reason="solo_semilla", state=tv.R_PENDIENTE,
                         requested_by=admin.user_id, expires_at=at(30)))
     with pytest.raises(IntegrityError):
         db.commit()
@@ -261,9 +265,9 @@ def test_approval_destroys_the_seed_ends_its_sessions_and_issues_an_activation_c
     assert shown(db, "autoriza.demo", at(4)) == ts.LIBERADO
     request = db.get(TokenRequest, ticket.request_id)
     assert (request.state, request.decided_by, request.decided_channel) == (
-        ta.R_APROBADA, app_admin.user_id, "app")
+        tv.R_APROBADA, app_admin.user_id, "app")
     assert request.activation_hash and approval.activation_code not in request.activation_hash
-    assert events_of(db, "autoriza.demo")[-2:] == [ta.EV_SOLICITADA, ta.EV_LIBERADO]
+    assert events_of(db, "autoriza.demo")[-2:] == [tv.EV_SOLICITADA, tv.EV_LIBERADO]
 
 
 def test_a_user_who_keeps_a_physical_token_gets_no_activation_code(demo, db, admin, app_admin):
@@ -288,8 +292,8 @@ def test_approve_twice_reject_after_approve_and_approve_after_expiry_are_refused
         ta.approve(db, app_admin, late.request_id, at(5) + timedelta(minutes=10))
     assert exc.value.message == ta.EXPIRED
     db.expire_all()
-    assert db.get(TokenRequest, late.request_id).state == ta.R_EXPIRADA
-    assert events_of(db, "consulta.demo")[-1] == ta.EV_EXPIRADO
+    assert db.get(TokenRequest, late.request_id).state == tv.R_EXPIRADA
+    assert events_of(db, "consulta.demo")[-1] == tv.EV_EXPIRADO
     assert shown(db, "consulta.demo", at(30)) == ts.SIN_TOKEN
     with pytest.raises(ts.InvalidTransition) as exc:  # expired stays expired
         ta.approve(db, app_admin, late.request_id, at(31))
@@ -298,11 +302,11 @@ def test_approve_twice_reject_after_approve_and_approve_after_expiry_are_refused
 
 def test_expiry_is_applied_by_the_sweep_and_a_new_request_may_follow(demo, db, admin):
     ticket = release(db, admin, "prepara.demo", at(2))
-    assert ta.expire_overdue(db, at(2) + timedelta(minutes=9, seconds=59)) == 0
-    assert ta.expire_overdue(db, at(2) + timedelta(minutes=10)) == 1
+    assert tv.expire_overdue(db, at(2) + timedelta(minutes=9, seconds=59)) == 0
+    assert tv.expire_overdue(db, at(2) + timedelta(minutes=10)) == 1
     db.commit()
-    assert ta.expire_overdue(db, at(40)) == 0  # idempotent
-    assert db.get(TokenRequest, ticket.request_id).state == ta.R_EXPIRADA
+    assert tv.expire_overdue(db, at(40)) == 0  # idempotent
+    assert db.get(TokenRequest, ticket.request_id).state == tv.R_EXPIRADA
     assert shown(db, "prepara.demo", at(40)) == ts.SIN_TOKEN
     release(db, admin, "prepara.demo", at(41))
     assert shown(db, "prepara.demo", at(42)) == ts.PENDIENTE
@@ -314,7 +318,7 @@ def test_rejection_leaves_the_token_as_it_was(demo, db, admin, app_admin):
     db.commit()
     assert shown(db, "autoriza.demo", at(4)) == ts.ACTIVO
     assert tokens_of(db, "autoriza.demo")[-1].seed_encrypted is not None
-    assert events_of(db, "autoriza.demo")[-1] == ta.EV_RECHAZADO
+    assert events_of(db, "autoriza.demo")[-1] == tv.EV_RECHAZADO
 
 
 def test_only_one_of_two_concurrent_approvals_wins(demo, engine, db, admin, app_admin):
@@ -339,7 +343,7 @@ def test_only_one_of_two_concurrent_approvals_wins(demo, engine, db, admin, app_
     for thread in threads:
         thread.join(30)
     assert sorted(outcomes) == ["ok", "refused"]
-    assert events_of(db, "prepara.demo").count(ta.EV_LIBERADO) == 1
+    assert events_of(db, "prepara.demo").count(tv.EV_LIBERADO) == 1
 
 
 # 5. Bloquear ---------------------------------------------------------------------------
@@ -365,7 +369,7 @@ def test_block_takes_effect_at_once_and_ends_the_sessions_that_relied_on_it(
             sessions.resolve_session(db, raw, at(4))
     sessions.resolve_session(db, other.session_token, at(4))  # someone else's: untouched
     request = db.exec(select(TokenRequest).where(TokenRequest.action == ts.BLOQUEAR_ACCION)).one()
-    assert (request.state, request.reason) == (ta.R_EJECUTADA, "perdida_robo")
+    assert (request.state, request.reason) == (tv.R_EJECUTADA, "perdida_robo")
     assert shown(db, "autoriza.demo", at(4)) == ts.BLOQUEADO
     # blocked: cannot be released, blocked again, or enrolled
     with pytest.raises(ts.InvalidTransition) as exc:
@@ -384,10 +388,10 @@ def test_block_cancels_an_open_release_and_kills_activation_codes(demo, db, admi
     ta.block(db, admin, uid(db, "autoriza.demo"), "sospecha_fraude",
              code_for(db, "admin.demo", at(5)), at(5))
     db.commit()
-    assert db.get(TokenRequest, second.request_id).state == ta.R_CANCELADA
+    assert db.get(TokenRequest, second.request_id).state == tv.R_CANCELADA
     with pytest.raises(LoginFailed):
         app_login(db, "autoriza.demo", code, now=at(6))
-    assert events_of(db, "autoriza.demo")[-2:] == [ta.EV_CANCELADO, ta.EV_BLOQUEADO]
+    assert events_of(db, "autoriza.demo")[-2:] == [tv.EV_CANCELADO, tv.EV_BLOQUEADO]
 
 
 def test_nothing_to_block_without_a_virtual_token(demo, db, admin):
@@ -402,11 +406,11 @@ def test_the_bank_reenables_a_blocked_token(demo, db, admin):
              code_for(db, "admin.demo", at(1)), at(1))
     db.commit()
     with pytest.raises(ts.InvalidTransition):
-        ta.bank_enable(db, "prepara.demo", at(2))
-    assert ta.bank_enable(db, "AUTORIZA.demo", at(2)) == "autoriza.demo"
+        tv.bank_enable(db, "prepara.demo", at(2))
+    assert tv.bank_enable(db, "AUTORIZA.demo", at(2)) == "autoriza.demo"
     db.commit()
     assert shown(db, "autoriza.demo", at(3)) == ts.LIBERADO
-    assert events_of(db, "autoriza.demo")[-1] == ta.EV_HABILITADO_BANCO
+    assert events_of(db, "autoriza.demo")[-1] == tv.EV_HABILITADO_BANCO
 
 
 # 6. enrollment and seed 002 step 10 ----------------------------------------------------------
@@ -466,7 +470,7 @@ def test_the_seed_is_delivered_once_and_a_current_code_activates_it_disabling_th
     assert (tokens.FISICO, tokens.INHABILITADO) in states
     assert (tokens.VIRTUAL, tokens.ACTIVO) in states
     assert [t.kind for t in tokens.active_tokens(db, fob.user_id)] == [tokens.VIRTUAL]
-    assert events_of(db, "prepara.demo")[-2:] == [ta.EV_ENROLADO, ta.EV_INHABILITADO]
+    assert events_of(db, "prepara.demo")[-2:] == [tv.EV_ENROLADO, tv.EV_INHABILITADO]
     assert shown(db, "prepara.demo", at(7)) == ts.ACTIVO
 
     # from now on only the virtual token's codes: the portal login ...
@@ -498,7 +502,7 @@ def test_an_enrollment_lapses_after_ten_minutes(demo, db, admin, app_admin):
     with pytest.raises(DomainError) as exc:
         enrollment.deliver(db, app_user, started.ticket, late)
     assert exc.value.message == enrollment.NO_ENROLLMENT
-    ta.expire_overdue(db, late)
+    tv.expire_overdue(db, late)
     db.commit()
     lapsed = [t for t in tokens_of(db, "prepara.demo") if t.state == tokens.VENCIDO]
     assert len(lapsed) == 1 and lapsed[0].seed_encrypted is None
@@ -542,7 +546,7 @@ def test_app_login_with_the_activation_code_once_and_within_ten_minutes(
     assert session.token_id is None
     with pytest.raises(LoginFailed):  # single use
         app_login(db, "autoriza.demo", code, now=at(5))
-    assert events_of(db, "autoriza.demo")[-2:] == [ta.EV_LIBERADO, ta.EV_ACTIVACION_USADA]
+    assert events_of(db, "autoriza.demo")[-2:] == [tv.EV_LIBERADO, tv.EV_ACTIVACION_USADA]
 
     # a new release gives a new code; it dies after 10 minutes
     again = release(db, admin, "autoriza.demo", at(6))
@@ -654,8 +658,8 @@ def test_the_scheduler_sweep_expires_unauthorized_requests(demo, db, admin):
     assert scheduler.expire_token_requests(at(2) + timedelta(minutes=5)) == 0
     assert scheduler.expire_token_requests(at(2) + timedelta(minutes=10, seconds=1)) == 1
     db.expire_all()
-    assert db.get(TokenRequest, ticket.request_id).state == ta.R_EXPIRADA
-    assert events_of(db, "prepara.demo")[-1] == ta.EV_EXPIRADO
+    assert db.get(TokenRequest, ticket.request_id).state == tv.R_EXPIRADA
+    assert events_of(db, "prepara.demo")[-1] == tv.EV_EXPIRADO
 
 
 def test_wrong_codes_at_token_prompts_count_and_lock_like_the_login(demo, db):

@@ -15,9 +15,12 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from occireflex import catalog
-from occireflex.domain import access, enrollments, exports, movements, payments, transactions
+from occireflex.domain import access, exports, paging
 from occireflex.domain.errors import AccessDenied, ValidationError
-from occireflex.domain.transactions import TxFilters
+from occireflex.domain.payments import inscriptions as enrollments
+from occireflex.domain.payments import movements, transactions
+from occireflex.domain.payments import pay as payments
+from occireflex.domain.payments.transactions import TxFilters
 from occireflex.models import (
     Account,
     AuditEvent,
@@ -220,7 +223,7 @@ def test_filters_by_account_convenio_state_and_channel(ledger, db):
 def test_default_range_is_the_last_30_days(demo, db):
     admin = actor_of(db, "admin.demo")
     now = utc(2026, 11, 22, 17)
-    dates = transactions.default_range(now)
+    dates = paging.default_range(now)
     assert (dates.start, dates.end) == (date(2026, 10, 24), date(2026, 11, 22))
     enel = _enrollment(db, admin.company_id, "1001")
     recent = _fail(db, enel, _bill(db, enel, "2019-11", 100), account(db, "256098765"),
@@ -438,7 +441,7 @@ def test_list_pdf_is_a_real_pdf_of_every_row(ledger, db):
         _fail(db, claro, bill, ledger.poor, "programado", utc(2026, 10, 4, 12, i % 60, i // 60),
               "El valor de la factura supera el monto máximo programado.")
     data = transactions.export(db, admin, OCTOBER, catalog.PDF)
-    pdf = transactions.render_table_pdf("Transacciones Realizadas", data.subtitle,
+    pdf = exports.render_table_pdf("Transacciones Realizadas", data.subtitle,
                                         transactions.EXPORT_HEADERS, data.text_rows(),
                                         transactions.PDF_WIDTHS, transactions.PDF_RIGHT)
     assert is_pdf(pdf) and pdf_pages(pdf) >= 3  # 83 rows do not fit on one page
@@ -523,7 +526,7 @@ def test_movements_excel_has_numbers_and_pdf_is_real(ledger, db):
     assert rows[0] == movements.EXPORT_HEADERS and len(rows) == 3
     assert Decimal(str(rows[2][3])) == Decimal("123456.78") and rows[2][4] is None
     assert rows[2][2] == ledger.receipt1
-    pdf = transactions.render_table_pdf("Detalles de Movimientos", data.subtitle,
+    pdf = exports.render_table_pdf("Detalles de Movimientos", data.subtitle,
                                         movements.EXPORT_HEADERS, data.text_rows(),
                                         movements.PDF_WIDTHS, movements.PDF_RIGHT)
     assert is_pdf(pdf) and pdf_pages(pdf) == 1 and ledger.receipt2 in pdf_text(pdf)

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
-from occireflex.domain import billers
+from occireflex.domain import bogota
+from occireflex.domain.payments import billers
 from tests.e2e.conftest import E2EServer, fresh_code, login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(480)]
@@ -34,7 +35,7 @@ def next_pay_moment(code: str) -> datetime:
         day += timedelta(days=1)
         _, issued, due = billers.current_period(spec, day)
         if issued > current_issue:
-            pay_on = billers.previous_business_day(due)
+            pay_on = bogota.previous_business_day(due)
             return datetime.combine(max(pay_on, issued), datetime.min.time()).replace(hour=9)
 
 

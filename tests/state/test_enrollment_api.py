@@ -9,9 +9,9 @@ from starlette.testclient import TestClient
 
 from occireflex import api
 from occireflex.db import session_scope
-from occireflex.domain import enrollment
-from occireflex.domain import token_admin as ta
 from occireflex.domain.access import load_actor
+from occireflex.domain.tokens import admin as ta
+from occireflex.domain.tokens import device as enrollment
 from occireflex.models import utcnow
 from occireflex.settings import settings
 from tests.helpers import actor_at, app_login, code_for, login

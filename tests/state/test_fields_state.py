@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from occireflex.domain import fields
+from occireflex.domain import fields, money
 from occireflex.domain.errors import ValidationError
 from occireflex.models import AuditEvent, AutoPayRule, Enrollment, utcnow
 from tests.helpers import code_for
@@ -101,7 +101,7 @@ def test_programming_refuses_the_amount_before_the_token(logged_in, db, amount):
     b.payments.open_program(str(target.id))
     before = _count(db, AuditEvent)
     b.payments.save_program({"program_max": amount, "token": "000000"})
-    assert b.payments.program_error == _message(fields.amount, amount)
+    assert b.payments.program_error == _message(money.amount, amount)
     assert _count(db, AutoPayRule) == 0 and _count(db, AuditEvent) == before
 
 
@@ -126,4 +126,4 @@ def test_programming_keeps_centavos(logged_in, db):
                              "token": code_for(db, "admin.demo", utcnow(), 1)})
     assert b.payments.program_error == ""
     rule = db.exec(select(AutoPayRule).where(AutoPayRule.enrollment_id == target.id)).one()
-    assert rule.max_amount == 150_000_050 == fields.amount("$ 1.500.000,50")
+    assert rule.max_amount == 150_000_050 == money.amount("$ 1.500.000,50")

@@ -11,9 +11,12 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
-from occireflex.domain import auth, enrollment, sessions, token_admin, tokens
-from occireflex.domain import token_states as ts
+from occireflex.domain import auth, sessions, tokens
 from occireflex.domain.errors import DomainError
+from occireflex.domain.tokens import admin as token_admin
+from occireflex.domain.tokens import device as enrollment
+from occireflex.domain.tokens import states as ts
+from occireflex.domain.tokens import virtual as tv
 from occireflex.models import AuditEvent, Token, TokenRequest, User, utcnow
 from tests.helpers import code_for
 
@@ -130,7 +133,7 @@ def test_forged_arguments_never_crash_or_change_anything(logged_in, db, forged):
 def test_another_companys_user_is_refused(logged_in, db):
     b = logged_in("admin.otra")
     b.token_admin.open_change(str(uid(db, "prepara.demo")))
-    assert b.token_admin.error == token_admin.USER_NOT_FOUND and b.token_admin.stage == ""
+    assert b.token_admin.error == tv.USER_NOT_FOUND and b.token_admin.stage == ""
 
 
 def test_an_app_session_never_opens_the_portal(in_app, db):

@@ -14,8 +14,10 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from occireflex import catalog
-from occireflex.domain import billers, payments, transactions
-from occireflex.domain.accounts import format_money
+from occireflex.domain import bogota
+from occireflex.domain.money import format_money
+from occireflex.domain.payments import pay as payments
+from occireflex.domain.payments import transactions
 from occireflex.models import Account, AuditEvent, Bill, Biller, Enrollment, Grant, Payment, User, utcnow
 from occireflex.state.paging import NO_QUERY
 from occireflex.state.transactions import ALL, DETAIL_ROUTE
@@ -113,7 +115,7 @@ def test_load_shows_last_30_days_and_the_grants(logged_in, paid):
     b = logged_in("admin.demo")
     t = b.transactions
     t.load()
-    today = billers.local_today(utcnow())
+    today = bogota.local_today(utcnow())
     assert (t.f_from, t.f_to) == ((today - timedelta(days=29)).isoformat(), today.isoformat())
     assert [r["id"] for r in t.rows] == [str(paid.failed), str(paid.ok)]
     assert t.rows[1]["receipt"] == paid.receipt and t.rows[1]["amount"] == "$250,000.00"

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import reflex as rx
 
-from occireflex.domain import enrollments, payments
 from occireflex.domain.access import Actor
-from occireflex.domain.accounts import mask_account
+from occireflex.domain.payments import inscriptions, pay
+from occireflex.domain.payments.accounts import mask_account
 from occireflex.state.handler import handler
 from occireflex.state.payments.grid import GridMixin
 from occireflex.state.payments.inscribe import InscribeMixin, billers_fold, reference_hint
-from occireflex.state.payments.pay import PayMixin
+from occireflex.state.payments.payment import PayMixin
 from occireflex.state.payments.program import ProgramMixin
 from occireflex.state.portal import PortalState
 
@@ -38,14 +38,14 @@ class PaymentsState(InscribeMixin, PayMixin, ProgramMixin, GridMixin, PortalStat
         self.edit_id = self.delete_id = self.program_id = 0
         self.accounts = [
             {"id": str(a.id), "label": f"{a.name} · {mask_account(a.number)}"}
-            for a in payments.accounts_for(db, actor)]
+            for a in pay.accounts_for(db, actor)]
         self.biller_options = [{
             "id": str(b.id), "label": f"{b.code} · {b.name}",
             "search": billers_fold(f"{b.code} {b.name} {b.sector}"),
             "category": "Público" if b.category == "publico" else "Privado",
             "ref_label": b.ref_label,
             "hint": reference_hint(b.ref_min, b.ref_max, b.ref_numeric),
-        } for b in enrollments.list_billers(db, actor)]
+        } for b in inscriptions.list_billers(db, actor)]
         own = {a["id"] for a in self.accounts}
         if self.accounts and self.account_id not in own:
             self.account_id = self.accounts[-1]["id"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from occireflex.domain import enrollments, payments
 from occireflex.domain.access import Actor
-from occireflex.domain.accounts import format_money, mask_account
+from occireflex.domain.money import format_money
+from occireflex.domain.payments import inscriptions, pay
+from occireflex.domain.payments.accounts import mask_account
 from occireflex.state.handler import handler
 from occireflex.state.inputs import to_id
 from occireflex.state.paging import PagedMixin
@@ -30,7 +31,7 @@ class GridMixin(PagedMixin, mixin=True):
 
     def _reload(self, actor: Actor, db, page_turn: bool = False) -> None:
         def fetch():
-            return enrollments.list_page(
+            return inscriptions.list_page(
                 db, actor, biller_id=to_id(self.filter_biller),
                 reference=self.filter_reference, state=self.filter_state, page=self.page,
                 page_size=self.page_size, known_total=self.total if page_turn else None)
@@ -72,7 +73,7 @@ class GridMixin(PagedMixin, mixin=True):
 
     @handler
     def set_filter_state(self, actor: Actor, db, value: str):
-        self.filter_state = value if value in enrollments.STATES else ""
+        self.filter_state = value if value in inscriptions.STATES else ""
         self.page = 1
         self._reload(actor, db)
 
@@ -84,7 +85,7 @@ class GridMixin(PagedMixin, mixin=True):
         key = str(eid)
         if key in self.selected:
             self.selected = [i for i in self.selected if i != key]
-        elif len(self.selected) < payments.MAX_BILLS_PER_PAYMENT:
+        elif len(self.selected) < pay.MAX_BILLS_PER_PAYMENT:
             self.selected = [*self.selected, key]
 
     @rx.event
@@ -94,7 +95,7 @@ class GridMixin(PagedMixin, mixin=True):
             return self._perform(lambda actor, db: self._edit(actor, db, int(row["id"])))
 
     def _edit(self, actor: Actor, db, enrollment_id: int) -> None:
-        enrollment = enrollments.own_enrollment(db, actor, enrollment_id)
+        enrollment = inscriptions.own_enrollment(db, actor, enrollment_id)
         self.edit_id, self.edit_alias = enrollment.id, enrollment.alias
         self.edit_account, self.error = str(enrollment.account_id), ""
 
@@ -109,7 +110,7 @@ class GridMixin(PagedMixin, mixin=True):
     @handler
     def save_edit(self, actor: Actor, db, form_data: dict):
         alias = form_data.get("alias", "") if isinstance(form_data, dict) else ""
-        enrollments.modify(db, actor, self.edit_id, alias, to_id(self.edit_account))
+        inscriptions.modify(db, actor, self.edit_id, alias, to_id(self.edit_account))
         self.edit_id = 0
         self._changed(actor, db, "La inscripción fue modificada.")
 
@@ -126,6 +127,6 @@ class GridMixin(PagedMixin, mixin=True):
         return self._perform(lambda actor, db: self._delete(actor, db, target))
 
     def _delete(self, actor: Actor, db, target: int) -> None:
-        enrollments.delete(db, actor, target)
+        inscriptions.delete(db, actor, target)
         self.selected = [i for i in self.selected if i != str(target)]
         self._changed(actor, db, f"Se eliminó la inscripción {self.delete_label}.")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from occireflex.domain import enrollments
 from occireflex.domain.access import Actor
+from occireflex.domain.payments import inscriptions
 from occireflex.domain.security import fold
 from occireflex.state.handler import handler
 from occireflex.state.inputs import to_id
@@ -71,7 +71,7 @@ class InscribeMixin(rx.State, mixin=True):
     def inscribe(self, actor: Actor, db, form_data: dict):
         self.error = ""
         data = form_data if isinstance(form_data, dict) else {}
-        row = enrollments.inscribe(db, actor, to_id(self.biller_id), data.get("referencia"),
+        row = inscriptions.inscribe(db, actor, to_id(self.biller_id), data.get("referencia"),
                                    data.get("alias", ""), to_id(self.account_id))
         chosen = self._chosen_biller()
         label = chosen["label"] if chosen else ""

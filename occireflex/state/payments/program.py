@@ -6,9 +6,10 @@ from datetime import date
 
 import reflex as rx
 
-from occireflex.domain import autopay, billers, fields
+from occireflex.domain import bogota, money
 from occireflex.domain.access import Actor
 from occireflex.domain.errors import ValidationError
+from occireflex.domain.payments import autopay
 from occireflex.models import utcnow
 from occireflex.state.handler import handler
 from occireflex.state.inputs import to_id, token_code
@@ -44,7 +45,7 @@ class ProgramMixin(rx.State, mixin=True):
 
     def _fill_program(self, actor: Actor, db, row: dict[str, str]) -> None:
         rule = autopay.get_rule(db, actor, int(row["id"]))
-        today = billers.local_today(utcnow())
+        today = bogota.local_today(utcnow())
         self.program_id = int(row["id"])
         self.program_label = f"{row['biller_name']} ref. {row['reference']}"
         self.program_exists = rule is not None
@@ -53,7 +54,7 @@ class ProgramMixin(rx.State, mixin=True):
             self.program_account = str(rule.account_id)
             self.program_mode = "vencimiento" if rule.days_before == 0 else "antes"
             self.program_days = str(rule.days_before or 1)
-            self.program_max = f"{rule.max_amount // 100:,}".replace(",", ".")
+            self.program_max = money.whole_pesos(rule.max_amount)
             self.program_start = rule.start_on.isoformat()
             self.program_end = rule.end_on.isoformat() if rule.end_on else ""
         else:
@@ -71,7 +72,7 @@ class ProgramMixin(rx.State, mixin=True):
 
     def _rule_input(self) -> autopay.RuleInput:
         """The form as the domain's rule; raises ValidationError naming what is wrong."""
-        max_amount = fields.amount(self.program_max, "monto máximo")
+        max_amount = money.amount(self.program_max, "monto máximo")
         days = 0 if self.program_mode == "vencimiento" else to_id(self.program_days)
         start = _date(self.program_start)
         if days is None:

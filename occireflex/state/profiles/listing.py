@@ -95,7 +95,7 @@ class ProfilesListState(PagedMixin, PortalState):
     @rx.event
     def export_pdf(self):
         return self._export(catalog.PDF, lambda rows: downloads.pdf(
-            exports.to_pdf("Perfiles", f"{self.company_name} · NIT {self.company_nit}",
+            exports.render_table_pdf("Perfiles", f"{self.company_name} · NIT {self.company_nit}",
                            profiles.EXPORT_HEADERS, rows, (60, 70, 35, 25)), "perfiles.pdf"))
 
     @rx.event

@@ -23,12 +23,13 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from occireflex.domain import audit, fields, security, tokens
-from occireflex.domain import token_admin as ta
-from occireflex.domain import token_states as ts
+from occireflex.domain import audit, fields, security
 from occireflex.domain.access import APP, Actor, deny
+from occireflex.domain.bogota import local_time
 from occireflex.domain.errors import DomainError, ValidationError
-from occireflex.domain.transactions import local_moment
+from occireflex.domain.tokens import primitives as tokens
+from occireflex.domain.tokens import states as ts
+from occireflex.domain.tokens import virtual as tv
 from occireflex.models import LoginSession, Token, User, utcnow
 
 ENROLL_TTL = timedelta(minutes=10)
@@ -80,9 +81,9 @@ class Status:
 def status(db: Session, actor: Actor, now: datetime | None = None) -> Status:
     now = now or utcnow()
     user = _require_app(db, actor, "estado")
-    ta.expire_overdue(db, now, user_id=user.id)
-    current = ta.current_virtual(db, user.id)
-    state = ta.virtual_state(db, user.id, now, current)
+    tv.expire_overdue(db, now, user_id=user.id)
+    current = tv.current_virtual(db, user.id)
+    state = tv.virtual_state(db, user.id, now, current)
     fob = db.exec(select(Token).where(Token.user_id == user.id, Token.kind == tokens.FISICO)
                   .order_by(Token.id.desc())).first()
     pending = _enrollment(db, user.id, now)
@@ -95,10 +96,10 @@ def status(db: Session, actor: Actor, now: datetime | None = None) -> Status:
         virtual=state.shown, virtual_label=state.label, active=state.state == ts.ACTIVO,
         device=current.device_name if current is not None and current.state == tokens.ACTIVO
         else "",
-        physical=ta.physical_label(fob),
+        physical=tv.physical_label(fob),
         can_enroll=can_enroll,
         enrolling=pending is not None and pending.delivered_at is not None,
-        enroll_expires=local_moment(pending.expires_at)[-5:] if pending else "",
+        enroll_expires=local_time(pending.expires_at) if pending else "",
         message="" if state.state == ts.ACTIVO and not state.pending else message)
 
 
@@ -122,10 +123,10 @@ def begin(db: Session, actor: Actor, device_name: object, now: datetime | None =
     now = now or utcnow()
     user = _require_app(db, actor, "enrolar")
     device = clean_device_name(device_name)
-    ta.lock_user(db, user.id)
-    ta.expire_overdue(db, now, user_id=user.id)
-    ts.transition(ta.virtual_state(db, user.id, now), ts.ENROLAR)
-    ta.lapse_enrollments(db, now, user_id=user.id)
+    tv.lock_user(db, user.id)
+    tv.expire_overdue(db, now, user_id=user.id)
+    ts.transition(tv.virtual_state(db, user.id, now), ts.ENROLAR)
+    tv.lapse_enrollments(db, now, user_id=user.id)
     raw = secrets.token_urlsafe(32)
     db.add(Token(user_id=user.id, kind=tokens.VIRTUAL, state=tokens.POR_ACTIVAR,
                  seed_encrypted=security.encrypt_seed(security.new_seed()),
@@ -134,7 +135,7 @@ def begin(db: Session, actor: Actor, device_name: object, now: datetime | None =
     audit.record(db, "token_enrolamiento_iniciado", company_id=actor.company_id,
                  user_id=actor.user_id, target=f"usuario:{actor.username}", ip=actor.ip,
                  channel=actor.channel, after={"dispositivo": device})
-    return Started(raw, local_moment(now + ENROLL_TTL)[-5:])
+    return Started(raw, local_time(now + ENROLL_TTL))
 
 
 @dataclass(frozen=True)
@@ -185,9 +186,9 @@ def activate(db: Session, actor: Actor, code: object, now: datetime | None = Non
     the caller's one transaction (the caller commits)."""
     now = now or utcnow()
     user = _require_app(db, actor, "activar")
-    ta.lock_user(db, user.id)
-    ta.expire_overdue(db, now, user_id=user.id)
-    ts.transition(ta.virtual_state(db, user.id, now), ts.ACTIVAR)
+    tv.lock_user(db, user.id)
+    tv.expire_overdue(db, now, user_id=user.id)
+    ts.transition(tv.virtual_state(db, user.id, now), ts.ACTIVAR)
     token = _enrollment(db, user.id, now)
     if token is None or token.delivered_at is None:
         raise DomainError(NO_ENROLLMENT)
@@ -214,17 +215,17 @@ def activate(db: Session, actor: Actor, code: object, now: datetime | None = Non
                                state_changed_at=now, updated_at=now))
     except IntegrityError:  # another token became active meanwhile: never two
         db.rollback()
-        raise DomainError(ta.CHANGED) from None
+        raise DomainError(tv.CHANGED) from None
     if done.rowcount != 1:
         db.rollback()
         raise DomainError(NO_ENROLLMENT)
     # this App session now rests on the new token: blocking it ends the session
     db.exec(update(LoginSession).where(LoginSession.id == actor.session_id)
             .values(token_id=token.id))
-    ta.record_event(db, user, ta.EV_ENROLADO, token=token, detail=token.device_name,
+    tv.record_event(db, user, tv.EV_ENROLADO, token=token, detail=token.device_name,
                     actor_id=user.id, channel=actor.channel, now=now)
     for fob in fobs:
-        ta.record_event(db, user, ta.EV_INHABILITADO, token=fob,
+        tv.record_event(db, user, tv.EV_INHABILITADO, token=fob,
                         detail="Reemplazado por el token virtual", actor_id=user.id,
                         channel=actor.channel, now=now)
     audit.record(db, "token_virtual_activado", company_id=actor.company_id,

@@ -2,7 +2,7 @@
 
 Each billing cycle a biller issues one bill per inscribed reference. The amount is derived
 deterministically from biller, reference and period; the due date from the cycle.
-The business calendar is America/Bogota with Colombian holidays.
+The business calendar (America/Bogota with Colombian holidays) is ``domain/bogota.py``.
 """
 
 from __future__ import annotations
@@ -11,18 +11,17 @@ import calendar
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo
 
-import holidays
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from occireflex.domain import fields
+from occireflex.domain.bogota import local_today
 from occireflex.models import Bill, Biller, Enrollment
 
-BOGOTA = ZoneInfo("America/Bogota")
+PENDIENTE, PAGADA = "pendiente", "pagada"  # Bill.status
+INSERT_CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -102,10 +101,6 @@ def normalize_reference(biller: Biller, raw: object) -> str:
 
 # Billing cycle -----------------------------------------------------------------------
 
-def local_today(now: datetime) -> date:
-    return now.astimezone(BOGOTA).date()
-
-
 def _issue_date(biller: Biller, year: int, month: int) -> date:
     last = calendar.monthrange(year, month)[1]
     return date(year, month, min(biller.issue_day, last))
@@ -136,36 +131,30 @@ def bill_amount(biller: Biller, reference: str, period: str) -> int:
     return biller.amount_min + (int.from_bytes(digest[:8], "big") % (span + 1)) * 100
 
 
-@lru_cache(maxsize=8)
-def _holidays(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("CO", years=year)
+def bill_row(biller: Biller, reference: str, period: str, issued: date, due: date,
+             amount: int | None = None) -> dict:
+    """A pending bill as ``insert_bills`` takes it (``amount`` when already computed)."""
+    if amount is None:
+        amount = bill_amount(biller, reference, period)
+    return {"biller_id": biller.id, "reference": reference, "period": period,
+            "amount": amount, "issued_on": issued, "due_on": due, "status": PENDIENTE,
+            "version": 1}
 
 
-def is_business_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _holidays(day.year)
-
-
-def previous_business_day(day: date) -> date:
-    while not is_business_day(day):
-        day -= timedelta(days=1)
-    return day
-
-
-def _insert_ignore(db: Session, rows: list[dict]) -> None:
-    if not rows:
-        return
+def insert_bills(db: Session, rows: list[dict]) -> None:
+    """Insert bills, ignoring those already issued (same biller, reference and period),
+    in chunks of ``INSERT_CHUNK``."""
     insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = insert(Bill.__table__).on_conflict_do_nothing(
         index_elements=["biller_id", "reference", "period"])
-    db.execute(stmt, rows)
+    for start in range(0, len(rows), INSERT_CHUNK):
+        db.execute(stmt, rows[start:start + INSERT_CHUNK])
 
 
 def ensure_current_bill(db: Session, biller: Biller, reference: str, today: date) -> Bill:
     """The biller's current bill for a reference, issuing it if it is due (idempotent)."""
     period, issued, due = current_period(biller, today)
-    _insert_ignore(db, [{"biller_id": biller.id, "reference": reference, "period": period,
-                         "amount": bill_amount(biller, reference, period), "issued_on": issued,
-                         "due_on": due, "status": "pendiente", "version": 1}])
+    insert_bills(db, [bill_row(biller, reference, period, issued, due)])
     return db.exec(select(Bill).where(Bill.biller_id == biller.id, Bill.reference == reference,
                                       Bill.period == period)).one()
 
@@ -189,17 +178,14 @@ def issue_due_bills(db: Session, now: datetime) -> int:
         for period, issued, due in periods_by_biller[biller_id]:
             if (biller_id, reference, period) in existing:
                 continue
-            rows.append({"biller_id": biller_id, "reference": reference, "period": period,
-                         "amount": bill_amount(biller, reference, period), "issued_on": issued,
-                         "due_on": due, "status": "pendiente", "version": 1})
-    for start in range(0, len(rows), 5000):
-        _insert_ignore(db, rows[start:start + 5000])
+            rows.append(bill_row(biller, reference, period, issued, due))
+    insert_bills(db, rows)
     return len(rows)
 
 
 def display_state(bill: Bill | None, today: date) -> str:
     if bill is None:
         return "Sin factura"
-    if bill.status == "pagada":
+    if bill.status == PAGADA:
         return "Pagada"
     return "Vencida" if today > bill.due_on else "Pendiente"

@@ -13,13 +13,16 @@ from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from occireflex.domain import audit, auth, billers
+from occireflex.domain import audit, auth
 from occireflex.domain.access import Actor, require
-from occireflex.domain.accounts import company_account, format_money
-from occireflex.domain.enrollments import SERVICE, own_enrollment
+from occireflex.domain.bogota import day_text, local_today
 from occireflex.domain.errors import ValidationError
+from occireflex.domain.money import format_money
+from occireflex.domain.payments import billers
+from occireflex.domain.payments.accounts import company_account, company_accounts
+from occireflex.domain.payments.inscriptions import SERVICE, own_enrollment
 from occireflex.models import Account, Bill, Biller, Enrollment, Movement, Payment, utcnow
 
 MANUAL, PROGRAMADO = "manual", "programado"
@@ -60,7 +63,7 @@ class PayResult:
 
 def receipt_for(bill_id: int, when: datetime) -> str:
     """Comprobante: payment date and the bill id (a bill is paid successfully once)."""
-    return f"{billers.local_today(when):%y%m%d}{bill_id:010d}"
+    return f"{local_today(when):%y%m%d}{bill_id:010d}"
 
 
 def payable_lines(db: Session, actor: Actor, enrollment_ids: object,
@@ -72,19 +75,19 @@ def payable_lines(db: Session, actor: Actor, enrollment_ids: object,
             or not all(isinstance(i, int) and not isinstance(i, bool) for i in enrollment_ids)):
         raise ValidationError(
             f"Seleccione entre 1 y {MAX_BILLS_PER_PAYMENT} inscripciones para pagar.")
-    today = billers.local_today(now or utcnow())
+    today = local_today(now or utcnow())
     lines = []
     for enrollment_id in dict.fromkeys(enrollment_ids):
         enrollment = own_enrollment(db, actor, enrollment_id)
         biller = db.get(Biller, enrollment.biller_id)
         bill = billers.ensure_current_bill(db, biller, enrollment.reference, today)
         state = billers.display_state(bill, today)
-        if bill.status != "pendiente":
+        if bill.status != billers.PENDIENTE:
             raise ValidationError(
                 f"La factura de {biller.name} ref. {enrollment.reference} ya está pagada.")
         lines.append(BillLine(enrollment.id, bill.id, bill.version, biller.name,
                               enrollment.reference, enrollment.alias, bill.amount,
-                              bill.due_on.strftime("%Y/%m/%d"), state))
+                              day_text(bill.due_on), state))
     return lines
 
 
@@ -119,7 +122,7 @@ def pay_one(db: Session, *, company_id: int, enrollment: Enrollment, bill_id: in
     if (bill is None or bill.biller_id != enrollment.biller_id
             or bill.reference != enrollment.reference):
         return PayResult(**base, amount=0, ok=False, receipt="", reason=CHANGED)
-    if bill.status == "pagada":
+    if bill.status == billers.PAGADA:
         return PayResult(**base, amount=bill.amount, ok=False, receipt="", reason=ALREADY_PAID)
     if bill.version != expected_version:
         return PayResult(**base, amount=bill.amount, ok=False, receipt="", reason=CHANGED)
@@ -134,9 +137,9 @@ def pay_one(db: Session, *, company_id: int, enrollment: Enrollment, bill_id: in
     db.add(Movement(account_id=account.id, company_id=company_id, amount=-bill.amount,
                     balance_after=balance, reference=receipt, created_at=now,
                     description=f"Pago {biller.name} ref. {enrollment.reference}"[:200]))
-    marked = db.execute(update(Bill).where(Bill.id == bill.id, Bill.status == "pendiente",
+    marked = db.execute(update(Bill).where(Bill.id == bill.id, Bill.status == billers.PENDIENTE,
                                            Bill.version == expected_version)
-                        .values(status="pagada"))
+                        .values(status=billers.PAGADA))
     if marked.rowcount != 1:  # the biller changed the bill meanwhile
         raise _Changed()
     return PayResult(**base, amount=bill.amount, ok=True, receipt=receipt, reason="")
@@ -235,5 +238,4 @@ def balance_after(db: Session, actor: Actor, account_id: object, total: int) -> 
 
 def accounts_for(db: Session, actor: Actor) -> list[Account]:
     require(db, actor, SERVICE)
-    return list(db.exec(select(Account).where(Account.company_id == actor.company_id)
-                        .order_by(Account.number)).all())
+    return company_accounts(db, actor)

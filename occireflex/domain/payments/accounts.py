@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from occireflex import catalog
-from occireflex.domain.access import Actor, deny, require, valid_id
+from occireflex.domain.access import Actor, company_row, require
 from occireflex.models import Account
 
 CORRIENTE, AHORROS = "corriente", "ahorros"
-BALANCES_SERVICE = "consultas.saldos.por_producto"
+BALANCES_SERVICE = catalog.SALDOS_POR_PRODUCTO
 
 
 @dataclass(frozen=True)
@@ -40,24 +40,25 @@ def balances(db: Session, actor: Actor) -> dict[str, list[BalanceRow]]:
 def company_account(db: Session, actor: Actor, account_id: object) -> Account:
     """One of the actor's company accounts; another company's or a forged id is denied
     (and audited) with the same message."""
-    if valid_id(account_id):
-        account = db.get(Account, account_id)
-        if account is not None and account.company_id == actor.company_id:
-            return account
-    deny(db, actor, f"cuenta:{str(account_id)[:30]}", "La cuenta no pertenece a su empresa.")
-    raise AssertionError  # deny always raises
+    return company_row(db, actor, Account, account_id, "cuenta",
+                       "La cuenta no pertenece a su empresa.")
 
 
 def company_accounts(db: Session, actor: Actor) -> list[Account]:
+    """The company's accounts by number (no grant check: the caller made it)."""
     return list(db.exec(select(Account).where(Account.company_id == actor.company_id)
                         .order_by(Account.number)).all())
 
 
-def format_money(centavos: int) -> str:
-    """«$302.43», «-$1,250,000.00» — the format of seed 001."""
-    sign = "-" if centavos < 0 else ""
-    pesos, cents = divmod(abs(int(centavos)), 100)
-    return f"{sign}${pesos:,}.{cents:02d}"
+def account_label(account: Account) -> str:
+    """«Corriente 0123456789»."""
+    kind = "Corriente" if account.kind == CORRIENTE else "Ahorros"
+    return f"{kind} {account.number}"
+
+
+def account_option_label(account: Account) -> str:
+    """«Corriente 0123456789 · Nómina»: an account in a filter select."""
+    return f"{account_label(account)} · {account.name}" if account.name else account_label(account)
 
 
 def mask_account(number: str) -> str:

@@ -1,7 +1,7 @@
 """Token primitives: issue, verify with replay protection, current code.
 
-The virtual token's lifecycle (release, block, enrollment) is in ``token_admin.py`` and
-``enrollment.py``, its rules in ``token_states.py``.
+The virtual token's lifecycle (release, block, enrollment) is in ``admin.py``,
+``virtual.py`` and ``device.py``, its rules in ``states.py``.
 """
 
 from __future__ import annotations

@@ -10,14 +10,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from occireflex import catalog
-from occireflex.domain import audit, billers, fields
-from occireflex.domain.access import Actor, deny, require, valid_id
-from occireflex.domain.accounts import company_account
+from occireflex.domain import audit, fields
+from occireflex.domain.access import Actor, company_row, require, valid_id
+from occireflex.domain.bogota import local_today
 from occireflex.domain.errors import ValidationError
+from occireflex.domain.paging import offset, page_number, page_size_of
+from occireflex.domain.payments import billers
+from occireflex.domain.payments.accounts import company_account
 from occireflex.models import Account, AutoPayRule, Bill, Biller, Enrollment, utcnow
 
-SERVICE = "transacciones.pagos.servicios"
-PAGE_SIZES = (10, 25, 50)
+SERVICE = catalog.SERVICIOS_PUBLICOS
 STATES = ("Pendiente", "Pagada", "Vencida", "Sin factura")
 
 
@@ -48,12 +50,8 @@ def list_billers(db: Session, actor: Actor, search: object = "") -> list[Biller]
 
 
 def own_enrollment(db: Session, actor: Actor, enrollment_id: object) -> Enrollment:
-    if valid_id(enrollment_id):
-        row = db.get(Enrollment, enrollment_id)
-        if row is not None and row.company_id == actor.company_id and row.deleted_at is None:
-            return row
-    deny(db, actor, f"inscripcion:{str(enrollment_id)[:30]}", "La inscripción no existe.")
-    raise AssertionError
+    return company_row(db, actor, Enrollment, enrollment_id, "inscripcion",
+                       "La inscripción no existe.", lambda row: row.deleted_at is None)
 
 
 def inscribe(db: Session, actor: Actor, biller_id: object, reference: object, alias: object,
@@ -83,7 +81,7 @@ def inscribe(db: Session, actor: Actor, biller_id: object, reference: object, al
         db.rollback()
         raise ValidationError(
             f"La referencia {ref} de {biller.name} ya está inscrita en su empresa.") from exc
-    billers.ensure_current_bill(db, biller, ref, billers.local_today(now))
+    billers.ensure_current_bill(db, biller, ref, local_today(now))
     audit.record(db, "inscripcion_creada", company_id=actor.company_id, user_id=actor.user_id,
                  target=f"inscripcion:{row.id}",
                  after={"convenio": biller.code, "referencia": ref, "alias": row.alias,
@@ -141,9 +139,9 @@ def list_page(db: Session, actor: Actor, *, biller_id: object = None, reference:
     ``known_total`` skips the count on a plain page turn.
     """
     require(db, actor, SERVICE, catalog.CONSULTAR)
-    today = billers.local_today(now or utcnow())
-    size = page_size if page_size in PAGE_SIZES else PAGE_SIZES[0]
-    number = page if isinstance(page, int) and not isinstance(page, bool) and page > 0 else 1
+    today = local_today(now or utcnow())
+    size = page_size_of(page_size)
+    number = page_number(page)
     conditions = [Enrollment.company_id == actor.company_id, Enrollment.deleted_at.is_(None)]
     if valid_id(biller_id):
         conditions.append(Enrollment.biller_id == biller_id)
@@ -168,7 +166,7 @@ def list_page(db: Session, actor: Actor, *, biller_id: object = None, reference:
         total = db.exec(select(func.count()).select_from(ids_query.subquery())).one()
     else:
         total = known_total
-    ids = db.exec(ids_query.order_by(Enrollment.id).offset((number - 1) * size)
+    ids = db.exec(ids_query.order_by(Enrollment.id).offset(offset(number, size))
                   .limit(size)).all()
     if not ids:
         return [], total

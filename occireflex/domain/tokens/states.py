@@ -10,7 +10,7 @@ administrator's authorization in the App lays «Pendiente de autorización» ove
 
 Everything else is refused with a Spanish message that says why: releasing a blocked
 token, approving what is not pending, enrolling without a release, blocking twice…
-The persistence in ``domain/token_admin.py`` asks ``transition`` before every change.
+The persistence in ``tokens/admin.py`` asks ``transition`` before every change.
 """
 
 from __future__ import annotations

@@ -13,22 +13,18 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from occireflex import catalog
-from occireflex.domain import token_admin as ta
-from occireflex.domain import token_states as ts
 from occireflex.domain.access import Actor, require
-from occireflex.domain.transactions import (
-    EXPORT_MAX,
-    check_export_action,
-    clamp_page,
-    local_moment,
-    page_size_of,
-)
+from occireflex.domain.bogota import local_moment
+from occireflex.domain.exports import EXPORT_MAX, check_export_action
+from occireflex.domain.paging import clamp_page, offset, page_size_of
+from occireflex.domain.tokens import states as ts
+from occireflex.domain.tokens import virtual as tv
 from occireflex.models import TokenEvent, User
 
-SERVICE = "administracion.seguridad.consulta_token"
+SERVICE = catalog.CONSULTA_TOKEN
 KIND_LABELS = {"fisico": "Físico", "virtual": "Virtual"}
 CHANNEL_LABELS = {"web": "Portal", "responsive": "Portal (celular)", "app": "App",
-                  ta.BANK: "Banco", ta.SYSTEM: "Sistema"}
+                  tv.BANK: "Banco", tv.SYSTEM: "Sistema"}
 HEADERS = ("Fecha y hora", "Evento", "Token", "Causal", "Realizado por", "Canal", "Detalle")
 
 
@@ -75,10 +71,10 @@ def _rows(db: Session, events: list[TokenEvent]) -> list[EventRow]:
     ids = {e.actor_id for e in events if e.actor_id}
     names = dict(db.exec(select(User.id, User.full_name).where(User.id.in_(ids))).all()) if ids else {}
     return [EventRow(
-        when=local_moment(e.created_at), event=ta.EVENT_LABELS.get(e.event, e.event),
+        when=local_moment(e.created_at), event=tv.EVENT_LABELS.get(e.event, e.event),
         kind=KIND_LABELS.get(e.kind, e.kind), reason=ts.REASON_LABELS.get(e.reason, e.reason),
         by=names.get(e.actor_id, "—") if e.actor_id else (
-            "El Banco" if e.channel == ta.BANK else "Sistema"),
+            "El Banco" if e.channel == tv.BANK else "Sistema"),
         channel=CHANNEL_LABELS.get(e.channel, e.channel), detail=e.detail) for e in events]
 
 
@@ -86,14 +82,14 @@ def history(db: Session, actor: Actor, user_id: object, page: object = 1,
             page_size: object = 10) -> HistoryPage:
     """One page of the user's token events, newest first; paging in SQL."""
     require(db, actor, SERVICE, catalog.CONSULTAR)
-    user = ta.company_user(db, actor, user_id)
+    user = tv.company_user(db, actor, user_id)
     size = page_size_of(page_size)
     total = db.exec(select(func.count()).select_from(TokenEvent)
                     .where(TokenEvent.user_id == user.id)).one()
     number = clamp_page(page, total, size)
     events = list(db.exec(select(TokenEvent).where(TokenEvent.user_id == user.id)
                           .order_by(TokenEvent.created_at.desc(), TokenEvent.id.desc())
-                          .offset((number - 1) * size).limit(size)).all())
+                          .offset(offset(number, size)).limit(size)).all())
     return HistoryPage(user.username, user.full_name, _rows(db, events), total, number, size)
 
 
@@ -101,7 +97,7 @@ def export_rows(db: Session, actor: Actor, user_id: object, action: object
                 ) -> tuple[str, list[EventRow]]:
     """(user name, every event up to EXPORT_MAX) for Excel, PDF or print, by grant."""
     check_export_action(db, actor, SERVICE, action)
-    user = ta.company_user(db, actor, user_id)
+    user = tv.company_user(db, actor, user_id)
     events = list(db.exec(select(TokenEvent).where(TokenEvent.user_id == user.id)
                           .order_by(TokenEvent.created_at.desc(), TokenEvent.id.desc())
                           .limit(EXPORT_MAX)).all())

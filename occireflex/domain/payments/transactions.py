@@ -12,126 +12,44 @@ Rules:
 - Paging is SQL offset/limit, the page number clamped to the existing pages.
 - Exports hold every row matching the filters (not only the page), up to ``EXPORT_MAX``.
 
-The date-range and paging helpers here are shared with ``domain/movements.py``.
+The date ranges and paging are ``domain/paging.py``; the export checks and renderers
+``domain/exports.py``.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
 
-from fpdf import FPDF, FontFace
+from fpdf import FPDF
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from occireflex import catalog
 from occireflex.domain import audit
-from occireflex.domain.access import Actor, deny, require, valid_id
-from occireflex.domain.accounts import company_account, company_accounts, format_money
-from occireflex.domain.billers import BOGOTA, local_today
+from occireflex.domain.access import Actor, company_row, require, valid_id
+from occireflex.domain.bogota import day_text, local_moment
 from occireflex.domain.errors import ValidationError
-from occireflex.models import Account, Bill, Biller, Enrollment, Payment, User, utcnow
+from occireflex.domain.exports import EXPORT_MAX, check_export_action, latin1
+from occireflex.domain.money import format_money
+from occireflex.domain.paging import DateRange, Option, clamp_page, offset, page_size_of, parse_range
+from occireflex.domain.payments.accounts import (
+    account_label,
+    account_option_label,
+    company_account,
+    company_accounts,
+)
+from occireflex.domain.payments.pay import EXITOSA, PROGRAMADO
+from occireflex.models import Account, Bill, Biller, Enrollment, Payment, User
 
-SERVICE = "consultas.transacciones_realizadas"
-PAGE_SIZES = (10, 25, 50)
-DEFAULT_DAYS = 30  # default range: the last 30 days, today included
-MAX_RANGE_DAYS = 366
-MIN_YEAR, MAX_YEAR = 2000, 2099
-EXPORT_MAX = 20_000
-EXPORT_ACTIONS = (catalog.EXCEL, catalog.PDF, catalog.IMPRIMIR)
+SERVICE = catalog.TRANSACCIONES_REALIZADAS
 
 STATUS_LABELS = {"exitosa": "Exitosa", "fallida": "Fallida"}
 CHANNEL_LABELS = {"manual": "Manual", "programado": "Programado"}
 
 NOT_FOUND = "La transacción no existe."
 NO_RECEIPT = "Una transacción fallida no tiene comprobante de pago."
-
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-# Shared by the Consultas queries --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DateRange:
-    start: date  # first day, America/Bogota
-    end: date  # last day, included
-
-    def bounds(self) -> tuple[datetime, datetime]:
-        """[start, end) as aware UTC instants: local midnight to the next local midnight."""
-        first = datetime.combine(self.start, time.min, BOGOTA).astimezone(UTC)
-        after = datetime.combine(self.end + timedelta(days=1), time.min, BOGOTA).astimezone(UTC)
-        return first, after
-
-    def label(self) -> str:
-        return f"{self.start:%Y/%m/%d} a {self.end:%Y/%m/%d}"
-
-
-def default_range(now: datetime | None = None) -> DateRange:
-    today = local_today(now or utcnow())
-    return DateRange(today - timedelta(days=DEFAULT_DAYS - 1), today)
-
-
-def parse_day(value: object, label: str) -> date:
-    """A day from the browser: a ``date`` or an ``AAAA-MM-DD`` string, years 2000–2099."""
-    day: date | None = None
-    if isinstance(value, date) and not isinstance(value, datetime):
-        day = value
-    elif isinstance(value, str) and _ISO_DAY.fullmatch(value.strip()):
-        try:
-            day = date.fromisoformat(value.strip())
-        except ValueError:
-            day = None
-    if day is None or not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise ValidationError(f"La {label} no es válida. Use una fecha AAAA-MM-DD entre "
-                              f"{MIN_YEAR} y {MAX_YEAR}.")
-    return day
-
-
-def parse_range(date_from: object, date_to: object, now: datetime | None = None) -> DateRange:
-    """Both ends None → the default range; otherwise both must be valid and ordered."""
-    if date_from in (None, "") and date_to in (None, ""):
-        return default_range(now)
-    start = parse_day(date_from, "fecha desde")
-    end = parse_day(date_to, "fecha hasta")
-    if start > end:
-        raise ValidationError("La fecha desde no puede ser posterior a la fecha hasta.")
-    if (end - start).days + 1 > MAX_RANGE_DAYS:
-        raise ValidationError(f"El rango de fechas no puede superar {MAX_RANGE_DAYS} días.")
-    return DateRange(start, end)
-
-
-def page_size_of(value: object) -> int:
-    return value if value in PAGE_SIZES and not isinstance(value, bool) else PAGE_SIZES[0]
-
-
-def clamp_page(value: object, total: int, size: int) -> int:
-    """A page number from the browser, forced into 1..last page."""
-    number = value if isinstance(value, int) and not isinstance(value, bool) else 1
-    pages = max(1, -(-total // size))
-    return min(max(1, number), pages)
-
-
-def local_moment(moment: datetime) -> str:
-    """«2026/11/22 08:15» in America/Bogota."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(BOGOTA).strftime("%Y/%m/%d %H:%M")
-
-
-def account_label(account: Account) -> str:
-    kind = "Corriente" if account.kind == "corriente" else "Ahorros"
-    return f"{kind} {account.number}"
-
-
-def check_export_action(db: Session, actor: Actor, service: str, action: object) -> str:
-    if action not in EXPORT_ACTIONS:
-        deny(db, actor, f"{service}:exportar:{str(action)[:20]}")
-    require(db, actor, service, action)
-    return action  # type: ignore[return-value]
-
 
 # Filters ---------------------------------------------------------------------------------
 
@@ -246,28 +164,21 @@ def search(db: Session, actor: Actor, filters: object = None, page: object = 1,
     clean = _resolve(db, actor, filters, now)
     conditions = _conditions(actor, clean)
     size = page_size_of(page_size)
-    paid = func.coalesce(func.sum(case((Payment.status == "exitosa", Payment.amount), else_=0)), 0)
+    paid = func.coalesce(func.sum(case((Payment.status == EXITOSA, Payment.amount), else_=0)), 0)
     total, paid_total = db.exec(_joined(func.count(Payment.id), paid).where(*conditions)).one()
     number = clamp_page(page, total, size)
     rows = db.exec(
         _joined(Payment, Enrollment, Biller, Account).where(*conditions)
         .order_by(Payment.created_at.desc(), Payment.id.desc())
-        .offset((number - 1) * size).limit(size)
+        .offset(offset(number, size)).limit(size)
     ).all()
     return TxPage([_row(*r) for r in rows], total, number, size, int(paid_total), clean.range)
-
-
-@dataclass(frozen=True)
-class Option:
-    id: int
-    label: str
 
 
 def filter_options(db: Session, actor: Actor) -> tuple[list[Option], list[Option]]:
     """(company accounts, convenios the company has inscribed) for the filter selects."""
     require(db, actor, SERVICE)
-    accounts = [Option(a.id, f"{account_label(a)} · {a.name}" if a.name else account_label(a))
-                for a in company_accounts(db, actor)]
+    accounts = [Option(a.id, account_option_label(a)) for a in company_accounts(db, actor)]
     billers = db.exec(
         select(Biller).where(Biller.id.in_(
             select(Enrollment.biller_id).where(Enrollment.company_id == actor.company_id)))
@@ -316,12 +227,7 @@ class TxDetail:
 
 
 def _own_payment(db: Session, actor: Actor, payment_id: object) -> Payment:
-    if valid_id(payment_id):
-        payment = db.get(Payment, payment_id)
-        if payment is not None and payment.company_id == actor.company_id:
-            return payment
-    deny(db, actor, f"transaccion:{str(payment_id)[:30]}", NOT_FOUND)
-    raise AssertionError
+    return company_row(db, actor, Payment, payment_id, "transaccion", NOT_FOUND)
 
 
 def _detail(db: Session, actor: Actor, payment: Payment) -> TxDetail:
@@ -331,7 +237,7 @@ def _detail(db: Session, actor: Actor, payment: Payment) -> TxDetail:
     bill = db.get(Bill, payment.bill_id)
     user = db.get(User, payment.user_id) if payment.user_id else None
     paid_by = (user.full_name if user is not None
-               else "Programación automática" if payment.channel == "programado" else "—")
+               else "Programación automática" if payment.channel == PROGRAMADO else "—")
     return TxDetail(
         id=payment.id, receipt=payment.receipt or "", when=local_moment(payment.created_at),
         status=STATUS_LABELS.get(payment.status, payment.status), reason=payment.reason,
@@ -340,7 +246,7 @@ def _detail(db: Session, actor: Actor, payment: Payment) -> TxDetail:
         reference=enrollment.reference, alias=enrollment.alias,
         account=account_label(account), account_name=account.name,
         period=bill.period if bill else "—",
-        due_on=bill.due_on.strftime("%Y/%m/%d") if bill else "—", paid_by=paid_by,
+        due_on=day_text(bill.due_on) if bill else "—", paid_by=paid_by,
         company_name=actor.company_name, company_nit=actor.company_nit)
 
 
@@ -359,7 +265,7 @@ def receipt_pdf(db: Session, actor: Actor, payment_id: object) -> tuple[str, byt
     """(file name, PDF bytes) of one successful payment's receipt; needs «Exportar PDF»."""
     require(db, actor, SERVICE, catalog.PDF)
     payment = _own_payment(db, actor, payment_id)
-    if payment.status != "exitosa" or not payment.receipt:
+    if payment.status != EXITOSA or not payment.receipt:
         raise ValidationError(NO_RECEIPT)
     detail = _detail(db, actor, payment)
     audit.record(db, "comprobante_exportado_pdf", company_id=actor.company_id,
@@ -379,56 +285,9 @@ def authorize_print(db: Session, actor: Actor, payment_id: object = None) -> Non
                  user_id=actor.user_id, target=target, ip=actor.ip, channel=actor.channel)
 
 
-def _latin1(text: object) -> str:
-    """The core PDF fonts are Latin-1: keep Spanish accents, replace anything else."""
-    return str(text).encode("latin-1", "replace").decode("latin-1")
-
-
-class _ListPDF(FPDF):
-    def footer(self) -> None:
-        self.set_y(-10)
-        self.set_font("Helvetica", "", 8)
-        self.set_text_color(91, 100, 117)
-        self.cell(0, 5, f"Página {self.page_no()} de {{nb}}", align="R")
-
-
-def render_table_pdf(title: str, subtitle: str, headers: tuple[str, ...],
-                     rows: list[tuple[str, ...]], widths: tuple[float, ...],
-                     right: tuple[int, ...] = ()) -> bytes:
-    """A landscape A4 list whose cells wrap (nothing is cut), headings on every page."""
-    pdf = _ListPDF(orientation="L", format="A4")
-    pdf.set_title(_latin1(title))
-    pdf.set_auto_page_break(auto=True, margin=14)
-    pdf.set_margins(10, 10, 10)
-    pdf.add_page()
-    pdf.set_font("Helvetica", "B", 15)
-    pdf.set_text_color(0, 34, 113)
-    pdf.cell(0, 9, _latin1(title), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 9)
-    pdf.set_text_color(91, 100, 117)
-    pdf.multi_cell(0, 5, _latin1(subtitle), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-    pdf.set_font("Helvetica", "", 8)
-    pdf.set_text_color(27, 35, 51)
-    pdf.set_draw_color(221, 227, 238)
-    aligns = tuple("RIGHT" if i in right else "LEFT" for i in range(len(headers)))
-    with pdf.table(col_widths=widths, width=sum(widths), text_align=aligns, line_height=4.5,
-                   padding=1.2, cell_fill_color=(243, 245, 249), cell_fill_mode="ROWS",
-                   borders_layout="HORIZONTAL_LINES",
-                   headings_style=FontFace(emphasis="BOLD", color=(255, 255, 255),
-                                           fill_color=(0, 51, 160))) as table:
-        table.row([_latin1(h) for h in headers])
-        for row in rows:
-            table.row([_latin1(v) for v in row])
-    if not rows:
-        pdf.ln(3)
-        pdf.cell(0, 6, "No existen registros")
-    return bytes(pdf.output())
-
-
 def render_receipt(detail: TxDetail) -> bytes:
     pdf = FPDF(orientation="P", format="A4")
-    pdf.set_title(_latin1(f"Comprobante {detail.receipt}"))
+    pdf.set_title(latin1(f"Comprobante {detail.receipt}"))
     pdf.set_margins(15, 15, 15)
     pdf.add_page()
     pdf.set_fill_color(0, 51, 160)
@@ -436,26 +295,26 @@ def render_receipt(detail: TxDetail) -> bytes:
     pdf.set_xy(15, 7)
     pdf.set_font("Helvetica", "B", 14)
     pdf.set_text_color(255, 255, 255)
-    pdf.cell(0, 8, _latin1("Banco de Occidente · Portal Empresarial"))
+    pdf.cell(0, 8, latin1("Banco de Occidente · Portal Empresarial"))
     pdf.set_xy(15, 32)
     pdf.set_text_color(0, 34, 113)
     pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 9, _latin1("Comprobante de pago"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 9, latin1("Comprobante de pago"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
     pdf.set_text_color(91, 100, 117)
-    pdf.cell(0, 6, _latin1("Servicios Públicos y Privados"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, latin1("Servicios Públicos y Privados"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     for i, (label, value) in enumerate(detail.lines()):
         pdf.set_fill_color(243, 245, 249) if i % 2 else pdf.set_fill_color(255, 255, 255)
         pdf.set_font("Helvetica", "B", 10)
         pdf.set_text_color(27, 35, 51)
-        pdf.cell(55, 8, _latin1(label), fill=True)
+        pdf.cell(55, 8, latin1(label), fill=True)
         pdf.set_font("Helvetica", "", 10)
-        pdf.multi_cell(125, 8, _latin1(value), fill=True, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(125, 8, latin1(value), fill=True, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.set_font("Helvetica", "I", 8)
     pdf.set_text_color(91, 100, 117)
-    pdf.multi_cell(180, 4.5, _latin1(
+    pdf.multi_cell(180, 4.5, latin1(
         "Este comprobante fue generado por el portal empresarial. Verifique su pago con el "
         "número de comprobante en Consultas > Transacciones Realizadas."))
     return bytes(pdf.output())
@@ -503,7 +362,7 @@ def export(db: Session, actor: Actor, filters: object, action: object,
                  user_id=actor.user_id, target=f"{len(rows)} transacciones",
                  after={"desde": str(clean.range.start), "hasta": str(clean.range.end)},
                  ip=actor.ip, channel=actor.channel)
-    paid = sum(p.amount for p, *_ in rows if p.status == "exitosa")
+    paid = sum(p.amount for p, *_ in rows if p.status == EXITOSA)
     parts = [f"{actor.company_name} · NIT {actor.company_nit}", clean.range.label()]
     if clean.account is not None:
         parts.append(f"Cuenta {clean.account.number}")

@@ -1,7 +1,7 @@
 """Consultas > Movimientos > Detalles de Movimientos: the ledger of one company account.
 
 Every payment writes a ``Movement`` whose reference is the receipt (comprobante), so each
-payment shows here. Rules as in ``domain/transactions.py``: the account must belong to the
+payment shows here. Rules as in ``payments/transactions.py``: the account must belong to the
 actor's company (another company's id is refused and audited), «Consultar» to list, and
 each export action checked on its own; dates are days in America/Bogota; newest first;
 paging in SQL.
@@ -19,22 +19,20 @@ from sqlmodel import Session, select
 from occireflex import catalog
 from occireflex.domain import audit
 from occireflex.domain.access import Actor, require
-from occireflex.domain.accounts import company_account, company_accounts, format_money
+from occireflex.domain.bogota import local_moment
 from occireflex.domain.errors import ValidationError
-from occireflex.domain.transactions import (
-    EXPORT_MAX,
-    DateRange,
-    Option,
+from occireflex.domain.exports import EXPORT_MAX, check_export_action
+from occireflex.domain.money import format_money
+from occireflex.domain.paging import DateRange, Option, clamp_page, offset, page_size_of, parse_range
+from occireflex.domain.payments.accounts import (
     account_label,
-    check_export_action,
-    clamp_page,
-    local_moment,
-    page_size_of,
-    parse_range,
+    account_option_label,
+    company_account,
+    company_accounts,
 )
 from occireflex.models import Account, Movement
 
-SERVICE = "consultas.movimientos.detalles"
+SERVICE = catalog.MOVIMIENTOS_DETALLES
 
 
 @dataclass(frozen=True)
@@ -79,8 +77,7 @@ class MovementPage:
 def account_options(db: Session, actor: Actor) -> list[Option]:
     """The company's accounts, by number; the first is the default choice."""
     require(db, actor, SERVICE)
-    return [Option(a.id, f"{account_label(a)} · {a.name}" if a.name else account_label(a))
-            for a in company_accounts(db, actor)]
+    return [Option(a.id, account_option_label(a)) for a in company_accounts(db, actor)]
 
 
 def _resolve(db: Session, actor: Actor, account_id: object, date_from: object,
@@ -123,7 +120,7 @@ def list_movements(db: Session, actor: Actor, account_id: object, date_from: obj
     number = clamp_page(page, total, size)
     rows = db.exec(select(Movement).where(*conditions)
                    .order_by(Movement.created_at.desc(), Movement.id.desc())
-                   .offset((number - 1) * size).limit(size)).all()
+                   .offset(offset(number, size)).limit(size)).all()
     return MovementPage(_summary(account), [_row(m) for m in rows], total, number, size,
                         int(debit_sum), int(credit_sum), dates)
 

@@ -5,7 +5,7 @@ Rules:
   a refused call is audited. Every user id and request id from the browser must belong
   to the administrator's company (same refusal otherwise).
 - «Cambiar Estado del Token Virtual»: Liberar or Bloquear with a causal from that action's
-  list, confirmed with the administrator's token code; ``token_states.transition`` decides
+  list, confirmed with the administrator's token code; ``states.transition`` decides
   what is allowed from where the token is.
 - Bloquear takes effect at once: the token stops working, its seed is destroyed, an open
   release is cancelled, unused activation codes die, and the open sessions that relied on
@@ -29,106 +29,28 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from occireflex import catalog
-from occireflex.domain import activation, audit, auth, security, sessions, tokens
-from occireflex.domain import token_states as ts
-from occireflex.domain.access import Actor, deny, require, valid_id
-from occireflex.domain.errors import DomainError, ValidationError
-from occireflex.domain.transactions import clamp_page, local_moment, page_size_of
+from occireflex.domain import audit, auth, security, sessions
+from occireflex.domain.access import Actor, company_row, deny, require
+from occireflex.domain.bogota import local_moment, local_time
+from occireflex.domain.errors import DomainError
+from occireflex.domain.paging import clamp_page, offset, page_size_of
+from occireflex.domain.tokens import activation
+from occireflex.domain.tokens import primitives as tokens
+from occireflex.domain.tokens import states as ts
+from occireflex.domain.tokens import virtual as tv
 from occireflex.models import Token, TokenEvent, TokenRequest, User, utcnow
 
-SERVICE = "administracion.seguridad.token"
+SERVICE = catalog.TOKEN_VIRTUAL
 REQUEST_TTL = timedelta(minutes=10)
 
 ADMIN_ONLY = "Este proceso solo se puede realizar desde el usuario administrador."
-USER_NOT_FOUND = "El usuario no existe en su empresa."
 REQUEST_NOT_FOUND = "La solicitud no existe."
 EXPIRED = ("La solicitud de liberación expiró: tenía 10 minutos para autorizarla. "
            "Regístrela de nuevo en el portal.")
 TOKEN_INVALID = auth.TOKEN_INVALID
-CHANGED = "El estado del token cambió mientras se confirmaba. Consulte de nuevo el usuario."
 OWN_BLOCK = ("No puede bloquear su propio token virtual: se quedaría sin token para ingresar. "
              "Pídalo a otro administrador de su empresa o a las líneas de atención del Banco "
              "(018000 514652).")
-
-# request states
-R_PENDIENTE, R_APROBADA, R_RECHAZADA = "pendiente", "aprobada", "rechazada"
-R_EXPIRADA, R_CANCELADA, R_EJECUTADA = "expirada", "cancelada", "ejecutada"
-
-# history events (Consulta de Token)
-EV_ASIGNADO = "asignado"
-EV_SOLICITADA = "liberacion_solicitada"
-EV_LIBERADO = "liberado"
-EV_RECHAZADO = "rechazado"
-EV_EXPIRADO = "expirado"
-EV_CANCELADO = "cancelado"
-EV_BLOQUEADO = "bloqueado"
-EV_ENROLADO = "enrolado"
-EV_INHABILITADO = "inhabilitado"
-EV_HABILITADO_BANCO = "habilitado_banco"
-EV_ACTIVACION_USADA = activation.USED_EVENT
-EVENT_LABELS = {
-    EV_ASIGNADO: "Token asignado",
-    EV_SOLICITADA: "Liberación solicitada",
-    EV_LIBERADO: "Liberación aprobada",
-    EV_RECHAZADO: "Liberación rechazada",
-    EV_EXPIRADO: "Solicitud expirada",
-    EV_CANCELADO: "Solicitud cancelada",
-    EV_BLOQUEADO: "Bloqueado",
-    EV_ENROLADO: "Enrolado en la App",
-    EV_INHABILITADO: "Token físico inhabilitado",
-    EV_HABILITADO_BANCO: "Habilitado por el Banco",
-    EV_ACTIVACION_USADA: "Código de activación utilizado",
-}
-SYSTEM, BANK = "sistema", "banco"
-
-_SLOT_OF_ROW = {tokens.ACTIVO: ts.ACTIVO, tokens.LIBERADO: ts.LIBERADO,
-                tokens.BLOQUEADO: ts.BLOQUEADO}
-PHYSICAL_LABELS = {tokens.ACTIVO: "Activo", tokens.INHABILITADO: "Inhabilitado",
-                   tokens.BLOQUEADO: "Bloqueado"}
-
-
-# Reading a user's tokens ---------------------------------------------------------------
-
-
-def current_virtual(db: Session, user_id: int) -> Token | None:
-    """The user's current virtual token row (active, released or blocked), newest first."""
-    return db.exec(select(Token).where(
-        Token.user_id == user_id, Token.kind == tokens.VIRTUAL,
-        col(Token.state).in_(tuple(_SLOT_OF_ROW))).order_by(Token.id.desc())).first()
-
-
-def open_request(db: Session, user_id: int, now: datetime) -> TokenRequest | None:
-    return db.exec(select(TokenRequest).where(
-        TokenRequest.user_id == user_id, TokenRequest.state == R_PENDIENTE,
-        TokenRequest.expires_at > now)).first()
-
-
-def state_of(row: Token | None, pending: bool) -> ts.VirtualState:
-    """The state machine's view of a user's current virtual token row."""
-    return ts.VirtualState(_SLOT_OF_ROW[row.state] if row is not None else ts.SIN_TOKEN,
-                           pending=pending)
-
-
-def virtual_state(db: Session, user_id: int, now: datetime,
-                  row: Token | None = None) -> ts.VirtualState:
-    """``row``: the current virtual token when the caller has just read it."""
-    row = row if row is not None else current_virtual(db, user_id)
-    return state_of(row, open_request(db, user_id, now) is not None)
-
-
-def physical_label(fob: Token | None) -> str:
-    return PHYSICAL_LABELS.get(fob.state, fob.state.capitalize()) if fob else "Sin token"
-
-
-def record_event(db: Session, user: User, event: str, *, token: Token | None = None,
-                 kind: str = tokens.VIRTUAL, reason: str = "", detail: str = "",
-                 actor_id: int | None = None, channel: str = SYSTEM,
-                 request_id: int | None = None, now: datetime | None = None) -> None:
-    db.add(TokenEvent(
-        company_id=user.company_id, user_id=user.id, token_id=token.id if token else None,
-        kind=token.kind if token else kind, event=event, reason=reason, detail=detail[:120],
-        actor_id=actor_id, channel=channel, request_id=request_id, created_at=now or utcnow()))
-
 
 # Who may act, on whom ------------------------------------------------------------------
 
@@ -139,24 +61,6 @@ def require_admin(db: Session, actor: Actor, operation: str,
     if not isinstance(actor, Actor) or not actor.is_admin:
         deny(db, actor, f"token_virtual:{operation}", ADMIN_ONLY)
     require(db, actor, SERVICE, action)
-
-
-def company_user(db: Session, actor: Actor, user_id: object) -> User:
-    if valid_id(user_id):
-        user = db.get(User, user_id)
-        if user is not None and user.company_id == actor.company_id:
-            return user
-    deny(db, actor, f"usuario:{str(user_id)[:30]}", USER_NOT_FOUND)
-    raise AssertionError  # deny always raises
-
-
-def lock_user(db: Session, user_id: int) -> None:
-    """Serialize the token changes of one user: before their state is read, the user's
-    row is locked (PostgreSQL) or the database's write lock taken (SQLite, whose driver
-    opens the transaction at this first write), until the caller commits. So a block
-    racing an activation, or two administrators racing, always see each other's result."""
-    db.exec(update(User).where(User.id == user_id).values(updated_at=User.updated_at)
-            .execution_options(synchronize_session=False))
 
 
 def _confirm_with_token(db: Session, actor: Actor, code: object, target: str,
@@ -191,7 +95,7 @@ def _rows_for(db: Session, users: list[User], now: datetime,
     all_tokens = db.exec(select(Token).where(col(Token.user_id).in_(ids))
                          .order_by(Token.id)).all()
     pending = set(db.exec(select(TokenRequest.user_id).where(
-        col(TokenRequest.user_id).in_(ids), TokenRequest.state == R_PENDIENTE,
+        col(TokenRequest.user_id).in_(ids), TokenRequest.state == tv.R_PENDIENTE,
         TokenRequest.expires_at > now)).all())
     last_event = dict(db.exec(select(TokenEvent.user_id, func.max(TokenEvent.created_at))
                               .where(col(TokenEvent.user_id).in_(ids))
@@ -200,15 +104,15 @@ def _rows_for(db: Session, users: list[User], now: datetime,
     for user in users:
         mine = [t for t in all_tokens if t.user_id == user.id]
         physical = [t for t in mine if t.kind == tokens.FISICO]
-        virtual = [t for t in mine if t.kind == tokens.VIRTUAL and t.state in _SLOT_OF_ROW]
+        virtual = [t for t in mine if t.kind == tokens.VIRTUAL and t.state in tv.SLOT_OF_ROW]
         fob, current = (physical[-1] if physical else None), (virtual[-1] if virtual else None)
-        state = state_of(current, user.id in pending)
+        state = tv.state_of(current, user.id in pending)
         moments = [t.state_changed_at for t in mine] + (
             [last_event[user.id]] if user.id in last_event else [])
         rows.append(TokenRow(
             user_id=user.id, username=user.username, full_name=user.full_name,
             is_admin=user.is_admin,
-            physical=physical_label(fob),
+            physical=tv.physical_label(fob),
             physical_serial=fob.serial if fob else "",
             virtual=state.shown, virtual_label=state.label,
             device=current.device_name if current is not None and current.state == tokens.ACTIVO
@@ -235,7 +139,7 @@ def list_users(db: Session, actor: Actor, search: object = "", page: object = 1,
     total = db.exec(select(func.count()).select_from(User).where(*conditions)).one()
     number = clamp_page(page, total, size)
     users = list(db.exec(select(User).where(*conditions).order_by(User.username)
-                         .offset((number - 1) * size).limit(size)).all())
+                         .offset(offset(number, size)).limit(size)).all())
     return _rows_for(db, users, now, actor.user_id), total
 
 
@@ -244,57 +148,8 @@ def token_row(db: Session, actor: Actor, user_id: object, now: datetime | None =
     """One user's row, for «Cambiar Estado del Token Virtual»."""
     now = now or utcnow()
     require_admin(db, actor, "consultar", catalog.CONSULTAR)
-    user = company_user(db, actor, user_id)
+    user = tv.company_user(db, actor, user_id)
     return _rows_for(db, [user], now, actor.user_id)[0]
-
-
-# Expiry --------------------------------------------------------------------------------
-
-
-def expire_overdue(db: Session, now: datetime, *, user_id: int | None = None,
-                   company_id: int | None = None) -> int:
-    """Release requests past their 10 minutes become «expirada»; lapsed enrollments lose
-    their seed. One compare-and-set statement each (RETURNING tells which rows this call
-    expired), so it is idempotent and safe beside a concurrent approval; run lazily and
-    by the scheduler sweep."""
-    overdue = [TokenRequest.state == R_PENDIENTE, TokenRequest.expires_at <= now]
-    if user_id is not None:
-        overdue.append(TokenRequest.user_id == user_id)
-    if company_id is not None:
-        overdue.append(TokenRequest.company_id == company_id)
-    expired = db.execute(
-        update(TokenRequest).where(*overdue)
-        .values(state=R_EXPIRADA, decided_at=now, decided_channel=SYSTEM)
-        .returning(TokenRequest.id, TokenRequest.user_id, TokenRequest.company_id,
-                   TokenRequest.reason)
-        .execution_options(synchronize_session=False)).all()
-    owners = sorted({row.user_id for row in expired})
-    names = dict(db.exec(select(User.id, User.username).where(
-        col(User.id).in_(owners))).all()) if owners else {}
-    for request_id, owner, company, reason in expired:
-        db.add(TokenEvent(company_id=company, user_id=owner, kind=tokens.VIRTUAL,
-                          event=EV_EXPIRADO, reason=reason, channel=SYSTEM,
-                          request_id=request_id, created_at=now))
-        audit.record(db, "token_liberacion_expirada", company_id=company,
-                     target=f"usuario:{names.get(owner, owner)}", channel=SYSTEM,
-                     after={"solicitud": request_id})
-    lapse_enrollments(db, now, user_id=user_id, overdue_only=True)
-    return len(expired)
-
-
-def lapse_enrollments(db: Session, now: datetime, *, user_id: int | None = None,
-                      overdue_only: bool = False) -> None:
-    """Enrollments in progress (of ``user_id``, or past their 10 minutes) lapse: their
-    seed is destroyed."""
-    where = [Token.state == tokens.POR_ACTIVAR]
-    if user_id is not None:
-        where.append(Token.user_id == user_id)
-    if overdue_only:
-        where.append(Token.expires_at <= now)
-    db.execute(update(Token).where(*where)
-               .values(state=tokens.VENCIDO, seed_encrypted=None, ticket_hash=None,
-                       state_changed_at=now)
-               .execution_options(synchronize_session=False))
 
 
 # Liberar and Bloquear (portal) ---------------------------------------------------------
@@ -314,14 +169,32 @@ def preview_change(db: Session, actor: Actor, user_id: object, action: object,
     """Validate a change before asking for the token (nothing is written)."""
     now = now or utcnow()
     require_admin(db, actor, f"{str(action)[:10]}", catalog.ACCESO)
-    user = company_user(db, actor, user_id)
+    user = tv.company_user(db, actor, user_id)
     clean = ts.check_reason(action, reason)
     if action == ts.BLOQUEAR_ACCION and user.id == actor.user_id:
         raise ts.InvalidTransition(OWN_BLOCK)
     row = _rows_for(db, [user], now)[0]
-    event = ts.SOLICITAR_LIBERACION if action == ts.LIBERAR else ts.BLOQUEAR
-    ts.transition(virtual_state(db, user.id, now), event)
+    ts.transition(tv.virtual_state(db, user.id, now), _EVENT_OF[action])
     return ChangePreview(row, action, ts.ACTION_LABELS[action], clean, ts.REASON_LABELS[clean])
+
+
+_EVENT_OF = {ts.LIBERAR: ts.SOLICITAR_LIBERACION, ts.BLOQUEAR_ACCION: ts.BLOQUEAR}
+
+
+def _confirmed_change(db: Session, actor: Actor, user_id: object, action: str, reason: object,
+                      token_code: object, now: datetime) -> tuple[User, str]:
+    """(the user, the causal) of a Liberar or Bloquear the state machine allows, with the
+    user locked and the administrator's token code accepted."""
+    require_admin(db, actor, action)
+    user = tv.company_user(db, actor, user_id)
+    clean = ts.check_reason(action, reason)
+    if action == ts.BLOQUEAR_ACCION and user.id == actor.user_id:
+        raise ts.InvalidTransition(OWN_BLOCK)
+    tv.lock_user(db, user.id)
+    tv.expire_overdue(db, now, user_id=user.id)
+    ts.transition(tv.virtual_state(db, user.id, now), _EVENT_OF[action])
+    _confirm_with_token(db, actor, token_code, f"{action}:{user.username}", now)
+    return user, clean
 
 
 @dataclass(frozen=True)
@@ -337,17 +210,11 @@ def request_release(db: Session, actor: Actor, user_id: object, reason: object,
     """«Liberar»: a request the administrator authorizes in the App within 10 minutes.
     The caller commits."""
     now = now or utcnow()
-    require_admin(db, actor, "liberar")
-    user = company_user(db, actor, user_id)
-    clean = ts.check_reason(ts.LIBERAR, reason)
-    lock_user(db, user.id)
-    expire_overdue(db, now, user_id=user.id)
-    ts.transition(virtual_state(db, user.id, now), ts.SOLICITAR_LIBERACION)
-    _confirm_with_token(db, actor, token_code, f"liberar:{user.username}", now)
-    current = current_virtual(db, user.id)
+    user, clean = _confirmed_change(db, actor, user_id, ts.LIBERAR, reason, token_code, now)
+    current = tv.current_virtual(db, user.id)
     request = TokenRequest(
         company_id=user.company_id, user_id=user.id, token_id=current.id if current else None,
-        action=ts.LIBERAR, reason=clean, state=R_PENDIENTE,
+        action=ts.LIBERAR, reason=clean, state=tv.R_PENDIENTE,
         verification=f"{secrets.randbelow(100):02d}", requested_by=actor.user_id,
         requested_at=now, expires_at=now + REQUEST_TTL)
     db.add(request)
@@ -356,13 +223,13 @@ def request_release(db: Session, actor: Actor, user_id: object, reason: object,
     except IntegrityError:  # another administrator registered one a moment ago
         db.rollback()
         raise ts.InvalidTransition(ts.ALREADY_PENDING) from None
-    record_event(db, user, EV_SOLICITADA, token=current, reason=clean,
-                 actor_id=actor.user_id, channel=actor.channel, request_id=request.id, now=now)
+    tv.record_event(db, user, tv.EV_SOLICITADA, token=current, reason=clean,
+                    actor_id=actor.user_id, channel=actor.channel, request_id=request.id, now=now)
     audit.record(db, "token_liberacion_solicitada", company_id=actor.company_id,
                  user_id=actor.user_id, target=f"usuario:{user.username}", ip=actor.ip,
                  channel=actor.channel, after={"causal": clean, "solicitud": request.id})
     return ReleaseTicket(request.id, user.username, request.verification,
-                         local_moment(request.expires_at)[-5:])
+                         local_time(request.expires_at))
 
 
 @dataclass(frozen=True)
@@ -374,7 +241,7 @@ class BlockResult:
 def _block_now(db: Session, user: User, reason: str, now: datetime, *,
                actor_id: int | None, channel: str, request_id: int | None) -> int:
     """Block the current virtual token; returns the number of sessions ended."""
-    current = current_virtual(db, user.id)
+    current = tv.current_virtual(db, user.id)
     if current is None:
         raise ts.InvalidTransition(ts.NOTHING_TO_BLOCK)
     blocked = db.execute(
@@ -386,20 +253,20 @@ def _block_now(db: Session, user: User, reason: str, now: datetime, *,
         .returning(Token.id).execution_options(synchronize_session=False)).scalars().all()
     if not blocked:
         db.rollback()
-        raise DomainError(CHANGED)
+        raise DomainError(tv.CHANGED)
     cancelled = db.exec(select(TokenRequest).where(
-        TokenRequest.user_id == user.id, TokenRequest.state == R_PENDIENTE)).all()
+        TokenRequest.user_id == user.id, TokenRequest.state == tv.R_PENDIENTE)).all()
     for request in cancelled:
-        request.state, request.decided_at = R_CANCELADA, now
+        request.state, request.decided_at = tv.R_CANCELADA, now
         request.decided_by, request.decided_channel = actor_id, channel
         db.add(request)
-        record_event(db, user, EV_CANCELADO, token=current, reason=request.reason,
-                     actor_id=actor_id, channel=channel, request_id=request.id, now=now)
-    lapse_enrollments(db, now, user_id=user.id)
+        tv.record_event(db, user, tv.EV_CANCELADO, token=current, reason=request.reason,
+                        actor_id=actor_id, channel=channel, request_id=request.id, now=now)
+    tv.lapse_enrollments(db, now, user_id=user.id)
     activation.revoke(db, user.id)
     ended = sessions.end_user_sessions(db, user.id, "token_bloqueado", now)
-    record_event(db, user, EV_BLOQUEADO, token=current, reason=reason, actor_id=actor_id,
-                 channel=channel, request_id=request_id, now=now)
+    tv.record_event(db, user, tv.EV_BLOQUEADO, token=current, reason=reason, actor_id=actor_id,
+                    channel=channel, request_id=request_id, now=now)
     return ended
 
 
@@ -407,19 +274,12 @@ def block(db: Session, actor: Actor, user_id: object, reason: object, token_code
           now: datetime | None = None) -> BlockResult:
     """«Bloquear»: at once. The caller commits."""
     now = now or utcnow()
-    require_admin(db, actor, "bloquear")
-    user = company_user(db, actor, user_id)
-    clean = ts.check_reason(ts.BLOQUEAR_ACCION, reason)
-    if user.id == actor.user_id:
-        raise ts.InvalidTransition(OWN_BLOCK)
-    lock_user(db, user.id)
-    expire_overdue(db, now, user_id=user.id)
-    ts.transition(virtual_state(db, user.id, now), ts.BLOQUEAR)
-    _confirm_with_token(db, actor, token_code, f"bloquear:{user.username}", now)
-    current = current_virtual(db, user.id)
+    user, clean = _confirmed_change(db, actor, user_id, ts.BLOQUEAR_ACCION, reason, token_code,
+                                    now)
+    current = tv.current_virtual(db, user.id)
     request = TokenRequest(
         company_id=user.company_id, user_id=user.id, token_id=current.id, action=ts.BLOQUEAR_ACCION,
-        reason=clean, state=R_EJECUTADA, requested_by=actor.user_id, requested_at=now,
+        reason=clean, state=tv.R_EJECUTADA, requested_by=actor.user_id, requested_at=now,
         expires_at=now, decided_by=actor.user_id, decided_at=now, decided_channel=actor.channel)
     db.add(request)
     db.flush()
@@ -452,9 +312,9 @@ def pending_requests(db: Session, actor: Actor, now: datetime | None = None
     """«Autorizaciones pendientes»: the company's open release requests, oldest first."""
     now = now or utcnow()
     require_admin(db, actor, "autorizaciones", catalog.CONSULTAR)
-    expire_overdue(db, now, company_id=actor.company_id)
+    tv.expire_overdue(db, now, company_id=actor.company_id)
     rows = db.exec(select(TokenRequest).where(
-        TokenRequest.company_id == actor.company_id, TokenRequest.state == R_PENDIENTE)
+        TokenRequest.company_id == actor.company_id, TokenRequest.state == tv.R_PENDIENTE)
         .order_by(TokenRequest.requested_at, TokenRequest.id)).all()
     result = []
     for request in rows:
@@ -464,7 +324,7 @@ def pending_requests(db: Session, actor: Actor, now: datetime | None = None
             reason=ts.REASON_LABELS.get(request.reason, request.reason),
             requested_by=by.full_name if by else "—",
             requested_at=local_moment(request.requested_at),
-            expires=local_moment(request.expires_at)[-5:],
+            expires=local_time(request.expires_at),
             seconds_left=max(0, int((request.expires_at - now).total_seconds())),
             verification=request.verification))
     return result
@@ -475,28 +335,23 @@ def pending_count(db: Session, actor: Actor, now: datetime | None = None) -> int
     if not isinstance(actor, Actor) or not actor.is_admin:
         return 0
     return db.exec(select(func.count()).select_from(TokenRequest).where(
-        TokenRequest.company_id == actor.company_id, TokenRequest.state == R_PENDIENTE,
+        TokenRequest.company_id == actor.company_id, TokenRequest.state == tv.R_PENDIENTE,
         TokenRequest.expires_at > (now or utcnow()))).one()
 
 
 def _company_request(db: Session, actor: Actor, request_id: object) -> TokenRequest:
-    if valid_id(request_id):
-        request = db.get(TokenRequest, request_id)
-        if (request is not None and request.company_id == actor.company_id
-                and request.action == ts.LIBERAR):
-            return request
-    deny(db, actor, f"solicitud_token:{str(request_id)[:30]}", REQUEST_NOT_FOUND)
-    raise AssertionError
+    return company_row(db, actor, TokenRequest, request_id, "solicitud_token", REQUEST_NOT_FOUND,
+                       lambda request: request.action == ts.LIBERAR)
 
 
 def _open(db: Session, request: TokenRequest, now: datetime) -> None:
     """Refuse unless the request is still pending and within its 10 minutes."""
-    if request.state == R_PENDIENTE and request.expires_at <= now:
-        expire_overdue(db, now, user_id=request.user_id)
+    if request.state == tv.R_PENDIENTE and request.expires_at <= now:
+        tv.expire_overdue(db, now, user_id=request.user_id)
         db.commit()
         raise ts.InvalidTransition(EXPIRED)
-    if request.state != R_PENDIENTE:
-        raise ts.InvalidTransition(EXPIRED if request.state == R_EXPIRADA else ts.NOT_PENDING)
+    if request.state != tv.R_PENDIENTE:
+        raise ts.InvalidTransition(EXPIRED if request.state == tv.R_EXPIRADA else ts.NOT_PENDING)
 
 
 def _decide(db: Session, actor: Actor, request_id: object, event: str, verdict: str,
@@ -505,13 +360,13 @@ def _decide(db: Session, actor: Actor, request_id: object, event: str, verdict: 
     state machine, then compare-and-set from «pendiente» (once, ever, within 10 minutes)."""
     require_admin(db, actor, verdict)
     request = _company_request(db, actor, request_id)
-    lock_user(db, request.user_id)
+    tv.lock_user(db, request.user_id)
     db.refresh(request)
     _open(db, request, now)
     user = db.get(User, request.user_id)
-    ts.transition(virtual_state(db, user.id, now), event)
+    ts.transition(tv.virtual_state(db, user.id, now), event)
     done = db.exec(update(TokenRequest).where(
-        TokenRequest.id == request.id, TokenRequest.state == R_PENDIENTE,
+        TokenRequest.id == request.id, TokenRequest.state == tv.R_PENDIENTE,
         TokenRequest.expires_at > now)
         .values(state=verdict, decided_by=actor.user_id, decided_at=now,
                 decided_channel=actor.channel))
@@ -534,8 +389,8 @@ def approve(db: Session, actor: Actor, request_id: object, now: datetime | None 
             ) -> Approval:
     """Authorize a release (seed 002 step 9): destroy the seed; the user may enroll."""
     now = now or utcnow()
-    request, user = _decide(db, actor, request_id, ts.APROBAR, R_APROBADA, now)
-    current = current_virtual(db, user.id)
+    request, user = _decide(db, actor, request_id, ts.APROBAR, tv.R_APROBADA, now)
+    current = tv.current_virtual(db, user.id)
     ended = 0
     if current is not None and current.state == tokens.ACTIVO:
         db.exec(update(Token).where(Token.id == current.id)
@@ -548,14 +403,14 @@ def approve(db: Session, actor: Actor, request_id: object, now: datetime | None 
         db.add(current)
         db.flush()
     # an enrollment already in progress belonged to the old release: it lapses
-    lapse_enrollments(db, now, user_id=user.id)
+    tv.lapse_enrollments(db, now, user_id=user.id)
     code, expires = "", ""
     if not tokens.active_tokens(db, user.id):
         code = activation.issue(db, request, now)
-        expires = local_moment(request.activation_expires_at)[-5:]
-    record_event(db, user, EV_LIBERADO, token=current, reason=request.reason,
-                 actor_id=actor.user_id, channel=actor.channel, request_id=request.id,
-                 detail="con código de activación" if code else "", now=now)
+        expires = local_time(request.activation_expires_at)
+    tv.record_event(db, user, tv.EV_LIBERADO, token=current, reason=request.reason,
+                    actor_id=actor.user_id, channel=actor.channel, request_id=request.id,
+                    detail="con código de activación" if code else "", now=now)
     audit.record(db, "token_liberacion_aprobada", company_id=actor.company_id,
                  user_id=actor.user_id, target=f"usuario:{user.username}", ip=actor.ip,
                  channel=actor.channel,
@@ -567,38 +422,10 @@ def approve(db: Session, actor: Actor, request_id: object, now: datetime | None 
 def reject(db: Session, actor: Actor, request_id: object, now: datetime | None = None) -> str:
     """Reject a release; the token stays as it was. Returns the user name."""
     now = now or utcnow()
-    request, user = _decide(db, actor, request_id, ts.RECHAZAR, R_RECHAZADA, now)
-    record_event(db, user, EV_RECHAZADO, reason=request.reason, actor_id=actor.user_id,
-                 channel=actor.channel, request_id=request.id, now=now)
+    request, user = _decide(db, actor, request_id, ts.RECHAZAR, tv.R_RECHAZADA, now)
+    tv.record_event(db, user, tv.EV_RECHAZADO, reason=request.reason, actor_id=actor.user_id,
+                    channel=actor.channel, request_id=request.id, now=now)
     audit.record(db, "token_liberacion_rechazada", company_id=actor.company_id,
                  user_id=actor.user_id, target=f"usuario:{user.username}", ip=actor.ip,
                  channel=actor.channel, after={"solicitud": request.id})
     return user.username
-
-
-# The bank's side -----------------------------------------------------------------------
-
-
-def bank_enable(db: Session, username: str, now: datetime | None = None) -> str:
-    """The bank's support line re-enables a blocked virtual token («Liberado»): the
-    company's administrator then releases it to obtain an activation code if needed."""
-    now = now or utcnow()
-    user = db.exec(select(User).where(User.username == auth.normalize_username(username))
-                   ).first()
-    if user is None:
-        raise ValidationError("Usuario no encontrado.")
-    lock_user(db, user.id)
-    ts.transition(virtual_state(db, user.id, now), ts.HABILITAR_BANCO)
-    token = Token(user_id=user.id, kind=tokens.VIRTUAL, state=tokens.LIBERADO,
-                  state_changed_at=now, created_at=now, updated_at=now)
-    db.add(token)
-    db.flush()
-    record_event(db, user, EV_HABILITADO_BANCO, token=token, channel=BANK, now=now)
-    audit.record(db, "token_habilitado_banco", company_id=user.company_id,
-                 target=f"usuario:{user.username}", channel=BANK)
-    return user.username
-
-
-def record_physical_issued(db: Session, user: User, token: Token) -> None:
-    record_event(db, user, EV_ASIGNADO, token=token, detail=f"Serial {token.serial}",
-                 channel=BANK, now=token.created_at)

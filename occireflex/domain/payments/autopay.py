@@ -19,19 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from operator import itemgetter
 from typing import NamedTuple
 
 from sqlalchemy import (
     Connection,
     Row,
     String,
-    Table,
     bindparam,
     cast,
     exists,
     func,
-    insert,
     literal,
     or_,
     text,
@@ -41,11 +38,15 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from occireflex.domain import audit, auth, billers, fields
+from occireflex.domain import audit, auth, money
 from occireflex.domain.access import Actor, require
-from occireflex.domain.enrollments import SERVICE, company_account, own_enrollment
+from occireflex.domain.bogota import local_today, previous_business_day
 from occireflex.domain.errors import ValidationError
-from occireflex.domain.payments import (
+from occireflex.domain.fastinsert import insert_rows
+from occireflex.domain.payments import billers
+from occireflex.domain.payments.accounts import company_account
+from occireflex.domain.payments.inscriptions import SERVICE, own_enrollment
+from occireflex.domain.payments.pay import (
     EXITOSA,
     FALLIDA,
     INSUFFICIENT,
@@ -92,7 +93,7 @@ def validate_rule(values: object, today: date) -> RuleInput:
     if not _is_int(values.days_before) or not 0 <= values.days_before <= MAX_DAYS_BEFORE:
         raise ValidationError(
             f"Pague el día del vencimiento o entre 1 y {MAX_DAYS_BEFORE} días antes.")
-    fields.centavos(values.max_amount, "monto máximo")
+    money.centavos(values.max_amount, "monto máximo")
     if not _is_date(values.start_on) or values.start_on < today:
         raise ValidationError("La fecha de inicio no puede ser anterior a hoy.")
     if values.end_on is not None and (not _is_date(values.end_on)
@@ -105,7 +106,7 @@ def validate_rule(values: object, today: date) -> RuleInput:
 def pay_date(due_on: date, days_before: int) -> date:
     """The day a rule pays a bill: the due date, or ``days_before`` days earlier, moved to
     the previous Colombian business day."""
-    return billers.previous_business_day(due_on - timedelta(days=days_before))
+    return previous_business_day(due_on - timedelta(days=days_before))
 
 
 def set_rule(db: Session, actor: Actor, enrollment_id: object, values: object,
@@ -114,7 +115,7 @@ def set_rule(db: Session, actor: Actor, enrollment_id: object, values: object,
     now = now or utcnow()
     require(db, actor, SERVICE)
     enrollment = own_enrollment(db, actor, enrollment_id)
-    clean = validate_rule(values, billers.local_today(now))
+    clean = validate_rule(values, local_today(now))
     account = company_account(db, actor, clean.account_id)
     auth.confirm_with_token(db, actor, token_code, action="programacion_token_rechazado",
                             target=f"inscripcion:{enrollment.id}", now=now)
@@ -280,7 +281,7 @@ def run_sweep(db: Session, now: datetime | None = None, *, batch_size: int = BAT
     ``should_stop`` is asked between batches (clean shutdown); what is left is still due
     and the next sweep takes it."""
     now = now or utcnow()
-    today = billers.local_today(now)
+    today = local_today(now)
     report = SweepReport()
     try:
         last_id = _last_bill_id(db)
@@ -345,36 +346,6 @@ def _audit_after(receipt: str | None, amount: int, account_number: str, reason: 
     """The same text as ``audit.record`` writes (sorted keys), without json per row."""
     return (f'{{"comprobante": {_json(receipt or "")}, "cuenta": {_json(account_number)}, '
             f'"motivo": {_json(reason)}, "valor": {int(amount)}}}')
-
-
-def _insert_rows(conn: Connection, table: Table, rows: list[dict]) -> None:
-    """Bulk insert without SQLAlchemy's per-row work (it was half the sweep's time):
-    PostgreSQL COPY, SQLite one executemany over ready tuples."""
-    quote = conn.dialect.identifier_preparer.quote
-    columns = list(rows[0])
-    into = f"{quote(table.name)} ({', '.join(map(quote, columns))})"
-    if conn.dialect.name == "postgresql":
-        cursor = conn.connection.driver_connection.cursor()
-        try:
-            with cursor.copy(f"COPY {into} FROM STDIN") as copy:
-                for row in map(itemgetter(*columns), rows):
-                    copy.write_row(row)
-        except conn.dialect.dbapi.IntegrityError as exc:  # a raw driver error: wrap it
-            raise IntegrityError(f"COPY {into}", None, exc) from exc
-        finally:
-            cursor.close()
-        return
-    if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), rows)
-        return
-    tuples = list(map(itemgetter(*columns), rows))  # columns ≥ 2: itemgetter gives tuples
-    for i, column in enumerate(columns):  # the column types' own conversions (dates)
-        process = table.c[column].type.bind_processor(conn.dialect)
-        if process is not None:
-            memo: dict = {}
-            tuples = [t[:i] + (memo[t[i]] if t[i] in memo else memo.setdefault(t[i], process(t[i])),)
-                      + t[i + 1:] for t in tuples]
-    conn.exec_driver_sql(f"INSERT INTO {into} VALUES ({', '.join('?' * len(columns))})", tuples)
 
 
 def _mark_paid(conn: Connection, bills: list[tuple[int, int]]) -> int:
@@ -449,7 +420,7 @@ def _execute_batch(db: Session, batch: list[_Item], now: datetime) -> tuple[int,
     if not payments:
         return 0, 0, skipped
     # 1. the payments: a bill already paid (or an attempt already made) fails right here
-    _insert_rows(conn, Payment.__table__, payments)
+    insert_rows(conn, Payment.__table__, payments)
     # 2. the accounts, locked, must still hold the balances the decisions were made on
     locked = _accounts(conn, account_ids, lock=True)
     if locked.keys() != seen.keys() or any(
@@ -475,7 +446,7 @@ def _execute_batch(db: Session, batch: list[_Item], now: datetime) -> tuple[int,
                                              account.number if account else "", reason),
                        "ip": "", "channel": AUDIT_CHANNEL})
     if movements:
-        _insert_rows(conn, Movement.__table__, movements)
+        insert_rows(conn, Movement.__table__, movements)
     # 3. the bills: still pending and unchanged since they were read
     if bills and _mark_paid(conn, bills) != len(bills):
         raise _Stale
@@ -483,5 +454,5 @@ def _execute_batch(db: Session, batch: list[_Item], now: datetime) -> tuple[int,
               for i, row in seen.items() if available[i] != row.available]
     if deltas:
         _debit_accounts(conn, deltas)
-    _insert_rows(conn, AuditEvent.__table__, audits)
+    insert_rows(conn, AuditEvent.__table__, audits)
     return len(movements), len(decided) - len(movements), skipped

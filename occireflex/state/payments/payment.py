@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from occireflex.domain import payments
 from occireflex.domain.access import Actor
-from occireflex.domain.accounts import format_money
+from occireflex.domain.money import format_money
+from occireflex.domain.payments import pay
 from occireflex.state.handler import handler
 from occireflex.state.inputs import to_id, token_code
 
@@ -42,7 +42,7 @@ class PayMixin(rx.State, mixin=True):
         return self._perform(lambda actor, db: self._show_payment(actor, db, ids))
 
     def _show_payment(self, actor: Actor, db, ids: list[int]) -> None:
-        lines = payments.payable_lines(db, actor, ids)
+        lines = pay.payable_lines(db, actor, ids)
         self._selection = [(line.enrollment_id, line.bill_id, line.bill_version)
                            for line in lines]
         self._total_centavos = sum(line.amount for line in lines)
@@ -56,7 +56,7 @@ class PayMixin(rx.State, mixin=True):
         self.stage = "pay"
 
     def _refresh_balance(self, actor: Actor, db) -> None:
-        now_text, after_text = payments.balance_after(db, actor, to_id(self.pay_account),
+        now_text, after_text = pay.balance_after(db, actor, to_id(self.pay_account),
                                                       self._total_centavos)
         self.pay_available, self.pay_after = now_text, after_text
 
@@ -74,7 +74,7 @@ class PayMixin(rx.State, mixin=True):
     def confirm_payment(self, actor: Actor, db, form_data: dict):
         code = token_code(form_data)
         self.pay_error = ""
-        results = payments.pay_bills(db, actor, list(self._selection),
+        results = pay.pay_bills(db, actor, list(self._selection),
                                      to_id(self.pay_account), code)
         self.results = [{"biller": r.biller_name, "reference": r.reference,
                          "amount": format_money(r.amount), "ok": "1" if r.ok else "",
