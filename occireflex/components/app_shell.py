@@ -8,6 +8,7 @@ import reflex as rx
 
 from occireflex.components import theme
 from occireflex.components.command import command_slot
+from occireflex.components.routing import page as register_page
 from occireflex.state.app import APP_HOME, AppState
 
 APP_MAX_WIDTH = "480px"
@@ -92,7 +93,8 @@ def app_notice(text, scheme: str = "red", icon: str = "triangle-alert") -> rx.Co
 
 def app_page(route: str, title: str, on_load: list, active: str = ""
              ) -> Callable[[Callable[[], rx.Component]], object]:
-    """Register an App screen; its ``on_load`` handlers check the App session first."""
+    """Mark an App screen (``routing.register_pages`` adds it); its ``on_load`` handlers
+    check the App session first."""
 
     def decorator(body: Callable[[], rx.Component]):
         def page() -> rx.Component:
@@ -101,7 +103,7 @@ def app_page(route: str, title: str, on_load: list, active: str = ""
                 active=active)
 
         page.__name__ = body.__name__
-        return rx.page(route=route, title=f"{title} · App Banco de Occidente Empresas",
-                       on_load=on_load)(page)
+        return register_page(route, f"{title} · App Banco de Occidente Empresas",
+                             on_load)(page)
 
     return decorator

@@ -7,6 +7,7 @@ import reflex as rx
 
 from occireflex.components import theme
 from occireflex.components.app_shell import app_card, app_frame, app_notice, app_page
+from occireflex.components.routing import page
 from occireflex.pages.token_admin import state_badge
 from occireflex.state.app import (
     AppApprovalsState,
@@ -101,7 +102,7 @@ def _home() -> rx.Component:
     )
 
 
-@rx.page(route="/app", title="App Banco de Occidente Empresas", on_load=[AppState.open_home])
+@page("/app", "App Banco de Occidente Empresas", on_load=[AppState.open_home])
 def app_home() -> rx.Component:
     return app_frame(
         "Inicio",
