@@ -6,15 +6,7 @@ import reflex as rx
 
 from occireflex.components import theme
 from occireflex.components.layout import portal_page
-from occireflex.state.bulk import BulkUploadState
-
-
-class HelpState(BulkUploadState):
-    shown: bool = False
-
-    @rx.event
-    def consult(self):
-        self.shown = True
+from occireflex.state.ayudas import HelpState
 
 
 @portal_page("ayudas.ayudas.consultar")
