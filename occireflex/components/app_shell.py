@@ -86,11 +86,6 @@ def app_card(*children, **props) -> rx.Component:
     return rx.box(*children, style=style, **props)
 
 
-def app_notice(text, scheme: str = "red", icon: str = "triangle-alert") -> rx.Component:
-    return rx.cond(text != "", rx.callout(text, icon=icon, color_scheme=scheme, width="100%",
-                                          role="alert" if scheme == "red" else "status"))
-
-
 def app_page(route: str, title: str, on_load: list, active: str = ""
              ) -> Callable[[Callable[[], rx.Component]], object]:
     """Mark an App screen (``routing.register_pages`` adds it); its ``on_load`` handlers
