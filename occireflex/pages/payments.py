@@ -8,6 +8,7 @@ from occireflex.components import theme
 from occireflex.components.badges import match_badge
 from occireflex.components.bulk_upload import bulk_upload_tab
 from occireflex.components.cells import date_cell, money_cell
+from occireflex.components.dialogs import delete_dialog
 from occireflex.components.fields import field as _field
 from occireflex.components.grid import paged_grid
 from occireflex.components.layout import portal_page
@@ -289,17 +290,11 @@ def _edit_dialog() -> rx.Component:
 
 
 def _delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(rx.alert_dialog.content(
-        rx.alert_dialog.title("Eliminar inscripción"),
-        rx.alert_dialog.description("¿Está seguro de eliminar la inscripción ", P.delete_label,
-                                    "? Su programación automática también se cancelará."),
-        rx.hstack(
-            rx.alert_dialog.cancel(rx.button("Cancelar", variant="soft", color_scheme="gray",
-                                             on_click=P.close_dialogs)),
-            rx.alert_dialog.action(rx.button("Eliminar", color_scheme="red",
-                                             on_click=P.confirm_delete)),
-            spacing="3", justify="end", margin_top="1rem"),
-    ), open=P.delete_id != 0)
+    return delete_dialog(
+        "Eliminar inscripción",
+        ("¿Está seguro de eliminar la inscripción ", P.delete_label,
+         "? Su programación automática también se cancelará."),
+        open=P.delete_id != 0, on_cancel=P.close_dialogs, on_confirm=P.confirm_delete)
 
 
 def _program_dialog() -> rx.Component:

@@ -7,6 +7,7 @@ import reflex as rx
 from occireflex.components import theme
 from occireflex.components.badges import active_badge as _state_badge
 from occireflex.components.cells import date_cell
+from occireflex.components.dialogs import delete_dialog
 from occireflex.components.exports import export_buttons
 from occireflex.components.fields import field
 from occireflex.components.grid import paged_grid
@@ -90,25 +91,6 @@ def _card(row) -> rx.Component:
     )
 
 
-def _delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Eliminar perfil"),
-            rx.alert_dialog.description(
-                "¿Está seguro de eliminar el perfil «", L.delete_name,
-                "»? Esta acción no se puede deshacer."),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancelar", variant="soft", color_scheme="gray",
-                                                 on_click=L.cancel_delete)),
-                rx.alert_dialog.action(rx.button("Eliminar", color_scheme="red",
-                                                 on_click=L.confirm_delete)),
-                spacing="3", justify="end", margin_top="1rem",
-            ),
-        ),
-        open=L.delete_id != 0,
-    )
-
-
 @portal_page(PERFILES, on_load=[ProfilesListState.load], trail=("Consultar Perfil",))
 def perfiles() -> rx.Component:
     return rx.vstack(
@@ -129,7 +111,10 @@ def perfiles() -> rx.Component:
                         _row, _card, "perfiles"),
             style=theme.CARD,
         ),
-        _delete_dialog(),
+        delete_dialog("Eliminar perfil", ("¿Está seguro de eliminar el perfil «", L.delete_name,
+                                          "»? Esta acción no se puede deshacer."),
+                      open=L.delete_id != 0, on_cancel=L.cancel_delete,
+                      on_confirm=L.confirm_delete),
         spacing="4", width="100%",
     )
 
