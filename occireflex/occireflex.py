@@ -1,4 +1,4 @@
-"""The Reflex app: registers every page module (pages register on import) and puts the
+"""The Reflex app: adds the pages of every page module once (``register_pages``) and puts the
 HTTP gates around Reflex (security headers on every response, the upload gate)."""
 
 from functools import lru_cache
@@ -9,6 +9,7 @@ from starlette.types import ASGIApp
 
 from occireflex import api
 from occireflex.components import theme
+from occireflex.components.routing import register_pages
 from occireflex.domain import bulk
 from occireflex.pages import (
     app as app_pages,
@@ -49,3 +50,4 @@ app = rx.App(
     head_components=[rx.script(src="/occireflex.js")],
     api_transformer=[api.build(), http_gates],
 )
+register_pages(app, PAGE_MODULES)

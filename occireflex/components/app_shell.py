@@ -8,6 +8,7 @@ import reflex as rx
 
 from occireflex.components import theme
 from occireflex.components.command import command_slot
+from occireflex.components.routing import page as register_page
 from occireflex.state.app import APP_HOME, AppState
 
 APP_MAX_WIDTH = "480px"
@@ -85,14 +86,10 @@ def app_card(*children, **props) -> rx.Component:
     return rx.box(*children, style=style, **props)
 
 
-def app_notice(text, scheme: str = "red", icon: str = "triangle-alert") -> rx.Component:
-    return rx.cond(text != "", rx.callout(text, icon=icon, color_scheme=scheme, width="100%",
-                                          role="alert" if scheme == "red" else "status"))
-
-
 def app_page(route: str, title: str, on_load: list, active: str = ""
              ) -> Callable[[Callable[[], rx.Component]], object]:
-    """Register an App screen; its ``on_load`` handlers check the App session first."""
+    """Mark an App screen (``routing.register_pages`` adds it); its ``on_load`` handlers
+    check the App session first."""
 
     def decorator(body: Callable[[], rx.Component]):
         def page() -> rx.Component:
@@ -101,7 +98,7 @@ def app_page(route: str, title: str, on_load: list, active: str = ""
                 active=active)
 
         page.__name__ = body.__name__
-        return rx.page(route=route, title=f"{title} · App Banco de Occidente Empresas",
-                       on_load=on_load)(page)
+        return register_page(route, f"{title} · App Banco de Occidente Empresas",
+                             on_load)(page)
 
     return decorator

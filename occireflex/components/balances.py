@@ -50,9 +50,9 @@ def _table(title: str, rows, test_id: str) -> rx.Component:
         rx.table.cell(r["current"], text_align="right", class_name="occi-money"),
     )))
     table = rx.box(rx.table.root(header, body, width="100%", variant="ghost"),
-                   overflow_x="auto", display=["none", "block"])
+                   overflow_x="auto", display=theme.TABLE_DISPLAY)
     cards = rx.vstack(rx.foreach(rows, _account_card), spacing="3", width="100%",
-                      display=["flex", "none"])
+                      display=theme.CARDS_DISPLAY)
     return rx.box(
         rx.heading(title, size="4", color=theme.BRAND_DARK, margin_bottom="0.75rem"),
         rx.cond(

@@ -11,6 +11,7 @@ from occireflex.components import theme
 from occireflex.components.breadcrumb import breadcrumb
 from occireflex.components.command import command_slot
 from occireflex.components.navbar import navbar
+from occireflex.components.routing import page as register_page
 from occireflex.state.portal import PortalState
 
 
@@ -53,7 +54,7 @@ def denied_panel() -> rx.Component:
 
 def portal_page(service_code: str, on_load: list | None = None, *, path: str = "",
                 trail: tuple[str, ...] = ()):
-    """Register a service page: route, title and guard come from the catalog.
+    """Mark a service page (``routing.register_pages`` adds it): route, title and guard come from the catalog.
 
     ``path`` adds a sub-route under the service (e.g. "crear") and ``trail`` the extra
     breadcrumb parts shown after the service name (e.g. «Crear Perfil»).
@@ -76,6 +77,6 @@ def portal_page(service_code: str, on_load: list | None = None, *, path: str = "
         handlers = [PortalState.guard(service.code), *(on_load or [])]
         route = f"{service.route}/{path}" if path else service.route
         title = " · ".join((service.name, *trail, "OcciReflex"))
-        return rx.page(route=route, title=title, on_load=handlers)(page)
+        return register_page(route, title, handlers)(page)
 
     return decorator

@@ -22,6 +22,20 @@ CARD = {
     "width": "100%",
 }
 
-# Below 62em (992px) the compact header and menu are used.
-DESKTOP_ONLY = {"display": ["none", "none", "none", "flex"]}
-COMPACT_ONLY = {"display": ["flex", "flex", "flex", "none"]}
+# One breakpoint for the whole portal: from 62em (992 px) the wide layout (header menus,
+# tables); below it the compact one (menu button, one card per row). WIDE_FROM is its index
+# in Reflex's responsive lists (0, 30em, 48em, 62em, 80em, 96em).
+WIDE_FROM = 3
+
+
+def wide(wide_value: str, compact_value: str) -> list[str]:
+    """A responsive value: ``compact_value`` below the breakpoint, ``wide_value`` from it."""
+    return [compact_value] * WIDE_FROM + [wide_value]
+
+
+DESKTOP_ONLY = {"display": wide("flex", "none")}
+COMPACT_ONLY = {"display": wide("none", "flex")}
+# Grids: the table from the breakpoint up, the cards (a list or a grid of them) below.
+TABLE_DISPLAY = wide("block", "none")
+CARDS_DISPLAY = wide("none", "flex")
+CARD_GRID_DISPLAY = wide("none", "grid")

@@ -6,8 +6,12 @@ from __future__ import annotations
 import reflex as rx
 
 from occireflex.components import theme
-from occireflex.components.app_shell import app_card, app_frame, app_notice, app_page
-from occireflex.pages.token_admin import state_badge
+from occireflex.components.app_shell import app_card, app_frame, app_page
+from occireflex.components.badges import payment_status_badge
+from occireflex.components.badges import token_state_badge as state_badge
+from occireflex.components.fields import field
+from occireflex.components.notice import notice
+from occireflex.components.routing import page
 from occireflex.state.app import (
     AppApprovalsState,
     AppBalancesState,
@@ -20,11 +24,7 @@ A, T, P = AppState, AppTokenState, AppApprovalsState
 
 
 def _field(label: str, field_id: str, **props) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=field_id, class_name="occi-label"),
-        rx.input(id=field_id, size="3", width="100%", **props),
-        spacing="1", width="100%",
-    )
+    return field(label, rx.input(id=field_id, size="3", width="100%", **props), field_id)
 
 
 # login and home --------------------------------------------------------------------------
@@ -39,7 +39,7 @@ def _login() -> rx.Component:
             rx.text("Ingrese con su usuario de OcciRed", color=theme.MUTED),
             align="center", spacing="2", width="100%", padding_top="1rem",
         ),
-        app_notice(A.notice, "blue", "info"),
+        notice(A.notice, "blue", "info"),
         app_card(rx.form(
             rx.vstack(
                 _field("Usuario", "app-usuario", name="usuario", placeholder="Usuario",
@@ -53,7 +53,7 @@ def _login() -> rx.Component:
                 rx.text("Si su token fue liberado y aún no tiene uno activo, use el código de "
                         "activación que le entregó el administrador de su empresa.",
                         color=theme.MUTED, font_size="0.8rem"),
-                app_notice(A.login_error),
+                notice(A.login_error),
                 rx.button("Ingresar", type="submit", size="3", width="100%",
                           background=theme.BRAND),
                 spacing="3", width="100%",
@@ -101,7 +101,7 @@ def _home() -> rx.Component:
     )
 
 
-@rx.page(route="/app", title="App Banco de Occidente Empresas", on_load=[AppState.open_home])
+@page("/app", "App Banco de Occidente Empresas", on_load=[AppState.open_home])
 def app_home() -> rx.Component:
     return app_frame(
         "Inicio",
@@ -208,8 +208,8 @@ def _enrolling() -> rx.Component:
 @app_page("/app/token", "Token Virtual", [AppTokenState.load], active="token")
 def app_token() -> rx.Component:
     return rx.vstack(
-        app_notice(T.message, "green", "check"),
-        app_notice(T.error),
+        notice(T.message, "green", "check"),
+        notice(T.error),
         _status_card(),
         rx.cond(
             T.phase == "enrolando",
@@ -218,7 +218,7 @@ def app_token() -> rx.Component:
                 T.active,
                 _active(),
                 rx.cond(T.can_enroll, _enroll_form(),
-                        app_notice(T.reason, "blue", "info")),
+                        notice(T.reason, "blue", "info")),
             ),
         ),
         spacing="3", width="100%",
@@ -308,7 +308,7 @@ def _outcome() -> rx.Component:
 def app_autorizaciones() -> rx.Component:
     return rx.vstack(
         _outcome(),
-        app_notice(P.error),
+        notice(P.error),
         rx.foreach(P.requests, _request_card),
         rx.cond((P.requests.length() == 0) & (P.error == ""), app_card(
             rx.text("No tiene autorizaciones pendientes.", color=theme.MUTED))),
@@ -337,7 +337,7 @@ def _account(row) -> rx.Component:
 def app_saldos() -> rx.Component:
     B = AppBalancesState
     return rx.vstack(
-        app_notice(B.error),
+        notice(B.error),
         rx.heading("Cuentas Corrientes", size="3", color=theme.BRAND_DARK),
         rx.foreach(B.checking, _account),
         rx.cond(B.checking.length() == 0, rx.text("No existen registros", color=theme.MUTED)),
@@ -358,8 +358,7 @@ def _transaction(row) -> rx.Component:
                       spacing="0"),
             rx.spacer(),
             rx.vstack(rx.text(row["amount"], font_weight="700", class_name="occi-money"),
-                      rx.badge(row["status"], color_scheme=rx.cond(
-                          row["status"] == "Exitosa", "green", "red"), variant="soft"),
+                      payment_status_badge(row["status"]),
                       spacing="1", align="end"),
             width="100%", align="center",
         ),
@@ -374,7 +373,7 @@ def _transaction(row) -> rx.Component:
 def app_transacciones() -> rx.Component:
     X = AppTransactionsState
     return rx.vstack(
-        app_notice(X.error),
+        notice(X.error),
         rx.cond(X.detail.length() > 0, app_card(
             rx.hstack(rx.text(X.detail_title, font_weight="700"), rx.spacer(),
                       rx.icon_button(rx.icon("x", size=16), variant="ghost",

@@ -7,15 +7,7 @@ import reflex as rx
 from occireflex import catalog
 from occireflex.components import theme
 from occireflex.components.layout import portal_page
-from occireflex.state.bulk import BulkUploadState
-
-
-class HelpState(BulkUploadState):
-    shown: bool = False
-
-    @rx.event
-    def consult(self):
-        self.shown = True
+from occireflex.state.ayudas import HelpState
 
 
 @portal_page(catalog.AYUDAS)

@@ -3,12 +3,13 @@ import reflex as rx
 from occireflex.components import theme
 from occireflex.components.balances import balance_tables
 from occireflex.components.layout import shell
+from occireflex.components.routing import page
 from occireflex.state.balances import BalancesState
 from occireflex.state.portal import PortalState
 
 
-@rx.page(route="/", title="Inicio · OcciReflex",
-         on_load=[PortalState.guard_home, BalancesState.load_balances])
+@page("/", "Inicio · OcciReflex",
+      on_load=[PortalState.guard_home, BalancesState.load_balances])
 def home() -> rx.Component:
     return shell(rx.vstack(
         rx.box(

@@ -5,6 +5,7 @@ import reflex as rx
 from occireflex.components import theme
 from occireflex.components.brand import logo
 from occireflex.components.command import command_slot
+from occireflex.components.routing import page
 from occireflex.state.login import LoginState
 
 STEPS = ("Usuario", "Token", "Condiciones", "Clave")
@@ -177,7 +178,7 @@ def _intro() -> rx.Component:
     )
 
 
-@rx.page(route="/login", title="Ingreso · OcciReflex", on_load=LoginState.on_load)
+@page("/login", "Ingreso · OcciReflex", on_load=LoginState.on_load)
 def login() -> rx.Component:
     return rx.flex(
         rx.box(_intro(), padding=["1.5rem", "2.5rem", "3rem"],

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import reflex as rx
 
+from occireflex import catalog
 from occireflex.components import theme
+from occireflex.components.badges import match_badge
 from occireflex.components.bulk_upload import bulk_upload_tab
+from occireflex.components.cells import date_cell, money_cell
+from occireflex.components.dialogs import delete_dialog
+from occireflex.components.fields import field as _field
+from occireflex.components.grid import paged_grid
 from occireflex.components.layout import portal_page
-from occireflex.components.pager import pager
-from occireflex.domain.payments.inscriptions import SERVICE, STATES
+from occireflex.components.notice import notice
+from occireflex.components.token_prompt import token_field, token_form
+from occireflex.domain.payments.inscriptions import STATES
 from occireflex.state.payments import TAB_ADMIN, TAB_BULK, TAB_GRID, PaymentsState
 
 P = PaymentsState
@@ -36,17 +43,11 @@ def _tabs() -> rx.Component:
 
 def _messages() -> rx.Component:
     return rx.fragment(
-        rx.cond(P.message != "", rx.callout(P.message, icon="check", color_scheme="green",
-                                            width="100%", role="status")),
+        notice(P.message, "green", "check"),
         rx.cond((P.error != "") & ~P.form_open,
                 rx.callout(P.error, icon="triangle-alert", color_scheme="red", width="100%",
                            role="alert")),
     )
-
-
-def _field(label: str, control: rx.Component, html_for: str = "") -> rx.Component:
-    return rx.vstack(rx.el.label(label, html_for=html_for, class_name="occi-label"), control,
-                     spacing="1", width="100%")
 
 
 def _account_select(value, on_change, label: str) -> rx.Component:
@@ -88,8 +89,7 @@ def _inscribe_form() -> rx.Component:
                                    "Cuenta débito predeterminada")),
             columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%",
         ),
-        rx.cond(P.error != "", rx.callout(P.error, icon="triangle-alert", color_scheme="red",
-                                          role="alert", width="100%")),
+        notice(P.error),
         rx.hstack(
             rx.button("Cancelar", type="button", on_click=P.close_form, variant="soft",
                       color_scheme="gray"),
@@ -119,7 +119,7 @@ def _admin_tab() -> rx.Component:
 # «Inscripciones» ------------------------------------------------------------------------
 
 def _state_badge(state) -> rx.Component:
-    return rx.badge(state, color_scheme=rx.match(state, *_STATE_COLORS), variant="soft")
+    return match_badge(state, _STATE_COLORS)
 
 
 def _row_actions(row) -> rx.Component:
@@ -154,8 +154,8 @@ def _grid_row(row) -> rx.Component:
         rx.table.cell(rx.text(row["biller"], font_weight="500", font_size="0.88rem")),
         rx.table.cell(rx.text(row["reference"], font_family="monospace")),
         rx.table.cell(row["alias"]),
-        rx.table.cell(row["amount"], class_name="occi-money", text_align="right"),
-        rx.table.cell(row["due"], class_name="occi-money"),
+        money_cell(row["amount"]),
+        date_cell(row["due"]),
         rx.table.cell(_state_badge(row["state"])),
         rx.table.cell(rx.cond(row["programmed"] != "",
                               rx.tooltip(rx.badge("Programada", color_scheme="blue"),
@@ -204,21 +204,9 @@ def _filters() -> rx.Component:
 def _grid_tab() -> rx.Component:
     return rx.vstack(
         _filters(),
-        rx.box(
-            rx.table.root(
-                rx.table.header(rx.table.row(
-                    *[rx.table.column_header_cell(h) for h in (
-                        "", "Convenio", "Referencia", "Alias", "Valor factura", "Vence",
-                        "Estado", "Programación", "Acciones")])),
-                rx.table.body(rx.foreach(P.rows, _grid_row)),
-                width="100%", variant="ghost", size="1",
-            ),
-            overflow_x="auto", width="100%", display=["none", "none", "none", "block"],
-        ),
-        rx.vstack(rx.foreach(P.rows, _card), spacing="0", width="100%",
-                  display=["flex", "flex", "flex", "none"]),
-        rx.cond(P.total == 0, rx.text("No existen registros", color=theme.MUTED)),
-        pager(P, "inscripciones"),
+        *paged_grid(P, ("", "Convenio", "Referencia", "Alias", "Valor factura", "Vence",
+                        "Estado", "Programación", "Acciones"),
+                    _grid_row, _card, "inscripciones", dense=True),
         spacing="3", width="100%", style=theme.CARD,
     )
 
@@ -235,7 +223,7 @@ def _pay_panel() -> rx.Component:
                 rx.table.cell(line["biller"]), rx.table.cell(line["reference"]),
                 rx.table.cell(line["alias"]), rx.table.cell(line["due"]),
                 rx.table.cell(_state_badge(line["state"])),
-                rx.table.cell(line["amount"], text_align="right", class_name="occi-money")))),
+                money_cell(line["amount"])))),
             width="100%", variant="ghost", size="1"), overflow_x="auto", width="100%"),
         rx.grid(
             _field("Cuenta débito", _account_select(P.pay_account, P.set_pay_account,
@@ -252,24 +240,9 @@ def _pay_panel() -> rx.Component:
                 spacing="1", width="100%", padding="0.75rem", border_radius="8px",
                 background=theme.PAGE_BG),
             columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
-        rx.cond(P.pay_error != "", rx.callout(P.pay_error, icon="triangle-alert",
-                                              color_scheme="red", role="alert", width="100%")),
-        rx.form(
-            rx.vstack(
-                rx.el.label("Ingrese Token", html_for="token-pago", class_name="occi-label"),
-                rx.input(id="token-pago", name="token", placeholder="6 dígitos",
-                         input_mode="numeric", auto_complete="one-time-code", max_length=6,
-                         width=["100%", "220px"], letter_spacing="0.3em", required=True),
-                rx.flex(
-                    rx.button(rx.icon("arrow-left", size=16), "Volver", type="button",
-                              on_click=P.back_to_grid, variant="soft"),
-                    rx.button(rx.icon("circle-x", size=16), "Cancelar", type="button",
-                              on_click=P.back_to_grid, variant="soft", color_scheme="gray"),
-                    rx.button(rx.icon("check", size=16), "Aceptar y Confirmar", type="submit",
-                              size="3"),
-                    gap="0.75rem", wrap="wrap", justify="end", width="100%"),
-                spacing="2", width="100%"),
-            on_submit=P.confirm_payment, reset_on_submit=True, width="100%"),
+        notice(P.pay_error),
+        token_form("token-pago", P.confirm_payment, P.back_to_grid, on_cancel=P.back_to_grid,
+                   width="100%"),
         spacing="4", width="100%", style=theme.CARD,
     )
 
@@ -318,17 +291,11 @@ def _edit_dialog() -> rx.Component:
 
 
 def _delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(rx.alert_dialog.content(
-        rx.alert_dialog.title("Eliminar inscripción"),
-        rx.alert_dialog.description("¿Está seguro de eliminar la inscripción ", P.delete_label,
-                                    "? Su programación automática también se cancelará."),
-        rx.hstack(
-            rx.alert_dialog.cancel(rx.button("Cancelar", variant="soft", color_scheme="gray",
-                                             on_click=P.close_dialogs)),
-            rx.alert_dialog.action(rx.button("Eliminar", color_scheme="red",
-                                             on_click=P.confirm_delete)),
-            spacing="3", justify="end", margin_top="1rem"),
-    ), open=P.delete_id != 0)
+    return delete_dialog(
+        "Eliminar inscripción",
+        ("¿Está seguro de eliminar la inscripción ", P.delete_label,
+         "? Su programación automática también se cancelará."),
+        open=P.delete_id != 0, on_cancel=P.close_dialogs, on_confirm=P.confirm_delete)
 
 
 def _program_dialog() -> rx.Component:
@@ -362,11 +329,7 @@ def _program_dialog() -> rx.Component:
                     field_input("Fecha final (opcional)", "program_end", P.program_end,
                                 type="date"),
                     columns="2", spacing="3", width="100%"),
-                rx.el.label("Ingrese Token", html_for="token-programacion",
-                            class_name="occi-label"),
-                rx.input(id="token-programacion", name="token", placeholder="6 dígitos",
-                         input_mode="numeric", max_length=6, required=True, width="200px",
-                         auto_complete="one-time-code"),
+                token_field("token-programacion", width="200px", letter_spacing=None),
                 rx.cond(P.program_error != "", rx.callout(P.program_error, icon="triangle-alert",
                                                           color_scheme="red", role="alert")),
                 rx.flex(
@@ -384,7 +347,7 @@ def _program_dialog() -> rx.Component:
     ), open=P.program_id != 0)
 
 
-@portal_page(SERVICE, on_load=[PaymentsState.load])
+@portal_page(catalog.SERVICIOS_PUBLICOS, on_load=[PaymentsState.load])
 def servicios_publicos() -> rx.Component:
     return rx.vstack(
         _messages(),

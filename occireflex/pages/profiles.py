@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import reflex as rx
 
+from occireflex.catalog import PERFILES
 from occireflex.components import theme
+from occireflex.components.badges import active_badge as _state_badge
+from occireflex.components.cells import date_cell
+from occireflex.components.dialogs import delete_dialog
+from occireflex.components.exports import export_buttons
+from occireflex.components.fields import field
+from occireflex.components.grid import paged_grid
 from occireflex.components.layout import portal_page
-from occireflex.components.pager import pager
+from occireflex.components.notice import notice
+from occireflex.components.token_prompt import token_form
 from occireflex.components.tree import service_tree
-from occireflex.domain.profiles import PERFILES
 from occireflex.state.profiles import (
     LIST_ROUTE,
     ModuleSummary,
@@ -40,17 +47,7 @@ def _tabs(active: str) -> rx.Component:
     )
 
 
-def _callout(text, scheme: str = "blue", icon: str = "info") -> rx.Component:
-    return rx.cond(text != "", rx.callout(text, icon=icon, color_scheme=scheme, width="100%",
-                                          role="status"))
-
-
 # «Consultar Perfil» ---------------------------------------------------------------------
-
-def _state_badge(state) -> rx.Component:
-    return rx.badge(state, color_scheme=rx.cond(state == "Activo", "green", "gray"),
-                    variant="soft")
-
 
 def _row_actions(row) -> rx.Component:
     return rx.hstack(
@@ -72,7 +69,7 @@ def _row_actions(row) -> rx.Component:
 def _row(row) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text(row["name"], font_weight="500")),
-        rx.table.cell(row["updated"], class_name="occi-money"),
+        date_cell(row["updated"]),
         rx.table.cell(_state_badge(row["state"])),
         rx.table.cell(_row_actions(row)),
     )
@@ -94,73 +91,30 @@ def _card(row) -> rx.Component:
     )
 
 
-def _exports() -> rx.Component:
-    return rx.hstack(
-        rx.cond(L.can_excel, rx.button(rx.icon("file-spreadsheet", size=16), "Exportar a Excel",
-                                       on_click=L.export_excel, variant="soft", size="2")),
-        rx.cond(L.can_pdf, rx.button(rx.icon("file-text", size=16), "Exportar PDF",
-                                     on_click=L.export_pdf, variant="soft", size="2")),
-        rx.cond(L.can_print, rx.button(rx.icon("printer", size=16), "Imprimir",
-                                       on_click=L.print_list, variant="soft", size="2")),
-        spacing="2", wrap="wrap", class_name="no-print",
-    )
-
-
-def _delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Eliminar perfil"),
-            rx.alert_dialog.description(
-                "¿Está seguro de eliminar el perfil «", L.delete_name,
-                "»? Esta acción no se puede deshacer."),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancelar", variant="soft", color_scheme="gray",
-                                                 on_click=L.cancel_delete)),
-                rx.alert_dialog.action(rx.button("Eliminar", color_scheme="red",
-                                                 on_click=L.confirm_delete)),
-                spacing="3", justify="end", margin_top="1rem",
-            ),
-        ),
-        open=L.delete_id != 0,
-    )
-
-
 @portal_page(PERFILES, on_load=[ProfilesListState.load], trail=("Consultar Perfil",))
 def perfiles() -> rx.Component:
     return rx.vstack(
         _tabs("list"),
-        _callout(L.message),
+        notice(L.message, "blue", "info"),
         rx.box(
             rx.flex(
                 rx.input(placeholder="Buscar por Nombre Perfil", value=L.search,
                          on_change=L.set_search, debounce_timeout=300, max_length=50,
                          width=["100%", "320px"], aria_label="Buscar perfil"),
                 rx.spacer(),
-                _exports(),
+                export_buttons(L),
                 gap="0.75rem", wrap="wrap", width="100%", align="center",
                 class_name="no-print",
             ),
-            rx.box(
-                rx.table.root(
-                    rx.table.header(rx.table.row(
-                        rx.table.column_header_cell("Nombre Perfil"),
-                        rx.table.column_header_cell("Fecha Actualización"),
-                        rx.table.column_header_cell("Estado"),
-                        rx.table.column_header_cell("", class_name="no-print"),
-                    )),
-                    rx.table.body(rx.foreach(L.rows, _row)),
-                    width="100%", variant="ghost",
-                ),
-                overflow_x="auto", margin_y="0.75rem", display=["none", "block"],
-            ),
-            rx.vstack(rx.foreach(L.rows, _card), spacing="0", width="100%",
-                      margin_y="0.5rem", display=["flex", "none"]),
-            rx.cond(L.total == 0, rx.text("No existen registros", color=theme.MUTED,
-                                          padding="0.5rem")),
-            pager(L, "perfiles"),
+            *paged_grid(L, ("Nombre Perfil", "Fecha Actualización", "Estado",
+                            rx.table.column_header_cell("", class_name="no-print")),
+                        _row, _card, "perfiles"),
             style=theme.CARD,
         ),
-        _delete_dialog(),
+        delete_dialog("Eliminar perfil", ("¿Está seguro de eliminar el perfil «", L.delete_name,
+                                          "»? Esta acción no se puede deshacer."),
+                      open=L.delete_id != 0, on_cancel=L.cancel_delete,
+                      on_confirm=L.confirm_delete),
         spacing="4", width="100%",
     )
 
@@ -171,18 +125,13 @@ def _profile_data() -> rx.Component:
     return rx.vstack(
         rx.heading("Datos del perfil", size="4", color=theme.BRAND_DARK),
         rx.grid(
-            rx.vstack(
-                rx.el.label("Nombre Perfil", html_for="nombre", class_name="occi-label"),
-                rx.input(id="nombre", value=F.name, on_change=F.set_name, max_length=50,
-                         placeholder="Nombre del perfil", width="100%"),
-                spacing="1", width="100%",
-            ),
-            rx.vstack(
-                rx.el.label("Descripción", html_for="descripcion", class_name="occi-label"),
-                rx.input(id="descripcion", value=F.description, on_change=F.set_description,
-                         max_length=200, placeholder="Descripción", width="100%"),
-                spacing="1", width="100%",
-            ),
+            field("Nombre Perfil", rx.input(id="nombre", value=F.name, on_change=F.set_name,
+                                            max_length=50, placeholder="Nombre del perfil",
+                                            width="100%"), "nombre"),
+            field("Descripción", rx.input(id="descripcion", value=F.description,
+                                          on_change=F.set_description, max_length=200,
+                                          placeholder="Descripción", width="100%"),
+                  "descripcion"),
             rx.vstack(
                 rx.text("Estado", class_name="occi-label"),
                 rx.radio(["Activo", "Inactivo"], value=rx.cond(F.active, "Activo", "Inactivo"),
@@ -279,25 +228,8 @@ def _confirm_stage() -> rx.Component:
             style=theme.CARD,
         ),
         _error(),
-        rx.form(
-            rx.vstack(
-                rx.el.label("Ingrese Token", html_for="token-perfil", class_name="occi-label"),
-                rx.input(id="token-perfil", name="token", placeholder="6 dígitos",
-                         input_mode="numeric", auto_complete="one-time-code", max_length=6,
-                         width=["100%", "220px"], letter_spacing="0.3em", required=True),
-                rx.flex(
-                    rx.button(rx.icon("arrow-left", size=16), "Volver", type="button",
-                              on_click=F.back_to_form, variant="soft"),
-                    rx.link(rx.button(rx.icon("circle-x", size=16), "Cancelar", type="button",
-                                      variant="soft", color_scheme="gray"), href=LIST_ROUTE),
-                    rx.button(rx.icon("check", size=16), "Aceptar y Confirmar", type="submit",
-                              size="3"),
-                    gap="0.75rem", wrap="wrap", justify="end", width="100%",
-                ),
-                spacing="2", width="100%",
-            ),
-            on_submit=F.confirm, reset_on_submit=True, style=theme.CARD,
-        ),
+        token_form("token-perfil", F.confirm, F.back_to_form, cancel_href=LIST_ROUTE,
+                   style=theme.CARD),
         spacing="4", width="100%",
     )
 
@@ -349,9 +281,8 @@ def _out_of_reach() -> rx.Component:
 def perfiles_ver() -> rx.Component:
     return rx.vstack(
         _tabs("view"),
-        rx.cond(V.error != "", rx.callout(V.error, icon="triangle-alert", color_scheme="red",
-                                          role="alert", width="100%")),
-        _callout(V.message, "green", "check"),
+        notice(V.error),
+        notice(V.message, "green", "check"),
         rx.cond(V.profile_id != 0, rx.vstack(
             rx.box(
                 rx.hstack(

@@ -5,55 +5,19 @@ from __future__ import annotations
 
 import reflex as rx
 
+from occireflex import catalog
 from occireflex.components import theme
+from occireflex.components.badges import token_state_badge as state_badge
+from occireflex.components.cells import date_cell
+from occireflex.components.grid import paged_grid
 from occireflex.components.layout import portal_page
-from occireflex.components.pager import pager
-from occireflex.domain.tokens import admin as ta
+from occireflex.components.notice import notice
+from occireflex.components.token_prompt import confirm_actions, token_field
 from occireflex.domain.tokens import history as token_history
 from occireflex.domain.tokens import states as ts
 from occireflex.state.token_admin import TokenAdminState, TokenHistoryState
 
 S, H = TokenAdminState, TokenHistoryState
-
-
-def state_badge(label, code=None) -> rx.Component:
-    """A token state as a coloured badge (the colour follows the state)."""
-    key = code if code is not None else label
-    color = rx.match(
-        key,
-        (ts.ACTIVO, "green"), ("Activo", "green"),
-        (ts.BLOQUEADO, "red"), ("Bloqueado", "red"),
-        (ts.LIBERADO, "amber"), ("Liberado", "amber"),
-        (ts.PENDIENTE, "blue"),
-        "gray",
-    )
-    return rx.badge(label, color_scheme=color, variant="soft", size="2",
-                    white_space="nowrap")
-
-
-def paged_grid(S, headers, row, card, noun: str) -> tuple[rx.Component, ...]:
-    """A table from tablet width up, one card per row on phones, «No existen registros»,
-    and the pager: the page of ``S.rows`` only, never more."""
-    return (
-        rx.box(
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-                rx.table.body(rx.foreach(S.rows, row)),
-                width="100%", variant="ghost",
-            ),
-            overflow_x="auto", margin_y="0.75rem", display=["none", "none", "block"],
-        ),
-        rx.vstack(rx.foreach(S.rows, card), spacing="0", width="100%", margin_y="0.5rem",
-                  display=["flex", "flex", "none"]),
-        rx.cond(S.total == 0, rx.text("No existen registros", color=theme.MUTED,
-                                      padding="0.5rem")),
-        pager(S, noun),
-    )
-
-
-def _notice(text, scheme: str, icon: str) -> rx.Component:
-    return rx.cond(text != "", rx.callout(text, icon=icon, color_scheme=scheme, width="100%",
-                                          role="alert" if scheme == "red" else "status"))
 
 
 def _tabs() -> rx.Component:
@@ -83,7 +47,7 @@ def _row(row) -> rx.Component:
                                 spacing="1")),
         rx.table.cell(state_badge(row["virtual_label"], row["virtual"])),
         rx.table.cell(row["device"]),
-        rx.table.cell(row["changed"], class_name="occi-money"),
+        date_cell(row["changed"]),
         rx.table.cell(_change_button(row)),
         data_user=row["username"],
     )
@@ -170,7 +134,7 @@ def _choose_stage() -> rx.Component:
                 o["label"], value=o["value"]))),
             value=S.reason, on_change=S.set_reason, disabled=S.action == "",
         ),
-        _notice(S.dialog_error, "red", "triangle-alert"),
+        notice(S.dialog_error, "red", "triangle-alert"),
         rx.flex(
             rx.button(rx.icon("circle-x", size=16), "Cancelar", variant="soft",
                       color_scheme="gray", on_click=S.close),
@@ -203,21 +167,10 @@ def _confirm_stage() -> rx.Component:
                         "sesiones abiertas que dependen de él.", font_size="0.85rem",
                         color="#B42318"),
             ),
-            rx.el.label("Ingrese Token", html_for="token-cambio", class_name="occi-label"),
-            rx.input(id="token-cambio", name="token", placeholder="6 dígitos",
-                     input_mode="numeric", auto_complete="one-time-code", max_length=6,
-                     width=["100%", "220px"], letter_spacing="0.3em", required=True,
-                     auto_focus=True),
-            _notice(S.dialog_error, "red", "triangle-alert"),
-            rx.flex(
-                rx.button(rx.icon("arrow-left", size=16), "Volver", type="button",
-                          variant="soft", on_click=S.back),
-                rx.button(rx.icon("circle-x", size=16), "Cancelar", type="button",
-                          variant="soft", color_scheme="gray", on_click=S.close),
-                rx.button(rx.icon("check", size=16), "Aceptar y Confirmar", type="submit",
-                          color_scheme=rx.cond(S.action == ts.LIBERAR, "blue", "red")),
-                gap="0.75rem", justify="end", width="100%", wrap="wrap",
-            ),
+            token_field("token-cambio", auto_focus=True),
+            notice(S.dialog_error, "red", "triangle-alert"),
+            confirm_actions(S.back, on_cancel=S.close,
+                            color_scheme=rx.cond(S.action == ts.LIBERAR, "blue", "red")),
             spacing="3", width="100%",
         ),
         on_submit=S.confirm, reset_on_submit=True, width="100%",
@@ -244,7 +197,7 @@ def _dialog() -> rx.Component:
     )
 
 
-@portal_page(ta.SERVICE, on_load=[TokenAdminState.load], trail=("Token Virtual",))
+@portal_page(catalog.TOKEN_VIRTUAL, on_load=[TokenAdminState.load], trail=("Token Virtual",))
 def administracion_token() -> rx.Component:
     return rx.vstack(
         _tabs(),
@@ -253,8 +206,8 @@ def administracion_token() -> rx.Component:
             "Identifique al usuario y, en la columna «Acciones», seleccione «Cambiar Estado del "
             "Token Virtual».", icon="info", width="100%", color_scheme="gray", size="1"),
         _release_card(),
-        _notice(S.message, "green", "check"),
-        _notice(S.error, "red", "triangle-alert"),
+        notice(S.message, "green", "check"),
+        notice(S.error, "red", "triangle-alert"),
         rx.box(
             rx.input(placeholder="Buscar por usuario o nombre", value=S.search,
                      on_change=S.set_search, debounce_timeout=300, max_length=40,
@@ -274,7 +227,7 @@ def administracion_token() -> rx.Component:
 
 def _event_row(row) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row["when"], class_name="occi-money"),
+        date_cell(row["when"]),
         rx.table.cell(rx.text(row["event"], font_weight="600")),
         rx.table.cell(row["kind"]),
         rx.table.cell(row["reason"]),
@@ -298,10 +251,10 @@ def _event_card(row) -> rx.Component:
     )
 
 
-@portal_page(token_history.SERVICE, on_load=[TokenHistoryState.load])
+@portal_page(catalog.CONSULTA_TOKEN, on_load=[TokenHistoryState.load])
 def consulta_token() -> rx.Component:
     return rx.vstack(
-        _notice(H.message, "red", "triangle-alert"),
+        notice(H.message, "red", "triangle-alert"),
         rx.box(
             rx.flex(
                 rx.vstack(

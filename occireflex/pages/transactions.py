@@ -1,18 +1,19 @@
-"""Consultas > Transacciones Realizadas: filters, paged grid (table / phone cards), detail.
-
-The small building blocks here (``pager``, ``export_buttons``, ``field``…) are shared with
-``pages/movements.py``.
-"""
+"""Consultas > Transacciones Realizadas: filters, paged grid (table / phone cards), detail."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from occireflex.components import theme
+from occireflex.components.badges import payment_status_badge as status_badge
+from occireflex.components.cells import amount_line, date_cell, head, money_cell
+from occireflex.components.exports import export_buttons
+from occireflex.components.fields import date_input, filter_field, option_select
+from occireflex.components.grid import card_tile, consult_results, wide_table
 from occireflex.components.layout import portal_page
-from occireflex.components.pager import pager
+from occireflex.components.notice import notice
+from occireflex.components.printing import print_list_style, print_receipt_style
 from occireflex.state.transactions import (
-    ALL,
     DETAIL_ROUTE,
     LIST_ROUTE,
     SERVICE,
@@ -22,117 +23,25 @@ from occireflex.state.transactions import (
 
 T, D = TransactionsState, TransactionDetailState
 
-# The wide table from 62em (992 px); cards below. On paper always the table.
-TABLE_DISPLAY = ["none", "none", "none", "block"]
-CARDS_DISPLAY = ["grid", "grid", "grid", "none"]
-PRINT_CSS = """
-@media print {
-  .occi-print-table { display: block !important; overflow: visible !important; }
-  .occi-print-cards { display: none !important; }
-  .occi-print-table table { font-size: 8pt; }
-  .occi-print-table th, .occi-print-table td { padding: 3px 5px !important; }
-  .occi-card-print { box-shadow: none !important; border: none !important; padding: 0 !important; }
-}
-"""
-# Lists go on landscape paper; a receipt stays portrait.
-PRINT_LIST_CSS = PRINT_CSS + "@page { size: A4 landscape; margin: 10mm; }\n"
-
-_HEAD = {"color": theme.MUTED, "font_size": "0.75rem", "text_transform": "uppercase",
-         "letter_spacing": "0.03em", "white_space": "nowrap"}
-
-
-# Shared pieces -------------------------------------------------------------------------------
-
-
-def field(label: str, control: rx.Component, html_id: str) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=html_id, class_name="occi-label"),
-        control,
-        spacing="1", width="100%", min_width="0",
-    )
-
-
-def date_input(html_id: str, value, on_change) -> rx.Component:
-    return rx.input(id=html_id, type="date", value=value, on_change=on_change,
-                    min="2000-01-01", max="2099-12-31", width="100%")
-
-
-def option_select(html_id: str, value, on_change, options, all_label: str | None = None,
-                  fixed: tuple[tuple[str, str], ...] = ()) -> rx.Component:
-    """A Radix select over ``options`` (dicts id/label) or ``fixed`` (value, label) pairs."""
-    items = []
-    if all_label:
-        items.append(rx.select.item(all_label, value=ALL))
-    items += [rx.select.item(label, value=v) for v, label in fixed]
-    dynamic = rx.foreach(options, lambda o: rx.select.item(o["label"], value=o["id"])) \
-        if options is not None else rx.fragment()
-    return rx.select.root(
-        rx.select.trigger(id=html_id, width="100%"),
-        rx.select.content(*items, dynamic),
-        value=value, on_change=on_change,
-    )
-
-
-def callout(text, scheme: str = "red", icon: str = "triangle-alert") -> rx.Component:
-    return rx.cond(text != "", rx.callout(text, icon=icon, color_scheme=scheme, width="100%",
-                                          role="alert" if scheme == "red" else "status",
-                                          class_name="no-print"))
-
-
-def export_buttons(S) -> rx.Component:
-    """«Exportar a Excel», «Exportar PDF», «Imprimir»: each only with its action granted."""
-    return rx.flex(
-        rx.cond(S.can_excel, rx.button(rx.icon("file-spreadsheet", size=16), "Exportar a Excel",
-                                       on_click=S.export_excel, variant="soft", size="2")),
-        rx.cond(S.can_pdf, rx.button(rx.icon("file-text", size=16), "Exportar PDF",
-                                     on_click=S.export_pdf, variant="soft", size="2")),
-        rx.cond(S.can_print, rx.button(rx.icon("printer", size=16), "Imprimir",
-                                       on_click=S.print_list, variant="soft", size="2")),
-        gap="0.5rem", wrap="wrap", class_name="no-print",
-    )
-
-
-def empty_rows(S) -> rx.Component:
-    return rx.cond(S.total == 0, rx.text("No existen registros para los filtros indicados.",
-                                         color=theme.MUTED, padding="0.75rem 0"))
-
-
-def amount_line(label: str, value, **props) -> rx.Component:
-    return rx.hstack(
-        rx.text(label, color=theme.MUTED, font_size="0.8rem"),
-        rx.text(value, class_name="occi-money", font_size="0.85rem", **props),
-        justify="between", width="100%", spacing="2",
-    )
-
-
-def head(label: str, **props) -> rx.Component:
-    return rx.table.column_header_cell(label, style=_HEAD, **props)
-
-
 # Transacciones Realizadas ------------------------------------------------------------------
 
 _STATUSES = (("exitosa", "Exitosa"), ("fallida", "Fallida"))
 _CHANNELS = (("manual", "Manual"), ("programado", "Programado"))
 
 
-def status_badge(status) -> rx.Component:
-    return rx.badge(status, color_scheme=rx.cond(status == "Exitosa", "green", "red"),
-                    variant="soft")
-
-
 def _filters() -> rx.Component:
     return rx.box(
         rx.grid(
-            field("Fecha desde", date_input("tx-desde", T.f_from, T.set_from), "tx-desde"),
-            field("Fecha hasta", date_input("tx-hasta", T.f_to, T.set_to), "tx-hasta"),
-            field("Cuenta", option_select("tx-cuenta", T.f_account, T.set_account,
+            filter_field("Fecha desde", date_input("tx-desde", T.f_from, T.set_from), "tx-desde"),
+            filter_field("Fecha hasta", date_input("tx-hasta", T.f_to, T.set_to), "tx-hasta"),
+            filter_field("Cuenta", option_select("tx-cuenta", T.f_account, T.set_account,
                                           T.account_options, "Todas las cuentas"), "tx-cuenta"),
-            field("Convenio", option_select("tx-convenio", T.f_biller, T.set_biller,
+            filter_field("Convenio", option_select("tx-convenio", T.f_biller, T.set_biller,
                                             T.biller_options, "Todos los convenios"),
                   "tx-convenio"),
-            field("Estado", option_select("tx-estado", T.f_status, T.set_status, None,
+            filter_field("Estado", option_select("tx-estado", T.f_status, T.set_status, None,
                                           "Todos", _STATUSES), "tx-estado"),
-            field("Canal", option_select("tx-canal", T.f_channel, T.set_channel, None,
+            filter_field("Canal", option_select("tx-canal", T.f_channel, T.set_channel, None,
                                          "Todos", _CHANNELS), "tx-canal"),
             columns=rx.breakpoints(initial="1", xs="2", md="3"), gap="0.75rem 1rem",
             width="100%",
@@ -168,13 +77,12 @@ def _receipt_cell(row) -> rx.Component:
 def _table_row(row) -> rx.Component:
     small = {"font_size": "0.82rem"}
     return rx.table.row(
-        rx.table.cell(row["when"], class_name="occi-money", style=small),
+        date_cell(row["when"], style=small),
         rx.table.cell(rx.text(row["biller"], font_weight="500"), style=small),
-        rx.table.cell(row["reference"], class_name="occi-money", style=small),
+        date_cell(row["reference"], style=small),
         rx.table.cell(row["alias"], style=small),
-        rx.table.cell(row["account"], class_name="occi-money", style=small),
-        rx.table.cell(row["amount"], class_name="occi-money", text_align="right",
-                      font_weight="600", style=small),
+        date_cell(row["account"], style=small),
+        money_cell(row["amount"], font_weight="600", style=small),
         rx.table.cell(row["channel"], style=small),
         rx.table.cell(status_badge(row["status"])),
         rx.table.cell(row["reason"], style=small | {"min_width": "9rem", "max_width": "14rem"}),
@@ -185,25 +93,18 @@ def _table_row(row) -> rx.Component:
 
 
 def _table() -> rx.Component:
-    return rx.box(
-        rx.table.root(
-            rx.table.header(rx.table.row(
-                head("Fecha y hora"), head("Convenio"), head("Referencia"), head("Alias"),
-                head("Cuenta"), head("Valor", text_align="right"), head("Canal"),
-                head("Estado"), head("Motivo"), head("Comprobante"),
-                head("", class_name="no-print"),
-            )),
-            rx.table.body(rx.foreach(T.rows, _table_row)),
-            width="100%", variant="ghost", size="1",
-        ),
-        overflow_x="auto", display=TABLE_DISPLAY, class_name="occi-print-table",
-        width="100%",
+    headers = (
+        head("Fecha y hora"), head("Convenio"), head("Referencia"), head("Alias"),
+        head("Cuenta"), head("Valor", text_align="right"), head("Canal"), head("Estado"),
+        head("Motivo"), head("Comprobante"), head("", class_name="no-print"),
     )
+    return wide_table(T.rows, _table_row, headers, size="1", class_name="occi-print-table",
+                      width="100%")
 
 
 def _card(row) -> rx.Component:
     """Phone and tablet layout: one card per transaction."""
-    return rx.vstack(
+    return card_tile(
         rx.hstack(
             rx.vstack(
                 rx.text(row["biller"], font_weight="600", font_size="0.95rem"),
@@ -229,16 +130,6 @@ def _card(row) -> rx.Component:
             _view_button(row),
             width="100%", align="center",
         ),
-        spacing="1", width="100%", padding="0.75rem", border_radius="10px",
-        background=theme.PAGE_BG, min_width="0",
-    )
-
-
-def _cards() -> rx.Component:
-    return rx.grid(
-        rx.foreach(T.rows, _card),
-        columns=rx.breakpoints(initial="1", sm="2"), gap="0.75rem", width="100%",
-        display=CARDS_DISPLAY, class_name="occi-print-cards",
     )
 
 
@@ -261,17 +152,11 @@ def _summary() -> rx.Component:
 @portal_page(SERVICE, on_load=[TransactionsState.load])
 def transacciones_realizadas() -> rx.Component:
     return rx.vstack(
-        rx.el.style(PRINT_LIST_CSS),
-        callout(T.message),
+        print_list_style(),
+        notice(T.message, class_name="no-print"),
         rx.cond(T.can_query, rx.fragment(
             _filters(),
-            rx.vstack(
-                _summary(),
-                rx.cond(T.total > 0, rx.fragment(_table(), _cards())),
-                empty_rows(T),
-                pager(T, "transacciones"),
-                spacing="3", style=theme.CARD, class_name="occi-card-print",
-            ),
+            consult_results(T, _summary(), _table(), _card, "transacciones"),
         )),
         spacing="4", width="100%",
     )
@@ -329,11 +214,11 @@ def _detail_actions() -> rx.Component:
              trail=("Detalle de la transacción",))
 def transaccion_detalle() -> rx.Component:
     return rx.vstack(
-        rx.el.style(PRINT_CSS + "@page { size: A4 portrait; margin: 12mm; }\n"),
+        print_receipt_style(),
         rx.cond(
             D.payment_id == 0,
             rx.cond(D.error != "", rx.vstack(
-                callout(D.error),
+                notice(D.error, class_name="no-print"),
                 rx.link(rx.button(rx.icon("arrow-left", size=16), "Volver a Transacciones "
                                   "Realizadas", variant="soft"), href=LIST_ROUTE),
                 spacing="3", width="100%",

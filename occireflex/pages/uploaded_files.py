@@ -6,8 +6,10 @@ import reflex as rx
 
 from occireflex import catalog
 from occireflex.components import theme
+from occireflex.components.badges import match_badge
+from occireflex.components.grid import paged_grid
 from occireflex.components.layout import portal_page
-from occireflex.components.pager import pager
+from occireflex.components.notice import notice
 from occireflex.state.bulk import BulkUploadState
 
 B = BulkUploadState
@@ -15,7 +17,7 @@ _COLORS = (("Procesado", "green"), ("Rechazado", "red"), ("Validando", "amber"),
 
 
 def _state(state) -> rx.Component:
-    return rx.badge(state, color_scheme=rx.match(state, *_COLORS), variant="soft")
+    return match_badge(state, _COLORS)
 
 
 def _report_button(f) -> rx.Component:
@@ -55,20 +57,11 @@ def _card(f) -> rx.Component:
 @portal_page(catalog.ARCHIVOS_CARGADOS, on_load=[BulkUploadState.load_files])
 def archivos_cargados() -> rx.Component:
     return rx.vstack(
-        rx.cond(B.error != "", rx.callout(B.error, icon="triangle-alert", color_scheme="red",
-                                          width="100%", role="alert")),
+        notice(B.error),
         rx.vstack(
-            rx.box(rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
-                    "Nombre", "Archivo", "Fecha", "Usuario", "Filas", "Inscritas", "Estado",
-                    "Resultado", "")])),
-                rx.table.body(rx.foreach(B.files, _row)),
-                width="100%", variant="ghost", size="1"),
-                overflow_x="auto", width="100%", display=["none", "none", "none", "block"]),
-            rx.vstack(rx.foreach(B.files, _card), spacing="0", width="100%",
-                      display=["flex", "flex", "flex", "none"]),
-            rx.cond(B.total == 0, rx.text("No existen registros", color=theme.MUTED)),
-            pager(B, "archivos"),
+            *paged_grid(B, ("Nombre", "Archivo", "Fecha", "Usuario", "Filas", "Inscritas",
+                            "Estado", "Resultado", ""),
+                        _row, _card, "archivos", rows=B.files, dense=True),
             spacing="3", width="100%", style=theme.CARD),
         spacing="4", width="100%",
     )
