@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from occireflex import catalog
-from occireflex.domain import exports, paging
+from occireflex.domain import paging
 from occireflex.domain.access import Actor
 from occireflex.domain.money import format_money
 from occireflex.domain.payments import movements
-from occireflex.state import downloads
 from occireflex.state.handler import TOAST, handler
 from occireflex.state.paging import NO_QUERY, DatedQueryMixin, text_value
 from occireflex.state.portal import PortalState
@@ -86,24 +84,6 @@ class MovementsState(DatedQueryMixin, PortalState):
         """Choosing another account shows its movements at once (same dates)."""
         self.f_account = text_value(value, 20)
         return self.apply_filters()
-
-    def _file_name(self, data: movements.Export, ext: str) -> str:
-        number = data.account.label.split()[-1]
-        return f"movimientos-{number}-{data.range.start:%Y%m%d}-{data.range.end:%Y%m%d}.{ext}"
-
-    @rx.event
-    def export_excel(self):
-        return self._export(catalog.EXCEL, lambda data: downloads.xlsx(
-            exports.to_xlsx("Movimientos", movements.EXPORT_HEADERS, data.xlsx_rows()),
-            self._file_name(data, "xlsx")))
-
-    @rx.event
-    def export_pdf(self):
-        return self._export(catalog.PDF, lambda data: downloads.pdf(
-            exports.render_table_pdf(
-                "Detalles de Movimientos", data.subtitle, movements.EXPORT_HEADERS,
-                data.text_rows(), movements.PDF_WIDTHS, movements.PDF_RIGHT),
-            self._file_name(data, "pdf")))
 
     @handler(error=TOAST)
     def print_list(self, actor: Actor, db):

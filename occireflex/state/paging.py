@@ -13,6 +13,7 @@ import reflex as rx
 from occireflex import catalog
 from occireflex.domain.access import Actor
 from occireflex.domain.errors import DomainError
+from occireflex.state import downloads
 from occireflex.state.handler import TOAST, handler
 from occireflex.state.inputs import to_int
 
@@ -120,7 +121,8 @@ class DatedQueryMixin(QueryGridMixin, mixin=True):
     """A query grid over a date range of one service (Transacciones, Movimientos).
 
     Subclasses also supply ``SERVICE``, ``_load_options`` (the filters' choices) and
-    ``_defaults`` (the first filters; False when there is nothing to query).
+    ``_defaults`` (the first filters; False when there is nothing to query); the domain's
+    export renders itself (``xlsx()``, ``pdf()``, ``file_name(ext)``).
     """
 
     f_from: str = ""
@@ -152,6 +154,16 @@ class DatedQueryMixin(QueryGridMixin, mixin=True):
         else:
             filters = self._applied
         self._query(actor, db, filters, self.page)
+
+    @rx.event
+    def export_excel(self):
+        return self._export(catalog.EXCEL, lambda data: downloads.xlsx(
+            data.xlsx(), data.file_name("xlsx")))
+
+    @rx.event
+    def export_pdf(self):
+        return self._export(catalog.PDF, lambda data: downloads.pdf(
+            data.pdf(), data.file_name("pdf")))
 
     @rx.event
     def set_from(self, value: str):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import reflex as rx
 
 from occireflex import catalog
-from occireflex.domain import exports, paging
+from occireflex.domain import paging
 from occireflex.domain.access import Actor
 from occireflex.domain.money import format_money
 from occireflex.domain.payments import transactions
@@ -118,20 +118,6 @@ class TransactionsState(DatedQueryMixin, PortalState):
         """«Limpiar»: back to the last 30 days, every account, convenio, estado and canal."""
         self._defaults(actor)
         self._query(actor, db, self._edited(), 1)
-
-    @rx.event
-    def export_excel(self):
-        return self._export(catalog.EXCEL, lambda data: downloads.xlsx(
-            exports.to_xlsx("Transacciones", transactions.EXPORT_HEADERS, data.xlsx_rows()),
-            "transacciones-realizadas.xlsx"))
-
-    @rx.event
-    def export_pdf(self):
-        return self._export(catalog.PDF, lambda data: downloads.pdf(
-            exports.render_table_pdf(
-                "Transacciones Realizadas", data.subtitle, transactions.EXPORT_HEADERS,
-                data.text_rows(), transactions.PDF_WIDTHS, transactions.PDF_RIGHT),
-            "transacciones-realizadas.pdf"))
 
     @handler(error=TOAST)
     def print_list(self, actor: Actor, db):

@@ -140,22 +140,21 @@ class ProfileFormState(PortalState):
             chosen |= {gid, ACCESS_ID[si]}
         self.selected = sorted(chosen)
 
-    @rx.event
-    def toggle_service(self, service_index: int):
-        si = grant_index(service_index, len(SERVICE_GRANT_IDS))
-        if si is None:
-            return
-        ids = set(SERVICE_GRANT_IDS[si])
+    def _flip(self, ids: set[int]) -> None:
+        """All of ``ids`` off when all are on, else all on."""
         chosen = set(self.selected)
         self.selected = sorted(chosen - ids if ids <= chosen else chosen | ids)
 
     @rx.event
+    def toggle_service(self, service_index: int):
+        si = grant_index(service_index, len(SERVICE_GRANT_IDS))
+        if si is not None:
+            self._flip(set(SERVICE_GRANT_IDS[si]))
+
+    @rx.event
     def toggle_module(self, module_code: str):
-        if not isinstance(module_code, str) or module_code not in MODULE_SERVICES:
-            return
-        ids = {g for si in MODULE_SERVICES[module_code] for g in SERVICE_GRANT_IDS[si]}
-        chosen = set(self.selected)
-        self.selected = sorted(chosen - ids if ids <= chosen else chosen | ids)
+        if isinstance(module_code, str) and module_code in MODULE_SERVICES:
+            self._flip({g for si in MODULE_SERVICES[module_code] for g in SERVICE_GRANT_IDS[si]})
 
     @rx.event
     def toggle_expanded(self, module_code: str):
