@@ -77,7 +77,7 @@ class AppState(HandlerMixin, BrowserMixin, rx.State):
     def open_home(self):
         """on_load of ``/app``: the home when a session is live, else the login form."""
         self.login_error = ""
-        self._perform(lambda actor, db: None, redirect=False)
+        self._actor()  # loads the shell when the session is live
         self.checked = True
 
     @rx.event
@@ -102,11 +102,9 @@ class AppState(HandlerMixin, BrowserMixin, rx.State):
         self.notice = "Su sesión en la App se cerró correctamente."
         self._run_in_page("logout", "app")
 
-    @rx.event
-    def check_session(self, _tick: str = ""):
+    @handler(touch=False)
+    def check_session(self, actor: Actor, db, _tick: str = ""):
         """Every minute: a blocked token or an idle session ends the App's screen."""
-        if self.ready:
-            return self._perform(lambda actor, db: None, touch=False)
 
 
 class AppTokenState(AppState):

@@ -58,13 +58,11 @@ class BulkUploadState(PagedMixin, PortalState):
         self.file_name = value[:60] if isinstance(value, str) else ""
         self.name_message, self.name_ok, self.error = "", False, ""
 
-    @rx.event
-    def check_name(self, _value: str = ""):
+    @handler
+    def check_name(self, actor: Actor, db, _value: str = ""):
         """Tell the user before uploading whether the name can be used."""
-        if self.file_name.strip():
-            return self._perform(self._check_name)
-
-    def _check_name(self, actor: Actor, db) -> None:
+        if not self.file_name.strip():
+            return
         self.name_ok = bulk.name_available(db, actor, self.file_name)
         self.name_message = ("Nombre disponible." if self.name_ok else
                              f"El nombre «{self.file_name}» ya fue usado por su empresa "

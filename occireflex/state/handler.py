@@ -48,6 +48,12 @@ class HandlerMixin(rx.State, mixin=True):
             return leave if redirect else None
         return outcome
 
+    def _actor(self) -> Actor | None:
+        """Who acts now, or None: for an on_load that must run with or without a session
+        (the login page, the App's home). Everything else uses ``@handler``."""
+        return self._perform(lambda actor, _db: actor, error=lambda _state, _exc: None,
+                             redirect=False)
+
     def _report(self, exc: DomainError, error: str | Callable):
         if callable(error):
             return error(self, exc)

@@ -5,14 +5,13 @@ Mixins (not parent states): each grid gets its own copy of these vars.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
 
 from occireflex import catalog
 from occireflex.domain.access import Actor
-from occireflex.domain.errors import DomainError
+from occireflex.domain.errors import DomainError, ValidationError
 from occireflex.state import downloads
 from occireflex.state.handler import TOAST, handler
 from occireflex.state.inputs import to_int
@@ -103,14 +102,12 @@ class QueryGridMixin(PagedMixin, mixin=True):
     def _grid_failed(self, exc: DomainError) -> None:
         self.message = exc.message
 
-    def _export(self, action: str, deliver: Callable[[Any], Any]):
-        """The download of the applied filters' export for ``action`` (``deliver`` turns
-        the domain's export into it), or a toast saying why not."""
-        def work(actor: Actor, db):
-            if self._applied is None:
-                return rx.toast.error(NO_QUERY)
-            return deliver(self._export_data(db, actor, self._applied, action))
-        return self._perform(work, error=TOAST)
+    def _export(self, actor: Actor, db, action: str):
+        """The domain's export of the applied filters for ``action`` (an error without a
+        valid query: exports always hold what the grid shows)."""
+        if self._applied is None:
+            raise ValidationError(NO_QUERY)
+        return self._export_data(db, actor, self._applied, action)
 
 
 def text_value(value: object, limit: int = 10) -> str:
@@ -155,15 +152,15 @@ class DatedQueryMixin(QueryGridMixin, mixin=True):
             filters = self._applied
         self._query(actor, db, filters, self.page)
 
-    @rx.event
-    def export_excel(self):
-        return self._export(catalog.EXCEL, lambda data: downloads.xlsx(
-            data.xlsx(), data.file_name("xlsx")))
+    @handler(error=TOAST)
+    def export_excel(self, actor: Actor, db):
+        data = self._export(actor, db, catalog.EXCEL)
+        return downloads.xlsx(data.xlsx(), data.file_name("xlsx"))
 
-    @rx.event
-    def export_pdf(self):
-        return self._export(catalog.PDF, lambda data: downloads.pdf(
-            data.pdf(), data.file_name("pdf")))
+    @handler(error=TOAST)
+    def export_pdf(self, actor: Actor, db):
+        data = self._export(actor, db, catalog.PDF)
+        return downloads.pdf(data.pdf(), data.file_name("pdf"))
 
     @rx.event
     def set_from(self, value: str):

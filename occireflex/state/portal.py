@@ -81,16 +81,12 @@ class PortalState(SessionState):
                 pass  # the refusal is recorded; the page shows «sin permiso»
         self.ready = True
 
-    @rx.event
-    def check_session(self, _tick: str = ""):
+    @handler(touch=False)
+    def check_session(self, actor: Actor, db, _tick: str = ""):
         """Periodic check from the page: ends the screen when the session expired.
 
         It does not count as activity, so an idle screen still times out after 15 minutes.
         """
-        if self.ready:
-            return self._perform(self._recheck, touch=False)
-
-    def _recheck(self, actor: Actor, db) -> None:
         self._load_shell(actor, db)
         if self.service_code and not actor.can(self.service_code):
             self.denied = True

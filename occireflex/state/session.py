@@ -76,11 +76,6 @@ class SessionState(HandlerMixin, BrowserMixin, rx.State):
     def _no_session(self):
         return rx.redirect(LOGIN_ROUTE, replace=True)
 
-    def _actor(self) -> Actor | None:
-        """Who acts now, in a unit of work of its own (None without a live session)."""
-        return self._perform(lambda actor, _db: actor, error=lambda _state, _exc: None,
-                             redirect=False)
-
     @rx.event
     def logout(self):
         """«Cerrar sesión»: ends the session now; the page's script then clears the cookie

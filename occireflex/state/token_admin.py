@@ -12,7 +12,7 @@ import reflex as rx
 from occireflex import catalog
 from occireflex.domain import exports
 from occireflex.domain.access import Actor
-from occireflex.domain.errors import DomainError
+from occireflex.domain.errors import DomainError, ValidationError
 from occireflex.domain.exports import render_table_pdf
 from occireflex.domain.tokens import admin as ta
 from occireflex.domain.tokens import history as token_history
@@ -176,13 +176,10 @@ class TokenHistoryState(PagedMixin, PortalState):
     def _no_users(self, exc: DomainError) -> None:
         self.users, self.message = [], exc.message
 
-    @rx.event
-    def load(self):
+    @handler(error=_no_users)
+    def load(self, actor: Actor, db):
         self.rows, self.message, self.username, self._user_id = [], "", "", 0
         self.user_pick, self.total, self.page = "", 0, 1
-        return self._perform(self._load_users, error=TokenHistoryState._no_users)
-
-    def _load_users(self, actor: Actor, db):
         self.can_excel = actor.can(token_history.SERVICE, catalog.EXCEL)
         self.can_pdf = actor.can(token_history.SERVICE, catalog.PDF)
         options = token_history.users(db, actor)
@@ -214,24 +211,23 @@ class TokenHistoryState(PagedMixin, PortalState):
         self.user_pick, self._user_id, self.page = str(number), number, 1
         self._reload(actor, db)
 
-    def _export(self, action: str, deliver):
-        """The chosen user's history as a download for ``action``, or a toast saying why not."""
-        def work(actor: Actor, db):
-            if not self._user_id:
-                return rx.toast.error("Seleccione primero un usuario.")
-            username, rows = token_history.export_rows(db, actor, self._user_id, action)
-            return deliver(username, [r.cells() for r in rows])
-        return self._perform(work, error=TOAST)
+    def _export(self, actor: Actor, db, action: str) -> tuple[str, list[tuple]]:
+        """The chosen user's name and history rows for ``action``."""
+        if not self._user_id:
+            raise ValidationError("Seleccione primero un usuario.")
+        username, rows = token_history.export_rows(db, actor, self._user_id, action)
+        return username, [r.cells() for r in rows]
 
-    @rx.event
-    def export_excel(self):
-        return self._export(catalog.EXCEL, lambda username, cells: downloads.xlsx(
-            exports.to_xlsx("Consulta de Token", token_history.HEADERS, cells),
-            f"consulta-token-{username}.xlsx"))
+    @handler(error=TOAST)
+    def export_excel(self, actor: Actor, db):
+        username, cells = self._export(actor, db, catalog.EXCEL)
+        return downloads.xlsx(exports.to_xlsx("Consulta de Token", token_history.HEADERS, cells),
+                              f"consulta-token-{username}.xlsx")
 
-    @rx.event
-    def export_pdf(self):
-        return self._export(catalog.PDF, lambda username, cells: downloads.pdf(
-            render_table_pdf("Consulta de Token", f"Usuario {username} · {self.company_name}",
-                             token_history.HEADERS, cells, (30, 38, 16, 44, 40, 24, 85)),
-            f"consulta-token-{username}.pdf"))
+    @handler(error=TOAST)
+    def export_pdf(self, actor: Actor, db):
+        username, cells = self._export(actor, db, catalog.PDF)
+        return downloads.pdf(render_table_pdf(
+            "Consulta de Token", f"Usuario {username} · {self.company_name}",
+            token_history.HEADERS, cells, (30, 38, 16, 44, 40, 24, 85)),
+            f"consulta-token-{username}.pdf")

@@ -140,12 +140,9 @@ class TransactionDetailState(PortalState):
     can_pdf: bool = False
     can_print: bool = False
 
-    @rx.event
-    def load(self):
+    @handler
+    def load(self, actor: Actor, db):
         self.payment_id, self.lines, self.error = 0, [], ""
-        return self._perform(self._show_detail)
-
-    def _show_detail(self, actor: Actor, db) -> None:
         self.can_pdf = actor.can(SERVICE, catalog.PDF)
         self.can_print = actor.can(SERVICE, catalog.IMPRIMIR)
         raw = self.router.url.query_parameters.get("id")

@@ -88,14 +88,12 @@ class GridMixin(PagedMixin, mixin=True):
         elif len(self.selected) < pay.MAX_BILLS_PER_PAYMENT:
             self.selected = [*self.selected, key]
 
-    @rx.event
-    def open_edit(self, enrollment_id: str):
+    @handler
+    def open_edit(self, actor: Actor, db, enrollment_id: str):
         row = self._shown_row(enrollment_id)
-        if row is not None:
-            return self._perform(lambda actor, db: self._edit(actor, db, int(row["id"])))
-
-    def _edit(self, actor: Actor, db, enrollment_id: int) -> None:
-        enrollment = inscriptions.own_enrollment(db, actor, enrollment_id)
+        if row is None:
+            return
+        enrollment = inscriptions.own_enrollment(db, actor, int(row["id"]))
         self.edit_id, self.edit_alias = enrollment.id, enrollment.alias
         self.edit_account, self.error = str(enrollment.account_id), ""
 
@@ -121,12 +119,9 @@ class GridMixin(PagedMixin, mixin=True):
             self.delete_id = int(row["id"])
             self.delete_label = f"{row['biller_name']} ref. {row['reference']}"
 
-    @rx.event
-    def confirm_delete(self):
+    @handler
+    def confirm_delete(self, actor: Actor, db):
         target, self.delete_id = self.delete_id, 0
-        return self._perform(lambda actor, db: self._delete(actor, db, target))
-
-    def _delete(self, actor: Actor, db, target: int) -> None:
         inscriptions.delete(db, actor, target)
         self.selected = [i for i in self.selected if i != str(target)]
         self._changed(actor, db, f"Se eliminó la inscripción {self.delete_label}.")

@@ -25,23 +25,20 @@ class PayMixin(rx.State, mixin=True):
     _selection: list[tuple[int, int, int]] = []
     _total_centavos: int = 0
 
-    @rx.event
-    def pay_one(self, enrollment_id: str):
+    @handler
+    def pay_one(self, actor: Actor, db, enrollment_id: str):
         eid = to_id(enrollment_id)
-        return self._start_payment([eid] if eid else [])
+        self._start_payment(actor, db, [eid] if eid else [])
 
-    @rx.event
-    def pay_selected(self):
+    @handler
+    def pay_selected(self, actor: Actor, db):
         if not self.selected:
             self.error = "Seleccione una o varias inscripciones con factura pendiente."
             return
-        return self._start_payment([int(i) for i in self.selected])
+        self._start_payment(actor, db, [int(i) for i in self.selected])
 
-    def _start_payment(self, ids: list[int]):
+    def _start_payment(self, actor: Actor, db, ids: list[int]) -> None:
         self.error = self.pay_error = ""
-        return self._perform(lambda actor, db: self._show_payment(actor, db, ids))
-
-    def _show_payment(self, actor: Actor, db, ids: list[int]) -> None:
         lines = pay.payable_lines(db, actor, ids)
         self._selection = [(line.enrollment_id, line.bill_id, line.bill_version)
                            for line in lines]

@@ -37,13 +37,11 @@ class ProgramMixin(rx.State, mixin=True):
     program_exists: bool = False
     program_error: str = ""
 
-    @rx.event
-    def open_program(self, enrollment_id: str):
+    @handler
+    def open_program(self, actor: Actor, db, enrollment_id: str):
         row = self._shown_row(enrollment_id)
-        if row is not None:
-            return self._perform(lambda actor, db: self._fill_program(actor, db, row))
-
-    def _fill_program(self, actor: Actor, db, row: dict[str, str]) -> None:
+        if row is None:
+            return
         rule = autopay.get_rule(db, actor, int(row["id"]))
         today = bogota.local_today(utcnow())
         self.program_id = int(row["id"])
@@ -84,24 +82,14 @@ class ProgramMixin(rx.State, mixin=True):
             raise ValidationError("La fecha final no es válida.")
         return autopay.RuleInput(to_id(self.program_account) or 0, days, max_amount, start, end)
 
-    @rx.event
-    def save_program(self, form_data: dict):
+    @handler(error="program_error")
+    def save_program(self, actor: Actor, db, form_data: dict):
         data = form_data if isinstance(form_data, dict) else {}
         self.program_error = ""
         for field in ("program_days", "program_max", "program_start", "program_end"):
             if field in data:
                 self._apply_program_field(field, data[field])
-        try:
-            values = self._rule_input()
-        except ValidationError as exc:
-            self.program_error = exc.message
-            return
-        return self._perform(lambda actor, db: self._save_program(actor, db, values,
-                                                                  token_code(data)),
-                             error="program_error")
-
-    def _save_program(self, actor: Actor, db, values: autopay.RuleInput, code: object):
-        autopay.set_rule(db, actor, self.program_id, values, code)
+        autopay.set_rule(db, actor, self.program_id, self._rule_input(), token_code(data))
         label, self.program_id = self.program_label, 0
         self._changed(actor, db, f"Programación automática guardada para {label}.")
 

@@ -99,12 +99,9 @@ class ProfileFormState(PortalState):
     def _not_loaded(self, exc: DomainError) -> None:
         self.profile_id, self.error = 0, exc.message
 
-    @rx.event
-    def load_existing(self):
+    @handler(error=_not_loaded)
+    def load_existing(self, actor: Actor, db):
         self._fresh()
-        return self._perform(self._load_existing, error=ProfileFormState._not_loaded)
-
-    def _load_existing(self, actor: Actor, db) -> None:
         pid = to_int(self.router.url.query_parameters.get("id"))
         detail = profiles.get_profile(db, actor, pid)
         self._fill(detail)

@@ -69,35 +69,28 @@ class ProfilesListState(PagedMixin, PortalState):
     def cancel_delete(self):
         self.delete_id, self.delete_name = 0, ""
 
-    @rx.event
-    def confirm_delete(self):
+    @handler(error=_grid_failed)
+    def confirm_delete(self, actor: Actor, db):
         target, self.delete_id = self.delete_id, 0
-        return self._perform(lambda actor, db: self._delete(actor, db, target),
-                             error=ProfilesListState._grid_failed)
-
-    def _delete(self, actor: Actor, db, target: int) -> None:
         name = profiles.delete_profile(db, actor, target)
         self.message = f"El perfil «{name}» fue eliminado."
         db.flush()
         self._reload(actor, db)
 
-    def _export(self, action: str, deliver):
-        """The search's profiles for ``action`` handed to ``deliver``, or a toast."""
-        return self._perform(
-            lambda actor, db: deliver(profiles.export_rows(db, actor, self.search, action)),
-            error=TOAST)
+    @handler(error=TOAST)
+    def export_excel(self, actor: Actor, db):
+        rows = profiles.export_rows(db, actor, self.search, catalog.EXCEL)
+        return downloads.xlsx(exports.to_xlsx("Perfiles", profiles.EXPORT_HEADERS, rows),
+                              "perfiles.xlsx")
 
-    @rx.event
-    def export_excel(self):
-        return self._export(catalog.EXCEL, lambda rows: downloads.xlsx(
-            exports.to_xlsx("Perfiles", profiles.EXPORT_HEADERS, rows), "perfiles.xlsx"))
+    @handler(error=TOAST)
+    def export_pdf(self, actor: Actor, db):
+        rows = profiles.export_rows(db, actor, self.search, catalog.PDF)
+        return downloads.pdf(exports.render_table_pdf(
+            "Perfiles", f"{self.company_name} · NIT {self.company_nit}",
+            profiles.EXPORT_HEADERS, rows, (60, 70, 35, 25)), "perfiles.pdf")
 
-    @rx.event
-    def export_pdf(self):
-        return self._export(catalog.PDF, lambda rows: downloads.pdf(
-            exports.render_table_pdf("Perfiles", f"{self.company_name} · NIT {self.company_nit}",
-                           profiles.EXPORT_HEADERS, rows, (60, 70, 35, 25)), "perfiles.pdf"))
-
-    @rx.event
-    def print_list(self):
-        return self._export(catalog.IMPRIMIR, lambda _rows: self._run_in_page("print"))
+    @handler(error=TOAST)
+    def print_list(self, actor: Actor, db):
+        profiles.export_rows(db, actor, self.search, catalog.IMPRIMIR)
+        self._run_in_page("print")

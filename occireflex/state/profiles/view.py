@@ -54,25 +54,21 @@ class ProfileViewState(PortalState):
     def set_pick(self, value: str):
         self.pick = value if isinstance(value, str) else ""
 
-    def _assign(self, user_id: int | None, profile_id: int | None, done: str):
-        return self._perform(lambda actor, db: self._assigned(actor, db, user_id, profile_id,
-                                                              done))
-
-    def _assigned(self, actor: Actor, db, user_id: int | None, profile_id: int | None,
-                  done: str) -> None:
+    def _assign(self, actor: Actor, db, user_id: int | None, profile_id: int | None,
+                done: str) -> None:
         profiles.assign_profile(db, actor, user_id, profile_id)
         db.flush()
         self._load(actor, db, self.profile_id)
         self.error, self.message, self.pick = "", done, ""
 
-    @rx.event
-    def assign(self):
+    @handler
+    def assign(self, actor: Actor, db):
         uid = to_int(self.pick)
         if uid is None:
             self.error = "Seleccione el usuario al que asignará el perfil."
             return
-        return self._assign(uid, self.profile_id, f"Perfil «{self.name}» asignado.")
+        self._assign(actor, db, uid, self.profile_id, f"Perfil «{self.name}» asignado.")
 
-    @rx.event
-    def unassign(self, user_id: str):
-        return self._assign(to_int(user_id), None, "Se retiró el perfil al usuario.")
+    @handler
+    def unassign(self, actor: Actor, db, user_id: str):
+        self._assign(actor, db, to_int(user_id), None, "Se retiró el perfil al usuario.")

@@ -1,0 +1,72 @@
+"""The house rules of docs/ARCHITECTURE.md, read from the source: a change that breaks one
+fails here, not in a reviewer's memory."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "occireflex"
+MAX_LINES = 460  # «small modules, about 450 lines at most»
+
+
+def _modules(folder: str = "") -> list[Path]:
+    return sorted((PACKAGE / folder).rglob("*.py"))
+
+
+def _imports(path: Path) -> list[tuple[str, list[str]]]:
+    """(module, names) for every import of ``path``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, []) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.append((node.module, [alias.name for alias in node.names]))
+    return found
+
+
+def _name(path: Path) -> str:
+    return str(path.relative_to(PACKAGE.parent))
+
+
+def test_domain_never_imports_reflex():
+    offenders = [_name(p) for p in _modules("domain")
+                 for module, _ in _imports(p) if module.split(".")[0] in ("reflex", "reflex_base")]
+    assert offenders == []
+
+
+def test_pages_import_no_page_and_declare_no_state():
+    offenders = []
+    for path in _modules("pages"):
+        offenders += [f"{_name(path)} imports {m}" for m, names in _imports(path)
+                      if m.startswith("occireflex.pages")
+                      or (m == "occireflex" and "pages" in names)]
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        offenders += [f"{_name(path)} declares {node.name}" for node in ast.walk(tree)
+                      if isinstance(node, ast.ClassDef)]
+    assert offenders == []
+
+
+def test_no_state_commits():
+    """Commits are decided by the unit of work (db.py), never by a state handler."""
+    offenders = []
+    for path in _modules("state"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "commit"):
+                offenders.append(f"{_name(path)}:{node.lineno}")
+    assert offenders == []
+
+
+def test_no_module_imports_another_modules_private_names():
+    offenders = [f"{_name(p)} imports {m}.{n}" for p in _modules()
+                 for m, names in _imports(p) if m.startswith("occireflex")
+                 for n in names if n.startswith("_") and not n.startswith("__")]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("path", _modules(), ids=_name)
+def test_modules_stay_small(path):
+    assert len(path.read_text(encoding="utf-8").splitlines()) <= MAX_LINES
