@@ -48,6 +48,9 @@ PERFILES = "administracion.usuarios.perfiles"
 TOKEN_VIRTUAL = "administracion.seguridad.token"  # Administración de Token
 CONSULTA_TOKEN = "administracion.seguridad.consulta_token"
 AYUDAS = "ayudas.ayudas.consultar"
+# services the demo profiles already grant, built by the next issues
+CAMBIO_CLAVE_IMAGEN = "administracion.usuarios.cambio_clave_imagen"
+CONSULTA_ACTIVIDAD = "administracion.usuarios.actividad"
 
 @dataclass(frozen=True)
 class Module:
@@ -186,12 +189,12 @@ SERVICES: tuple[Service, ...] = (
     _svc(PERFILES, "Usuarios", "Perfiles", _ADMIN),
     _svc("administracion.usuarios.configuracion", "Usuarios", "Configuración de Usuarios", _ADMIN),
     _svc("administracion.usuarios.alertas", "Usuarios", "Inscripción de Alertas", _ADMIN),
-    _svc("administracion.usuarios.cambio_clave_imagen", "Usuarios",
+    _svc(CAMBIO_CLAVE_IMAGEN, "Usuarios",
          "Cambio de Clave e Imagen Propia", _ADMIN_APP),
     _svc("administracion.usuarios.cambio_clave_usuarios", "Usuarios",
          "Cambio de Clave para Usuarios", _ADMIN),
     _svc("administracion.usuarios.activacion", "Usuarios", "Activación/Inactivación", _ADMIN),
-    _svc("administracion.usuarios.actividad", "Usuarios", "Consulta de Actividad", _ADMIN),
+    _svc(CONSULTA_ACTIVIDAD, "Usuarios", "Consulta de Actividad", _ADMIN),
     _svc("administracion.usuarios.montos_acumulados", "Usuarios",
          "Consulta Montos Acumulados por Usuario y Servicio", _ADMIN),
     _svc("administracion.productos.nombres", "Productos", "Nombres", _ADMIN),

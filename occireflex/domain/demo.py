@@ -46,7 +46,7 @@ DEMO_PROFILES: list[tuple[str, str, bool, str, list[tuple[str, str]]]] = [
     ("PRUBASUX", "Pruebas de experiencia de usuario", True, "2023/07/26",
      _grant_all("consultas")),
     ("Perfil upgrade FC", "Perfil de actualización", True, "2024/02/19",
-     _grant_all(catalog.SALDOS_POR_PRODUCTO, "administracion.usuarios.cambio_clave_imagen")),
+     _grant_all(catalog.SALDOS_POR_PRODUCTO, catalog.CAMBIO_CLAVE_IMAGEN)),
     ("Prepara y Autoriza", "pruebas versiones produccion", True, "2024/11/13",
      _grant_all("consultas", "transacciones")),
     ("Prueba reverso", "Perfil de pruebas de reverso", False, "2024/04/11",
@@ -63,7 +63,7 @@ DEMO_PROFILES: list[tuple[str, str, bool, str, list[tuple[str, str]]]] = [
      _grant_all("transacciones.pagos", "transacciones.transferencias",
                 catalog.TRANSACCIONES_REALIZADAS, "consultas.saldos")),
     ("Auditoría Interna", "Consulta de actividad", True, "2025/06/12",
-     _grant_all("administracion.usuarios.actividad", "consultas")),
+     _grant_all(catalog.CONSULTA_ACTIVIDAD, "consultas")),
 ]
 
 # username, full name, admin, profile, imagen propia, token serial

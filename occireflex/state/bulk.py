@@ -15,7 +15,7 @@ import reflex as rx
 from occireflex.db import session_scope
 from occireflex.domain import bulk
 from occireflex.domain.access import Actor
-from occireflex.domain.bogota import BOGOTA
+from occireflex.domain.bogota import local_moment
 from occireflex.models import utcnow
 from occireflex.state import downloads
 from occireflex.state.handler import handler
@@ -24,7 +24,6 @@ from occireflex.state.paging import PagedMixin
 from occireflex.state.portal import PortalState
 
 UPLOAD_ID = "carga-programacion"
-_BOGOTA_FORMAT = "%Y/%m/%d %H:%M"
 
 
 def run_process(file_id: int, note) -> tuple[str, int, int, str, list[bulk.RowError]]:
@@ -141,7 +140,7 @@ class BulkUploadState(PagedMixin, PortalState):
         self.total = total
         self.files = [{
             "id": str(r.id), "name": r.name, "filename": r.filename,
-            "date": r.uploaded_at.astimezone(BOGOTA).strftime(_BOGOTA_FORMAT),
+            "date": local_moment(r.uploaded_at),
             "user": r.user_name, "rows": str(r.rows), "inscribed": str(r.inscribed),
             "state": r.state, "errors": str(r.error_count), "message": r.message,
         } for r in rows]
