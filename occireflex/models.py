@@ -241,6 +241,7 @@ class Bill(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("biller_id", "reference", "period", name="uq_bill_period"),
         Index("ix_bill_status_due", "status", "due_on"),
+        Index("ix_bill_period", "period"),  # the daily issue reads this period's bills only
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -175,8 +175,10 @@ def list_page(db: Session, actor: Actor, *, biller_id: object = None, reference:
                    .join(Account, Account.id == Enrollment.account_id)
                    .where(col(Enrollment.id).in_(ids)).order_by(Enrollment.id)).all()
     bills: dict[tuple[int, str], Bill] = {}
-    for bill in db.exec(select(Bill).where(
-            col(Bill.reference).in_({e.reference for e, _, _ in rows})).order_by(Bill.period)):
+    for bill in db.exec(select(Bill).join(  # from the page's rows, through uq_bill_period
+            Enrollment, (Enrollment.biller_id == Bill.biller_id)
+            & (Enrollment.reference == Bill.reference)).where(col(Enrollment.id).in_(ids))
+            .order_by(Bill.period)):
         bills[(bill.biller_id, bill.reference)] = bill  # the latest period wins
     rules = {r.enrollment_id: r for r in db.exec(select(AutoPayRule).where(
         col(AutoPayRule.enrollment_id).in_(ids))).all()}
