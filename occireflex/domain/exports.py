@@ -110,3 +110,21 @@ def render_table_pdf(title: str, subtitle: str, headers: Sequence[str],
         pdf.ln(3)
         pdf.cell(0, 6, "No existen registros")
     return bytes(pdf.output())
+
+
+class TableExport:
+    """An export that renders itself: subclasses give ``SHEET``, ``TITLE``, ``HEADERS``,
+    ``PDF_WIDTHS``, ``PDF_RIGHT``, a ``subtitle``, ``xlsx_rows()`` and ``text_rows()``."""
+
+    SHEET = TITLE = ""
+    HEADERS: tuple[str, ...] = ()
+    PDF_WIDTHS: tuple[int, ...] = ()
+    PDF_RIGHT: tuple[int, ...] = ()
+    subtitle: str
+
+    def xlsx(self) -> bytes:
+        return to_xlsx(self.SHEET, self.HEADERS, self.xlsx_rows())
+
+    def pdf(self) -> bytes:
+        return render_table_pdf(self.TITLE, self.subtitle, self.HEADERS, self.text_rows(),
+                                self.PDF_WIDTHS, self.PDF_RIGHT)

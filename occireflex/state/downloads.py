@@ -1,4 +1,4 @@
-"""The files a screen hands to the browser (Excel, PDF, CSV), one shape for all."""
+"""The files a screen hands to the browser (Excel, PDF), one shape for all."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import reflex as rx
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_MIME = "application/pdf"
-CSV_MIME = "text/csv"
 
 
 def xlsx(content: bytes, filename: str):

@@ -60,9 +60,15 @@ class PortalState(SessionState):
         self.ready = False
         return super()._no_session()
 
+    def _shell_once(self, actor: Actor, db) -> None:
+        """The shell for a page being opened (``_resolve_actor`` already loaded it when a
+        page was showing)."""
+        if not self.ready:
+            self._load_shell(actor, db)
+
     @handler
     def guard_home(self, actor: Actor, db):
-        self._load_shell(actor, db)
+        self._shell_once(actor, db)
         self.service_code = ""
         self.denied = False
         self.ready = True
@@ -70,7 +76,7 @@ class PortalState(SessionState):
     @handler
     def guard(self, actor: Actor, db, service_code: str):
         """on_load of every service page: session, then the «Acceso Funcionalidad» grant."""
-        self._load_shell(actor, db)
+        self._shell_once(actor, db)
         service = catalog.get_service(service_code)
         self.service_code = service.code if service else ""
         self.denied = service is None or not service.built or not actor.can(service.code)
@@ -86,10 +92,8 @@ class PortalState(SessionState):
         """Periodic check from the page: ends the screen when the session expired.
 
         It does not count as activity, so an idle screen still times out after 15 minutes.
+        Resolving the actor is the check: it re-applies the grants to the shell and page.
         """
-        self._load_shell(actor, db)
-        if self.service_code and not actor.can(self.service_code):
-            self.denied = True
 
     @rx.var
     def is_favorite(self) -> bool:

@@ -22,6 +22,7 @@ from occireflex import scheduler
 from occireflex.domain import access, bogota
 from occireflex.domain.payments import autopay, billers
 from occireflex.domain.payments import pay as payments
+from occireflex.domain.payments.autopay import sweep as autopay_sweep
 from occireflex.models import Account, AutoPayRule, Bill, Biller, Enrollment, Movement, Payment
 from tests.helpers import code_for, login
 
@@ -230,7 +231,7 @@ def test_a_balance_that_changes_under_the_sweep_is_read_again(demo, engine, monk
         manual_enrollment, manual_bill = rows[False][0], rows[False][1].id
         programmed_bill, manual_amount = rows[True][1].id, rows[False][1].amount
 
-    real_accounts, interfered = autopay._accounts, []
+    real_accounts, interfered = autopay_sweep._accounts, []
 
     def accounts_then_a_manual_payment(conn, ids, *, lock):
         seen = real_accounts(conn, ids, lock=lock)
@@ -246,7 +247,7 @@ def test_a_balance_that_changes_under_the_sweep_is_read_again(demo, engine, monk
                 interfered.append(result)
         return seen
 
-    monkeypatch.setattr(autopay, "_accounts", accounts_then_a_manual_payment)
+    monkeypatch.setattr(autopay_sweep, "_accounts", accounts_then_a_manual_payment)
     with Session(engine, expire_on_commit=False) as db:
         report = autopay.run_sweep(db, NOW)
     assert interfered and interfered[0].ok

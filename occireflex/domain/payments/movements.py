@@ -21,7 +21,7 @@ from occireflex.domain import audit
 from occireflex.domain.access import Actor, require
 from occireflex.domain.bogota import local_moment
 from occireflex.domain.errors import ValidationError
-from occireflex.domain.exports import EXPORT_MAX, check_export_action, render_table_pdf, to_xlsx
+from occireflex.domain.exports import EXPORT_MAX, TableExport, check_export_action
 from occireflex.domain.money import format_money
 from occireflex.domain.paging import DateRange, Option, clamp_page, offset, page_size_of, parse_range
 from occireflex.domain.payments.accounts import (
@@ -131,7 +131,9 @@ PDF_RIGHT = (3, 4, 5)
 
 
 @dataclass(frozen=True)
-class Export:
+class Export(TableExport):
+    SHEET, TITLE = "Movimientos", "Detalles de Movimientos"
+    HEADERS, PDF_WIDTHS, PDF_RIGHT = EXPORT_HEADERS, PDF_WIDTHS, PDF_RIGHT
     rows: list[MovementRow]
     account: AccountSummary
     range: DateRange
@@ -149,13 +151,6 @@ class Export:
                  format_money(r.debit) if r.debit else "",
                  format_money(r.credit) if r.credit else "", format_money(r.balance))
                 for r in self.rows]
-
-    def xlsx(self) -> bytes:
-        return to_xlsx("Movimientos", EXPORT_HEADERS, self.xlsx_rows())
-
-    def pdf(self) -> bytes:
-        return render_table_pdf("Detalles de Movimientos", self.subtitle, EXPORT_HEADERS,
-                                self.text_rows(), PDF_WIDTHS, PDF_RIGHT)
 
     def file_name(self, ext: str) -> str:
         number = self.account.label.split()[-1]

@@ -33,10 +33,9 @@ from occireflex.domain.bogota import day_text, local_moment
 from occireflex.domain.errors import ValidationError
 from occireflex.domain.exports import (
     EXPORT_MAX,
+    TableExport,
     check_export_action,
     latin1,
-    render_table_pdf,
-    to_xlsx,
 )
 from occireflex.domain.money import format_money
 from occireflex.domain.paging import DateRange, Option, clamp_page, offset, page_size_of, parse_range
@@ -335,7 +334,9 @@ PDF_RIGHT = (5,)
 
 
 @dataclass(frozen=True)
-class Export:
+class Export(TableExport):
+    SHEET, TITLE = "Transacciones", "Transacciones Realizadas"
+    HEADERS, PDF_WIDTHS, PDF_RIGHT = EXPORT_HEADERS, PDF_WIDTHS, PDF_RIGHT
     rows: list[TxRow]
     range: DateRange
     subtitle: str
@@ -349,13 +350,6 @@ class Export:
     def text_rows(self) -> list[tuple[str, ...]]:
         return [(r.when, r.biller, r.reference, r.alias, r.account, format_money(r.amount),
                  r.channel, r.status, r.reason, r.receipt) for r in self.rows]
-
-    def xlsx(self) -> bytes:
-        return to_xlsx("Transacciones", EXPORT_HEADERS, self.xlsx_rows())
-
-    def pdf(self) -> bytes:
-        return render_table_pdf("Transacciones Realizadas", self.subtitle, EXPORT_HEADERS,
-                                self.text_rows(), PDF_WIDTHS, PDF_RIGHT)
 
     def file_name(self, ext: str) -> str:
         return f"transacciones-realizadas.{ext}"
