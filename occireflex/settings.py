@@ -49,6 +49,7 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     https_only: bool = False  # served only over HTTPS (e.g. behind nginx): Secure cookies, HSTS
+    event_threads: int = 8  # threads per worker running events' database work, off the loop
 
 
 def load_settings() -> Settings:
@@ -72,6 +73,7 @@ def load_settings() -> Settings:
         argon2_time_cost=int(_env("ARGON2_TIME_COST", "3")),
         argon2_memory_kib=int(_env("ARGON2_MEMORY_KIB", "65536")),
         https_only=_env("HTTPS", "0").strip().lower() in ("1", "true", "si", "yes"),
+        event_threads=max(1, int(_env("EVENT_THREADS", "8"))),
     )
 
 

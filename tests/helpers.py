@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -90,3 +92,21 @@ def app_actor(db: Session, username: str, now: datetime, factor: str | None = No
 
     raw = app_login(db, username, factor, now=now).session_token
     return load_actor(db, raw, app=True, now=now)
+
+
+def run_async(coro):
+    """asyncio.run in its own thread: the e2e tests' Playwright loop may be running here."""
+    box: dict = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(coro)
+        except BaseException as exc:  # re-raised in the test's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")

@@ -1,7 +1,8 @@
 """Who is acting, and what they may do: the check every domain function makes.
 
-Grants are read from the database on every event, so a profile change takes effect at
-the user's next event without a new login. An «Inactivo» profile grants nothing.
+Every event checks the session, the user and their profile in one indexed read and reuses
+the grants loaded earlier only while those are unchanged (``actor_cache``), so a profile
+change takes effect at the user's next event without a new login. An «Inactivo» profile grants nothing.
 Channels: ``web`` (desktop portal), ``responsive`` (phone browser: only services whose
 grant includes «Acceso Front Responsive»), ``app`` (the App: «Acceso App»).
 """
@@ -10,17 +11,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TypeVar
 
 from sqlmodel import Session, select
 
 from occireflex import catalog
-from occireflex.domain import audit
+from occireflex.domain import actor_cache, audit
 from occireflex.domain.errors import AccessDenied, SessionExpired
-from occireflex.domain.sessions import ENDED_MESSAGE, resolve_session
-from occireflex.models import Company, Grant, Profile, User
+from occireflex.domain.sessions import ENDED_MESSAGE, note_activity, resolve_session
+from occireflex.models import Company, Grant, Profile, User, utcnow
 
 WEB, RESPONSIVE, APP = "web", "responsive", "app"
 _MOBILE_UA = re.compile(r"Mobi|Android|iPhone|iPod|Windows Phone|Opera Mini", re.I)
@@ -94,15 +95,26 @@ def load_actor(
     portal session only the portal: an App login, which may rest on an activation code,
     never opens the portal.
     """
+    now = now or utcnow()
+    if app:
+        channel = APP
+    channel = channel or channel_from_user_agent(user_agent)
+    stamp = actor_cache.read_stamp(db, raw_session)
+    known = actor_cache.cached(stamp, now) if stamp is not None else None
+    if known is not None and (stamp.row.channel == APP) == app:
+        if touch:
+            note_activity(known.session_id, stamp.last_seen_at, now)
+        return known if (known.channel, known.ip) == (channel, ip) else replace(
+            known, channel=channel, ip=ip)
     session = resolve_session(db, raw_session, now, touch=touch)
     if (session.channel == APP) != app:
         raise SessionExpired(ENDED_MESSAGE)
-    if app:
-        channel = APP
     user = db.get(User, session.user_id)
     company = db.get(Company, user.company_id)
-    return _actor(db, user, company, session.id, channel or channel_from_user_agent(user_agent),
-                  ip)
+    actor = _actor(db, user, company, session.id, channel, ip)
+    if stamp is not None:
+        actor_cache.remember(stamp, actor)
+    return actor
 
 
 def _actor(db: Session, user: User, company: Company, session_id: int, channel: str,

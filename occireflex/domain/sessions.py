@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from occireflex.domain import audit, security
+from occireflex.domain import audit, security, touches
 from occireflex.domain.errors import SessionExpired
 from occireflex.models import LoginSession, User, utcnow
 from occireflex.settings import settings
@@ -76,20 +76,25 @@ def resolve_session(
 ) -> LoginSession:
     """The live session for a browser-held id; raises SessionExpired.
 
-    ``touch`` records activity (resets the idle clock); the page's periodic check does not.
+    ``touch`` records activity (resets the idle clock, written later: ``touches``); the
+    page's periodic check does not.
     """
     now = now or utcnow()
     if not isinstance(raw_token, str) or not 20 <= len(raw_token) <= 100:
         raise SessionExpired(ENDED_MESSAGE)
+    # the stored row as it is now (the flusher may have written activity since this
+    # session last loaded it)
     row = db.exec(
         select(LoginSession).where(LoginSession.token_hash == security.hash_session_token(raw_token))
+        .execution_options(populate_existing=True)
     ).first()
     if row is None or row.ended_at is not None or row.redeemed_at is None:
         raise SessionExpired(ENDED_MESSAGE)
     reason = None
     if now - row.created_at > timedelta(seconds=settings.absolute_timeout_seconds):
         reason, message = "absoluto", ABSOLUTE_MESSAGE
-    elif now - row.last_seen_at > timedelta(seconds=settings.idle_timeout_seconds):
+    elif now - touches.last_seen(row.id, row.last_seen_at) > timedelta(
+            seconds=settings.idle_timeout_seconds):
         reason, message = "inactividad", IDLE_MESSAGE
     if reason is None:
         user = db.get(User, row.user_id)
@@ -103,10 +108,16 @@ def resolve_session(
         _end(db, row, reason, now)
         db.commit()
         raise SessionExpired(message)
-    if touch and now - row.last_seen_at >= _TOUCH_EVERY:
-        db.exec(update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now))
-        row.last_seen_at = now
+    if touch:
+        note_activity(row.id, row.last_seen_at, now)
     return row
+
+
+def note_activity(session_id: int, stored: datetime, now: datetime) -> None:
+    """Record the session's activity (at most every ``_TOUCH_EVERY``), written later by
+    ``touches`` so that no event waits for the database's writer."""
+    if now - touches.last_seen(session_id, stored) >= _TOUCH_EVERY:
+        touches.note(session_id, now)
 
 
 def _end(db: Session, row: LoginSession, reason: str, now: datetime) -> None:

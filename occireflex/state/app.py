@@ -20,7 +20,7 @@ from occireflex.domain.payments import accounts, transactions
 from occireflex.domain.tokens import admin as ta
 from occireflex.domain.tokens import device as token_device
 from occireflex.settings import settings
-from occireflex.state.handler import HandlerMixin, handler
+from occireflex.state.handler import HandlerMixin, blocking, handler
 from occireflex.state.inputs import id_or_raw, to_int
 from occireflex.state.session import BrowserMixin, assign_changed
 
@@ -73,14 +73,14 @@ class AppState(HandlerMixin, BrowserMixin, rx.State):
             user_name=actor.full_name, username=actor.username,
             company_name=actor.company_name, is_admin=actor.is_admin, ready=True)
 
-    @rx.event
+    @blocking
     def open_home(self):
         """on_load of ``/app``: the home when a session is live, else the login form."""
         self.login_error = ""
         self._actor()  # loads the shell when the session is live
         self.checked = True
 
-    @rx.event
+    @blocking
     def login(self, form_data: dict):
         data = form_data if isinstance(form_data, dict) else {}
         user_agent, ip = self._client_meta()
@@ -94,7 +94,7 @@ class AppState(HandlerMixin, BrowserMixin, rx.State):
         self.notice, self.login_error = "", ""
         self._run_in_page("redeem", result.ticket, "app")
 
-    @rx.event
+    @blocking
     def logout(self):
         with session_scope() as db:
             sessions.logout(db, self._sid())

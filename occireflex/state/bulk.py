@@ -18,7 +18,7 @@ from occireflex.domain.access import Actor
 from occireflex.domain.bogota import local_moment
 from occireflex.models import utcnow
 from occireflex.state import downloads
-from occireflex.state.handler import handler
+from occireflex.state.handler import handler, off_loop
 from occireflex.state.inputs import to_int
 from occireflex.state.paging import PagedMixin
 from occireflex.state.portal import PortalState
@@ -90,7 +90,7 @@ class BulkUploadState(PagedMixin, PortalState):
             self._file_id = record.id
             return True
 
-        started = self._perform(work)
+        started = await off_loop(self._perform, work)
         if started is not True:
             return started
         self.busy, self.progress, self.progress_text = True, 0, "Archivo recibido."

@@ -6,14 +6,22 @@
 A ``DomainError`` becomes its Spanish message in the var named by ``error`` (or a toast,
 or a method of the state); no live session becomes the login redirect. The body may set
 vars and return events; it never commits and never catches what the unit of work must
-roll back. Moving the work off the event loop changes only this module.
+roll back.
+
+The event loop is shared by every connected user, so the whole unit of work runs off it,
+in a bounded pool of threads (``off_loop``), while the event holds its state's lock as any
+Reflex event does; other users' events go on meanwhile. ``@blocking`` does the same for
+an event that touches the database or the CPU without an acting user (the login steps).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import functools
 import inspect
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import reflex as rx
@@ -21,10 +29,29 @@ import reflex as rx
 from occireflex.db import NOBODY, identified_work
 from occireflex.domain.access import Actor
 from occireflex.domain.errors import DomainError
+from occireflex.settings import settings
 
 TOAST = "toast"  # ``error=TOAST``: the message as a toast, nothing stored
 
 Work = Callable[[Actor, Any], Any]
+
+_POOL = ThreadPoolExecutor(max_workers=settings.event_threads, thread_name_prefix="occi-event")
+
+
+async def off_loop(fn: Callable, *args, **kwargs):
+    """``fn(*args, **kwargs)`` in the event threads; the loop serves others meanwhile."""
+    call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(_POOL, call)
+
+
+def blocking(body: Callable):
+    """An event whose synchronous body touches the database or the CPU: run off the loop."""
+
+    @functools.wraps(body)
+    async def event(self, *args, **kwargs):
+        return await off_loop(body, self, *args, **kwargs)
+
+    return rx.event(event)
 
 
 class HandlerMixin(rx.State, mixin=True):
@@ -50,7 +77,8 @@ class HandlerMixin(rx.State, mixin=True):
 
     def _actor(self) -> Actor | None:
         """Who acts now, or None: for an on_load that must run with or without a session
-        (the login page, the App's home). Everything else uses ``@handler``."""
+        (the login page, the App's home; a ``@blocking`` event). Everything else uses
+        ``@handler``."""
         return self._perform(lambda actor, _db: actor, error=lambda _state, _exc: None,
                              redirect=False)
 
@@ -76,9 +104,10 @@ def handler(body: Callable | None = None, *, error: str | Callable = "error",
         first, actor_param, db_param, *event_params = inspect.signature(body).parameters.values()
 
         @functools.wraps(body)
-        def event(self, *args, **kwargs):
-            return self._perform(lambda actor, db: body(self, actor, db, *args, **kwargs),
-                                 error=error, touch=touch, redirect=redirect)
+        async def event(self, *args, **kwargs):
+            return await off_loop(self._perform,
+                                  lambda actor, db: body(self, actor, db, *args, **kwargs),
+                                  error=error, touch=touch, redirect=redirect)
 
         # Reflex reads the event's arguments from its signature and annotations
         event.__signature__ = inspect.Signature([first, *event_params])

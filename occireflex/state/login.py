@@ -8,6 +8,7 @@ from occireflex.db import session_scope
 from occireflex.domain import auth
 from occireflex.domain.access import channel_from_user_agent
 from occireflex.domain.errors import DomainError
+from occireflex.state.handler import blocking
 from occireflex.state.inputs import token_code
 from occireflex.state.session import HOME_ROUTE, SessionState
 
@@ -23,7 +24,7 @@ class LoginState(SessionState):
     entering: bool = False  # the ticket is being traded for the session cookie
     _flow: auth.LoginFlow | None = None
 
-    @rx.event
+    @blocking
     def on_load(self):
         self.entering = False
         if self._sid() and self._actor() is not None:
@@ -62,7 +63,7 @@ class LoginState(SessionState):
         self.error = ""
         self.step = 2
 
-    @rx.event
+    @blocking
     def submit_token(self, form_data: dict):
         code = token_code(form_data)
         user_agent, ip = self._client_meta()
@@ -80,7 +81,7 @@ class LoginState(SessionState):
     def set_accepted(self, value: bool):
         self.accepted = value is True
 
-    @rx.event
+    @blocking
     def accept_conditions(self):
         try:
             self._flow = auth.accept_conditions(self._flow, self.accepted)
@@ -91,7 +92,7 @@ class LoginState(SessionState):
         self.error = ""
         self.step = 4
 
-    @rx.event
+    @blocking
     def submit_password(self, form_data: dict):
         user_agent, ip = self._client_meta()
         try:

@@ -19,7 +19,7 @@ from occireflex.domain import sessions
 from occireflex.domain.access import Actor, load_actor
 from occireflex.domain.errors import SessionExpired
 from occireflex.settings import settings
-from occireflex.state.handler import HandlerMixin
+from occireflex.state.handler import HandlerMixin, blocking
 from occireflex.web.cookies import cookie_value
 
 LOGIN_ROUTE = "/login"
@@ -76,7 +76,7 @@ class SessionState(HandlerMixin, BrowserMixin, rx.State):
     def _no_session(self):
         return rx.redirect(LOGIN_ROUTE, replace=True)
 
-    @rx.event
+    @blocking
     def logout(self):
         """«Cerrar sesión»: ends the session now; the page's script then clears the cookie
         over HTTP and opens the login page."""

@@ -70,3 +70,32 @@ def test_no_module_imports_another_modules_private_names():
 @pytest.mark.parametrize("path", _modules(), ids=_name)
 def test_modules_stay_small(path):
     assert len(path.read_text(encoding="utf-8").splitlines()) <= MAX_LINES
+
+
+BLOCKING_CALLS = {"session_scope", "identified_work", "_perform", "_actor"}
+
+
+def _is_rx_event(decorator: ast.expr) -> bool:
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return isinstance(target, ast.Attribute) and target.attr == "event"
+
+
+def _called_name(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def test_no_event_runs_database_work_on_the_event_loop():
+    # a plain ``@rx.event`` runs on the loop every user shares: database work goes through
+    # ``@handler`` or ``@blocking`` (state/handler.py), or ``await off_loop(...)``
+    offenders = []
+    for path in _modules("state"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            if not any(_is_rx_event(d) for d in node.decorator_list):
+                continue
+            offenders += [f"{_name(path)}:{call.lineno} {node.name} → {_called_name(call)}"
+                          for call in ast.walk(node) if isinstance(call, ast.Call)
+                          and _called_name(call) in BLOCKING_CALLS]
+    assert offenders == []

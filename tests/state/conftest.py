@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 
@@ -11,6 +12,7 @@ from reflex.istate.data import RouterData
 
 import occireflex.occireflex  # noqa: F401  (registers every page and state)
 from occireflex import api
+from occireflex.domain import touches
 from occireflex.settings import settings
 from occireflex.state.app import (
     AppApprovalsState,
@@ -29,10 +31,40 @@ from occireflex.state.profiles import ProfileFormState, ProfilesListState, Profi
 from occireflex.state.token_admin import TokenAdminState, TokenHistoryState
 from occireflex.state.transactions import TransactionDetailState, TransactionsState
 from occireflex.web.cookies import cookie_name
-from tests.helpers import app_login, login
+from tests.helpers import app_login, login, run_async
 
 DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/156.0 Safari/537.36"
 PHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile"
+
+
+class Driven:
+    """A state as the websocket drives it: an event that is a coroutine (``@handler``,
+    ``@blocking``: work in the event threads) runs to its end, as Reflex awaits it; then
+    the sessions' activity notes are written, as the flusher does within a second."""
+
+    def __init__(self, state):
+        object.__setattr__(self, "_state", state)
+
+    def __getattr__(self, name: str):
+        value = getattr(self._state, name)
+        if not callable(value) or isinstance(value, type):
+            return value
+
+        def call(*args, **kwargs):
+            result = value(*args, **kwargs)
+            if inspect.isawaitable(result):
+                result = run_async(result)
+            touches.flush()
+            return result
+
+        return call
+
+    def __setattr__(self, name: str, value) -> None:
+        setattr(self._state, name, value)
+
+    @property
+    def unwrapped(self):
+        return self._state
 
 
 class Browser:
@@ -66,7 +98,7 @@ class Browser:
             self.get(cls).router = router
 
     def get(self, cls):
-        return self.root.get_substate(cls.get_full_name().split(".")[1:])
+        return Driven(self.root.get_substate(cls.get_full_name().split(".")[1:]))
 
     @property
     def login(self) -> LoginState:

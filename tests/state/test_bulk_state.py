@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
-
 from sqlmodel import select
 
 from occireflex.domain import bulk
@@ -23,27 +20,9 @@ class FakeUpload:
         return self._data if size < 0 else self._data[:size]
 
 
-def run_async(coro):
-    """asyncio.run in its own thread: the e2e tests' Playwright loop may be running here."""
-    box: dict = {}
-
-    def target() -> None:
-        try:
-            box["value"] = asyncio.run(coro)
-        except BaseException as exc:  # re-raised in the test's thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box.get("value")
-
-
 def _upload(b, name: str, data: bytes, filename: str = "carga.csv"):
     b.bulk.set_file_name(name)
-    return run_async(b.bulk.handle_upload([FakeUpload(data, filename)]))
+    return b.bulk.handle_upload([FakeUpload(data, filename)])
 
 
 def _process(b) -> None:
@@ -86,7 +65,7 @@ def test_process_enrolls_all_or_nothing(logged_in, db):
 
 def test_forged_uploads_are_refused(logged_in, db):
     b = logged_in("admin.demo")
-    run_async(b.bulk.handle_upload("nope"))
+    b.bulk.handle_upload("nope")
     assert "Seleccione un archivo" in b.bulk.error
     _upload(b, "Vacía", b"", "vacia.csv")
     assert b.bulk.error and not b.bulk.busy

@@ -36,6 +36,8 @@ def test_event_signature_shows_only_browser_arguments():
     # Reflex reads the arguments a browser may send from the signature: never actor or db
     assert list(inspect.signature(PaymentsState.save_edit.fn).parameters) == ["self", "form_data"]
     assert list(inspect.signature(ProfilesListState.load.fn).parameters) == ["self"]
+    # Reflex awaits a coroutine event: its body runs in the event threads, off the loop
+    assert inspect.iscoroutinefunction(PaymentsState.save_edit.fn)
 
 
 @pytest.mark.parametrize("turn", ["go_to_page", "set_filter_state", "toggle_favorite"])
