@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 TOOLS := .tools
 BUN := $(TOOLS)/node_modules/.bin/bun
 PORT ?= 3000
+WORKERS ?= 2
+BACKEND_PORT ?= 8001
 
 export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
 export REFLEX_USE_SYSTEM_BUN := 1
@@ -15,7 +17,7 @@ export REFLEX_CHECK_LATEST_VERSION := 0
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test test-dates deps bun chromium db lint clean
+.PHONY: run run-scaled test test-dates deps bun chromium scaled-deps db lint clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +39,15 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-liberation; }
 
+# nginx and Redis from Debian for the scale-out mode and its tests (RUNLEVEL=1: installing
+# them does not start the system services; the mode starts its own nginx).
+scaled-deps:
+	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 && \
+	  command -v redis-server >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx redis-server; }
+
 db: deps
 	$(PY) -m occireflex init-db
 	$(PY) -m occireflex seed-demo --if-empty
@@ -49,10 +60,17 @@ run: deps bun db
 	trap 'exit 130' INT; trap 'exit 143' TERM HUP; \
 	$(VENV)/bin/reflex run --env prod --single-port --frontend-port $(PORT) --backend-port $(PORT)
 
+# Scale-out mode (README «Modo escalado»): WORKERS backends with Reflex's state in Redis
+# (OCCIREFLEX_REDIS_URL), behind nginx on PORT, and the scheduler; needs PostgreSQL
+# (OCCIREFLEX_DB_URL). Sets Redis' notify-keyspace-events as Reflex needs, and says so.
+run-scaled: deps bun scaled-deps db
+	$(PY) -m occireflex serve-scaled --workers $(WORKERS) --port $(PORT) \
+	  --backend-port $(BACKEND_PORT)
+
 # Everything on SQLite and PostgreSQL with the browser tests, then the domain and state
 # suites once more with the clock moved to 31 December late at night (already 1 January in
 # UTC): a test that reads the machine's clock shows up here (all dates: make test-dates).
-test: deps bun chromium
+test: deps bun chromium scaled-deps
 	$(PY) -m pytest
 	OCCIREFLEX_TEST_TRAVEL=2027-12-31T23:30:00-05:00 OCCIREFLEX_TEST_PG=0 \
 	  $(PY) -m pytest tests/domain tests/state -q -p no:cacheprovider

@@ -8,7 +8,7 @@ import sys
 
 from sqlmodel import select
 
-from occireflex import scheduler
+from occireflex import scaleout, scheduler
 from occireflex.settings import PROJECT_ROOT
 
 
@@ -108,6 +108,10 @@ def _cmd_scheduler(args: argparse.Namespace) -> int:
     return scheduler.run(args)
 
 
+def _cmd_serve_scaled(args: argparse.Namespace) -> int:
+    return scaleout.run(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="occireflex", description="OcciReflex")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -133,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
                                          "(--once: un solo barrido)")
     scheduler.add_arguments(p)
     p.set_defaults(func=_cmd_scheduler)
+    p = sub.add_parser("serve-scaled", help="modo escalado: N backends con estado en Redis "
+                                            "detrás de nginx, y el programador")
+    scaleout.add_arguments(p)
+    p.set_defaults(func=_cmd_serve_scaled)
     args = parser.parse_args(argv)
     return args.func(args)
 
