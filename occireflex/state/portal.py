@@ -26,6 +26,11 @@ class PortalState(SessionState):
     service_code: str = ""
     denied: bool = False
     ready: bool = False
+    # the page (path and query) last opened, and whether this on_load opens it again: the
+    # browser's socket reconnected (another backend, a network blip) and Reflex re-runs
+    # the on_load, which must not throw away a half-filled form (``_resumed``)
+    _shown_path: str = ""
+    _resumed: bool = False
 
     def _load_shell(self, actor: Actor, db) -> None:
         services = actor.visible_services()
@@ -66,8 +71,15 @@ class PortalState(SessionState):
         if not self.ready:
             self._load_shell(actor, db)
 
+    def _note_page(self) -> None:
+        url = self.router.url
+        path = f"{url.path}?{url.query}" if url.query else url.path
+        self._resumed = self.ready and not self.denied and path == self._shown_path
+        self._shown_path = path
+
     @handler
     def guard_home(self, actor: Actor, db):
+        self._note_page()
         self._shell_once(actor, db)
         self.service_code = ""
         self.denied = False
@@ -76,6 +88,7 @@ class PortalState(SessionState):
     @handler
     def guard(self, actor: Actor, db, service_code: str):
         """on_load of every service page: session, then the «Acceso Funcionalidad» grant."""
+        self._note_page()
         self._shell_once(actor, db)
         service = catalog.get_service(service_code)
         self.service_code = service.code if service else ""

@@ -154,3 +154,24 @@ def test_periodic_check_applies_profile_deactivation(logged_in, db):
     db.commit()
     b.portal.check_session()
     assert b.portal.denied and b.portal.visible_modules == []
+
+
+def test_a_reconnect_keeps_the_half_filled_form_a_new_visit_starts_clean(logged_in):
+    # Reflex re-runs the page's on_load when the socket reconnects (another backend after
+    # one died, a network blip): the inscription form being filled must survive that
+    b = logged_in("admin.demo")
+
+    def open_services():
+        b.navigate("/transacciones/pagos/servicios")
+        b.portal.guard("transacciones.pagos.servicios")
+        b.payments.load()
+
+    open_services()
+    b.payments.open_form()
+    b.payments.set_biller_search("acue")
+    open_services()  # the reconnect: same page, same state
+    assert b.payments.form_open and b.payments.biller_search == "acue"
+    b.navigate("/")
+    b.portal.guard_home()
+    open_services()  # a new visit
+    assert not b.payments.form_open

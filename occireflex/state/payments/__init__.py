@@ -33,9 +33,10 @@ class PaymentsState(InscribeMixin, PayMixin, ProgramMixin, GridMixin, PortalStat
 
     @handler
     def load(self, actor: Actor, db):
-        self.message = self.error = ""
-        self.stage, self.selected, self.form_open = "grid", [], False
-        self.edit_id = self.delete_id = self.program_id = 0
+        if not self._resumed:  # a reconnect keeps the open form, selection and stage
+            self.message = self.error = ""
+            self.stage, self.selected, self.form_open = "grid", [], False
+            self.edit_id = self.delete_id = self.program_id = 0
         self.accounts = [
             {"id": str(a.id), "label": f"{a.name} · {mask_account(a.number)}"}
             for a in pay.accounts_for(db, actor)]

@@ -92,6 +92,8 @@ class ProfileFormState(PortalState):
 
     @rx.event
     def load_new(self):
+        if self._resumed and self.profile_id == 0:
+            return  # a reconnect keeps the form being filled
         self._fresh()
         self.profile_id, self.name, self.description, self.active = 0, "", "", True
         self.selected, self._version, self.users_count = [], None, 0
@@ -101,8 +103,10 @@ class ProfileFormState(PortalState):
 
     @handler(error=_not_loaded)
     def load_existing(self, actor: Actor, db):
-        self._fresh()
         pid = to_int(self.router.url.query_parameters.get("id"))
+        if self._resumed and self.profile_id == pid:
+            return  # a reconnect keeps the edits (the save still checks the version)
+        self._fresh()
         detail = profiles.get_profile(db, actor, pid)
         self._fill(detail)
         self.reach_problem = detail.reach_problem
