@@ -80,10 +80,10 @@ class MovementsState(DatedQueryMixin, PortalState):
         return True
 
     @rx.event
-    def set_account(self, value: str):
+    async def set_account(self, value: str):
         """Choosing another account shows its movements at once (same dates)."""
         self.f_account = text_value(value, 20)
-        return self.apply_filters()
+        return await self.apply_filters()
 
     @handler(error=TOAST)
     def print_list(self, actor: Actor, db):

@@ -99,3 +99,24 @@ def test_no_event_runs_database_work_on_the_event_loop():
                           for call in ast.walk(node) if isinstance(call, ast.Call)
                           and _called_name(call) in BLOCKING_CALLS]
     assert offenders == []
+
+
+def test_events_that_run_off_the_loop_are_awaited_when_called_directly():
+    # ``@handler``/``@blocking`` events are coroutines: called from another event without
+    # ``await`` they would never run (Reflex drops a returned coroutine)
+    trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in _modules("state")}
+    coroutine_events = {
+        node.name for tree in trees.values() for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and (isinstance(node, ast.AsyncFunctionDef) or any(
+            _called_name(ast.Call(func=d, args=[], keywords=[])) in ("handler", "blocking")
+            or (isinstance(d, ast.Call) and _called_name(d) in ("handler", "blocking"))
+            for d in node.decorator_list))}
+    offenders = []
+    for path, tree in trees.items():
+        awaited = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Await)}
+        offenders += [f"{_name(path)}:{n.lineno} self.{n.func.attr}()" for n in ast.walk(tree)
+                      if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                      and isinstance(n.func.value, ast.Name) and n.func.value.id == "self"
+                      and n.func.attr in coroutine_events and id(n) not in awaited]
+    assert offenders == []

@@ -53,6 +53,9 @@ class Driven:
         def call(*args, **kwargs):
             result = value(*args, **kwargs)
             if inspect.isawaitable(result):
+                # Reflex awaits a coroutine event; a coroutine returned by a plain one is
+                # dropped and never runs
+                assert inspect.iscoroutinefunction(value), f"{name} returned a coroutine"
                 result = run_async(result)
             touches.flush()
             return result

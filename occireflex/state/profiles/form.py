@@ -112,8 +112,8 @@ class ProfileFormState(PortalState):
         self.reach_problem = detail.reach_problem
 
     @rx.event
-    def reload(self):
-        return self.load_existing()
+    async def reload(self):
+        return await self.load_existing()
 
     @rx.event
     def set_name(self, value: str):
