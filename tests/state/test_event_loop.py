@@ -20,6 +20,7 @@ from sqlmodel import select
 from occireflex.domain import touches
 from occireflex.domain.security import hash_session_token
 from occireflex.models import Favorite, LoginSession
+from tests.helpers import run_async
 from tests.state.conftest import Browser
 
 HOLD_SECONDS = 5.0
@@ -74,7 +75,8 @@ def test_page_change_and_trivial_event_answer_while_another_process_holds_the_wr
             answered = time.perf_counter() - locked_at
             return page, flip, answered, await blocked
 
-        page, flip, answered, blocked = asyncio.run(scenario())
+        # (its own thread: the browser tests' Playwright loop may be running in this one)
+        page, flip, answered, blocked = run_async(scenario())
     finally:
         holder.wait(timeout=30)
 
