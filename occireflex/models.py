@@ -8,10 +8,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint, text
+from sqlalchemy import (
+    DDL,
+    BigInteger,
+    Column,
+    Index,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+    event,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
-from occireflex import clock
+from occireflex import billsync, clock
 
 
 def utcnow() -> datetime:
@@ -221,6 +231,19 @@ class Enrollment(SQLModel, table=True):
               sqlite_where=text("deleted_at IS NULL"),
               postgresql_where=text("deleted_at IS NULL")),
         Index("ix_enrollment_company", "company_id", "deleted_at", "id"),
+        # the grid: its pages in id order, by state, and its counts by due date. Partial
+        # (live rows): PostgreSQL does not read «deleted_at IS NULL» as an equality, so
+        # with deleted_at in the key it sorts the whole company to serve ORDER BY id.
+        Index("ix_enrollment_live", "company_id", "id",
+              sqlite_where=text("deleted_at IS NULL"),
+              postgresql_where=text("deleted_at IS NULL")),
+        Index("ix_enrollment_bill_state", "company_id", "bill_status", "id", "bill_due_on",
+              sqlite_where=text("deleted_at IS NULL"),
+              postgresql_where=text("deleted_at IS NULL")),
+        Index("ix_enrollment_bill_due", "company_id", "bill_status", "bill_due_on",
+              sqlite_where=text("deleted_at IS NULL"),
+              postgresql_where=text("deleted_at IS NULL")),
+        Index("ix_enrollment_biller_ref", "biller_id", "reference"),  # billsync's triggers
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -233,6 +256,11 @@ class Enrollment(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None
+    # The latest bill of (biller, reference), kept by the database (``billsync.py``):
+    # never written by the application.
+    bill_period: str | None = Field(default=None, max_length=7)
+    bill_status: str | None = Field(default=None, max_length=10)
+    bill_due_on: date | None = None
 
 
 class Bill(SQLModel, table=True):
@@ -285,7 +313,9 @@ class Payment(SQLModel, table=True):
         Index("uq_payment_bill_paid", "bill_id", unique=True,
               sqlite_where=text("status = 'exitosa'"),
               postgresql_where=text("status = 'exitosa'")),
-        Index("ix_payment_company_time", "company_id", "created_at"),
+        # Transacciones Realizadas: its count, sum and page read this index alone
+        Index("ix_payment_company_time", "company_id", "created_at", "id", "status",
+              "channel", "account_id", "amount"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -405,3 +435,9 @@ class TokenEvent(SQLModel, table=True):
     channel: str = Field(default="web", max_length=20)
     request_id: int | None = Field(default=None, foreign_key="tokenrequest.id")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+for _dialect in ("sqlite", "postgresql"):  # the triggers of billsync.py, on create_all
+    for _statement in billsync.statements(_dialect):
+        event.listen(SQLModel.metadata, "after_create",
+                     DDL(_statement.replace("%", "%%")).execute_if(dialect=_dialect))

@@ -120,12 +120,24 @@ def delete(db: Session, actor: Actor, enrollment_id: object) -> None:
                  channel=actor.channel)
 
 
-def _program_summary(rule: AutoPayRule | None) -> str:
+def _program_summary(rule: AutoPayRule | None) -> str:  # or a row with its columns
     if rule is None or not rule.is_active:
         return ""
     when = "el día del vencimiento" if rule.days_before == 0 else (
         f"{rule.days_before} día(s) antes")
     return f"{when}, máx. {rule.max_amount // 100:,} pesos"
+
+
+def _state_condition(state: str, today: date):
+    """The grid's state as a condition on the inscription's latest bill (``billsync``)."""
+    return {
+        "Pagada": Enrollment.bill_status == billers.PAGADA,
+        "Pendiente": (Enrollment.bill_status == billers.PENDIENTE)
+        & (Enrollment.bill_due_on >= today),
+        "Vencida": (Enrollment.bill_status == billers.PENDIENTE)
+        & (Enrollment.bill_due_on < today),
+        "Sin factura": col(Enrollment.bill_status).is_(None),
+    }[state]
 
 
 def list_page(db: Session, actor: Actor, *, biller_id: object = None, reference: object = "",
@@ -134,9 +146,11 @@ def list_page(db: Session, actor: Actor, *, biller_id: object = None, reference:
               ) -> tuple[list[EnrollmentRow], int]:
     """One page of the grid, paged in SQL.
 
-    The page of inscriptions is chosen first (by the company index); bills are looked up
-    only for those rows. Bills join the paging query only when filtering by state.
-    ``known_total`` skips the count on a plain page turn.
+    Each inscription carries its latest bill's period, status and due date (kept by the
+    database: ``occireflex/billsync.py``), so the state filter and the count walk
+    ``ix_enrollment_bill_state`` and never look at bills; the page's ten rows are then
+    joined to their bill through ``uq_bill_period``. ``known_total`` skips the count on a
+    plain page turn.
     """
     require(db, actor, SERVICE, catalog.CONSULTAR)
     today = local_today(now or utcnow())
@@ -148,49 +162,37 @@ def list_page(db: Session, actor: Actor, *, biller_id: object = None, reference:
     if isinstance(reference, str) and reference.strip():
         term = reference.strip()[:30].replace("%", "").replace("_", "")
         conditions.append(col(Enrollment.reference).contains(term))
-    ids_query = select(Enrollment.id).where(*conditions)
     if state in STATES:
-        latest = (select(func.max(Bill.period)).where(Bill.biller_id == Enrollment.biller_id,
-                                                     Bill.reference == Enrollment.reference)
-                  .correlate(Enrollment).scalar_subquery())
-        ids_query = ids_query.outerjoin(
-            Bill, (Bill.biller_id == Enrollment.biller_id)
-            & (Bill.reference == Enrollment.reference) & (Bill.period == latest))
-        ids_query = ids_query.where({
-            "Pagada": Bill.status == "pagada",
-            "Pendiente": (Bill.status == "pendiente") & (Bill.due_on >= today),
-            "Vencida": (Bill.status == "pendiente") & (Bill.due_on < today),
-            "Sin factura": col(Bill.id).is_(None),
-        }[state])
+        conditions.append(_state_condition(state, today))
     if known_total is None:
-        total = db.exec(select(func.count()).select_from(ids_query.subquery())).one()
+        total = db.exec(select(func.count(Enrollment.id)).where(*conditions)).one()
     else:
         total = known_total
-    ids = db.exec(ids_query.order_by(Enrollment.id).offset(offset(number, size))
-                  .limit(size)).all()
-    if not ids:
-        return [], total
-    rows = db.exec(select(Enrollment, Biller, Account)
-                   .join(Biller, Biller.id == Enrollment.biller_id)
-                   .join(Account, Account.id == Enrollment.account_id)
-                   .where(col(Enrollment.id).in_(ids)).order_by(Enrollment.id)).all()
-    bills: dict[tuple[int, str], Bill] = {}
-    for bill in db.exec(select(Bill).join(  # from the page's rows, through uq_bill_period
-            Enrollment, (Enrollment.biller_id == Bill.biller_id)
-            & (Enrollment.reference == Bill.reference)).where(col(Enrollment.id).in_(ids))
-            .order_by(Bill.period)):
-        bills[(bill.biller_id, bill.reference)] = bill  # the latest period wins
-    rules = {r.enrollment_id: r for r in db.exec(select(AutoPayRule).where(
-        col(AutoPayRule.enrollment_id).in_(ids))).all()}
+    page_ids = (select(Enrollment.id).where(*conditions).order_by(Enrollment.id)
+                .offset(offset(number, size)).limit(size))
+    # one query for the page: its rows as plain columns (no ORM objects), each joined to
+    # its latest bill (uq_bill_period) and its programming (one rule per inscription)
+    rows = db.exec(select(
+        Enrollment.id, Biller.code, Biller.name, Enrollment.reference, Enrollment.alias,
+        Account.number, Bill.id.label("bill_id"), Bill.version, Bill.amount, Bill.due_on,
+        Bill.status, AutoPayRule.id.label("rule_id"), AutoPayRule.is_active,
+        AutoPayRule.days_before, AutoPayRule.max_amount)
+        .join(Biller, Biller.id == Enrollment.biller_id)
+        .join(Account, Account.id == Enrollment.account_id)
+        .outerjoin(Bill, (Bill.biller_id == Enrollment.biller_id)
+                   & (Bill.reference == Enrollment.reference)
+                   & (Bill.period == Enrollment.bill_period))
+        .outerjoin(AutoPayRule, AutoPayRule.enrollment_id == Enrollment.id)
+        .where(col(Enrollment.id).in_(page_ids.scalar_subquery())).order_by(Enrollment.id)
+    ).all()
     result = []
-    for enrollment, biller, account in rows:
-        bill = bills.get((enrollment.biller_id, enrollment.reference))
-        rule = rules.get(enrollment.id)
+    for row in rows:
+        bill = row if row.bill_id is not None else None  # .status and .due_on, as a Bill
+        rule = row if row.rule_id is not None else None  # .is_active, .days_before, …
         result.append(EnrollmentRow(
-            id=enrollment.id, biller_code=biller.code, biller_name=biller.name,
-            reference=enrollment.reference, alias=enrollment.alias,
-            account_number=account.number, bill_id=bill.id if bill else None,
-            bill_version=bill.version if bill else 0, amount=bill.amount if bill else None,
-            due_on=bill.due_on if bill else None, state=billers.display_state(bill, today),
-            programmed=bool(rule and rule.is_active), program_summary=_program_summary(rule)))
+            id=row.id, biller_code=row.code, biller_name=row.name, reference=row.reference,
+            alias=row.alias, account_number=row.number, bill_id=row.bill_id,
+            bill_version=row.version if bill else 0, amount=row.amount, due_on=row.due_on,
+            state=billers.display_state(bill, today), programmed=bool(rule and row.is_active),
+            program_summary=_program_summary(rule)))
     return result, total
