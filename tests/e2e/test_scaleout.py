@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import create_engine, text
 
 from tests.conftest import PG_AVAILABLE, PG_URL
@@ -222,7 +224,15 @@ def test_sigkill_of_the_serving_backend_keeps_the_session_and_the_form(scaled: S
     ctx.set_default_timeout(20_000)
     try:
         page = ctx.new_page()
-        login(page, scaled.server, "admin.demo")
+        try:
+            login(page, scaled.server, "admin.demo")
+        except PlaywrightTimeout:
+            # Seen once in a full `make test` (never alone): the login's first answer did
+            # not come. Not what this test is about (the failover below stays strict), so
+            # one more try, with the launcher's log kept for the open investigation.
+            warnings.warn("login en modo escalado sin respuesta; se reintenta. Registro:\n"
+                          + "".join(scaled.lines[-40:]), stacklevel=1)
+            login(page, scaled.server, "admin.demo")
         page.goto(MOVIMIENTOS)
         expect(page.get_by_text("256034567").first).to_be_visible()  # the default query
         # the form: another account and a date range, chosen but not yet consulted
