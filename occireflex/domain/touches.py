@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
 from datetime import datetime
 
 from sqlalchemy import bindparam, update
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _pending: dict[Engine, dict[int, datetime]] = {}  # per database: session id → last activity
 _failures: dict[Engine, int] = {}
-_wake = threading.Event()
 _flusher: threading.Thread | None = None
 
 
@@ -99,8 +99,7 @@ def forget(engine: Engine) -> None:
 
 def _run() -> None:
     while True:
-        _wake.wait(FLUSH_SECONDS)
-        _wake.clear()
+        time.sleep(FLUSH_SECONDS)
         flush()
 
 
