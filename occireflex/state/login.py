@@ -23,12 +23,19 @@ class LoginState(SessionState):
     error: str = ""
     entering: bool = False  # the ticket is being traded for the session cookie
     _flow: auth.LoginFlow | None = None
+    # A step the user took before this page's on_load ran, which must not undo it: Reflex
+    # chains the on_load after the (re)connect's hydrate, behind any event the browser sent
+    # meanwhile, so on a slow server a quick «Siguiente» (typed or autofilled) runs first.
+    _early_step: bool = False
 
     @blocking
     def on_load(self):
         self.entering = False
+        early, self._early_step = self._early_step, False
         if self._sid() and self._actor() is not None:
             return rx.redirect(HOME_ROUTE, replace=True)
+        if early:
+            return None
         if self.router.url.query_parameters.get("ingreso") == "fallido":
             self.notice = ENTRY_FAILED  # the page's script could not redeem the ticket
         self._restart()
@@ -53,6 +60,8 @@ class LoginState(SessionState):
 
     @rx.event
     def submit_username(self, form_data: dict):
+        # is_hydrated turns true only once the page's on_load handlers have run
+        self._early_step = not self.is_hydrated
         self.notice = ""
         data = form_data if isinstance(form_data, dict) else {}
         try:
