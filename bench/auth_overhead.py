@@ -24,7 +24,7 @@ from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session, SQLModel, create_engine  # noqa: E402
 
 from occireflex import db as dbmod  # noqa: E402
-from occireflex.domain import access, actor_cache, auth, sessions, touches  # noqa: E402
+from occireflex.domain import access, actor_cache, auth, deferred, sessions  # noqa: E402
 from occireflex.domain.demo import DEMO_PASSWORD, seed_demo  # noqa: E402
 from occireflex.domain.security import code_at_step, decrypt_seed, time_step  # noqa: E402
 from occireflex.domain.tokens import active_tokens  # noqa: E402
@@ -73,7 +73,7 @@ def run(engine, label: str, events: int, logins: int) -> None:
             t0 = time.perf_counter()
             actor = access.load_actor(db, raw, now=at)
             (uncached if fresh else cached).append(time.perf_counter() - t0)
-    touches.flush()
+    deferred.flush()
     print(f"[{label}] full 4-step login (argon2 production cost): {_ms(login_times)}")
     print(f"[{label}] floor, SELECT 1 in the event's session: {_ms(floor)}")
     print(f"[{label}] per-event authorization, cached actor (one stamp read; admin, "

@@ -67,20 +67,21 @@ def fresh_db(path: str):
         return engine, company.id, user.id
 
 
-def rows(n: int):
+def rows(n: int, accounts: list[str] = ACCOUNTS, first_reference: int = 0):
     """Valid rows over the numeric billers whose references fit 10 digits."""
     start = (bogota.local_today(utcnow()) + timedelta(days=1)).isoformat()
     codes = [b.code for b in billers.BILLERS if b.ref_numeric and b.ref_min <= 10 <= b.ref_max]
     for i in range(n):
-        yield [codes[i % len(codes)], f"{i:010d}", f"Sede {i}", ACCOUNTS[i % len(ACCOUNTS)],
+        yield [codes[i % len(codes)], f"{first_reference + i:010d}", f"Sede {i}",
+               accounts[i % len(accounts)],
                "DIAS_ANTES" if i % 2 else "VENCIMIENTO", str(1 + i % 10) if i % 2 else "",
                "1.500.000", start, ""]
 
 
-def make_csv(n: int) -> bytes:
+def make_csv(n: int, accounts: list[str] = ACCOUNTS, first_reference: int = 0) -> bytes:
     out = io.StringIO()
     out.write(";".join(bulk.HEADERS) + "\r\n")
-    for row in rows(n):
+    for row in rows(n, accounts, first_reference):
         out.write(";".join(row) + "\r\n")
     return out.getvalue().encode("utf-8")
 

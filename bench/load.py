@@ -16,6 +16,7 @@ are then counted in the database.
     .venv/bin/python bench/load.py --clients 50 --duration 60      # SQLite, own server
     .venv/bin/python bench/load.py --seed-only                      # prints the server env
     .venv/bin/python bench/load.py --url http://host:port --clients 200 [--server-pid PID]
+    .venv/bin/python bench/load.py --clients 200 --background bulk|sweep   # heavy work too
 
 Prints per event kind n, errors, p50/p95/p99 and the ratio to the floor; events/s; the
 server's CPU (user+sys of its process tree / wall) and RSS; the payments confirmed by the
@@ -39,6 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import load_seed as seeding  # noqa: E402, I001  (sets the instance dir and sys.path first)
+import load_background  # noqa: E402
 from load_wire import Socket, free_port, start_server, stop_server, tree_usage  # noqa: E402
 
 ROOT = seeding.ROOT
@@ -57,6 +59,7 @@ def _state_names() -> dict[str, str]:
 
     from occireflex import catalog
     from occireflex.state.balances import BalancesState
+    from occireflex.state.bulk import BulkUploadState
     from occireflex.state.payments import PaymentsState
     from occireflex.state.portal import PortalState
     from occireflex.state.transactions import TransactionsState
@@ -64,6 +67,8 @@ def _state_names() -> dict[str, str]:
     return {"root": rx.State.get_full_name(), "portal": PortalState.get_full_name(),
             "balances": BalancesState.get_full_name(), "payments": PaymentsState.get_full_name(),
             "tx": TransactionsState.get_full_name(), "version": constants.Reflex.VERSION,
+            "bulk": BulkUploadState.get_full_name(),
+            "upload_handler": f"{BulkUploadState.get_full_name()}.handle_upload",
             "pay_route": catalog.SERVICES_BY_CODE[catalog.SERVICIOS_PUBLICOS].route,
             "pay_code": catalog.SERVICIOS_PUBLICOS,
             "tx_route": catalog.SERVICES_BY_CODE[catalog.TRANSACCIONES_REALIZADAS].route,
@@ -80,6 +85,9 @@ class Stats:
         self.samples: dict[str, str] = {}
         self.paid = 0
         self.recording = False
+        self.background = False  # the heavy job is running: events also go to ``during``
+        self.during: dict[str, list[float]] = defaultdict(list)
+        self.job: dict | None = None
 
     def add(self, kind: str, seconds: float | None, error: str = "") -> None:
         if kind.startswith("abrir") or self.recording:
@@ -88,6 +96,8 @@ class Stats:
                 self.samples.setdefault(kind, error)
             else:
                 self.times[kind].append(seconds)
+                if self.background and self.recording:
+                    self.during[kind].append(seconds)
 
 
 def _var(delta: dict, state: str, name: str, default=None):
@@ -270,6 +280,20 @@ def _pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, max(0, round(q * len(s)) - 1))] * 1e3
 
 
+def _table(kinds: list[str], times: dict, errors: dict, floor: float | None) -> None:
+    print(f"{'evento':40} {'n':>6} {'err':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+          f"{'máx ms':>8} {'p50/piso':>8}")
+    for kind in kinds:
+        t = times.get(kind, [])
+        if t:
+            p50 = statistics.median(t) * 1e3
+            ratio = f"{p50 / floor:8.1f}" if floor else f"{'—':>8}"
+            print(f"{kind:40} {len(t):6} {errors.get(kind, 0):4} {p50:8.1f} "
+                  f"{_pct(t, .95):8.1f} {_pct(t, .99):8.1f} {max(t) * 1e3:8.1f} {ratio}")
+        else:
+            print(f"{kind:40} {0:6} {errors.get(kind, 0):4}")
+
+
 def report(stats: Stats, wall: float, cpu: float | None, rss: tuple[int, int] | None,
            own_cpu: float, args, made: int | None, marked: int | None) -> None:
     kinds = sorted(set(stats.times) | set(stats.errors), key=lambda k: (
@@ -279,19 +303,14 @@ def report(stats: Stats, wall: float, cpu: float | None, rss: tuple[int, int] | 
     errors = sum(v for k, v in stats.errors.items() if not k.startswith("abrir"))
     print(f"\n{args.clients} clientes, un evento cada {args.interval:g} s por cliente, "
           f"{wall:.0f} s medidos ({args.db}{', ' + args.url if args.url else ''})")
-    print(f"{'evento':40} {'n':>6} {'err':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-          f"{'máx ms':>8} {'p50/piso':>8}")
-    for kind in kinds:
-        t = stats.times.get(kind, [])
-        if t:
-            p50 = statistics.median(t) * 1e3
-            ratio = f"{p50 / floor:8.1f}" if floor else f"{'—':>8}"
-            print(f"{kind:40} {len(t):6} {stats.errors.get(kind, 0):4} {p50:8.1f} "
-                  f"{_pct(t, .95):8.1f} {_pct(t, .99):8.1f} {max(t) * 1e3:8.1f} {ratio}")
-        else:
-            print(f"{kind:40} {0:6} {stats.errors.get(kind, 0):4}")
+    _table(kinds, stats.times, stats.errors, floor)
     print(f"eventos (sin «abrir»): {done:,} en {wall:.1f} s = {done / wall:.1f} eventos/s; "
           f"errores {errors}")
+    if stats.job is not None:
+        print(f"\ndurante el trabajo de fondo ({json.dumps(stats.job, ensure_ascii=False)}):")
+        _table([k for k in kinds if not k.startswith("abrir")], stats.during, {}, floor)
+        slowest = max((max(v) for v in stats.during.values() if v), default=0.0) * 1e3
+        print(f"evento más lento durante el trabajo: {slowest:.1f} ms")
     for kind, sample in stats.samples.items():
         print(f"  error en {kind}: {sample} (×{stats.errors[kind]})")
     if cpu is not None:
@@ -305,9 +324,15 @@ def report(stats: Stats, wall: float, cpu: float | None, rss: tuple[int, int] | 
               + ("" if made == stats.paid == marked else "  ← NO CUADRA"))
 
 
-async def drive(args, clients: list, names: dict, url: str, server_pid: int | None):
+async def drive(args, clients: list, names: dict, url: str, server_pid: int | None,
+                background: tuple | None = None):
     stats = Stats()
     users = [Treasurer(c, url, names, stats, i) for i, c in enumerate(clients)]
+    uploader = None
+    if background and background[0] == "bulk":  # one more tab: the file's uploader
+        uploader = Treasurer(background[3], url, names, stats, len(users))
+        if not await uploader.open():
+            raise SystemExit("la pestaña de la carga masiva no abrió sus páginas")
     spread = max(args.interval, len(users) / 50)  # open at most ~50 tabs a second
 
     async def opened(i: int, user: Treasurer) -> bool:
@@ -330,8 +355,19 @@ async def drive(args, clients: list, names: dict, url: str, server_pid: int | No
     own0 = resource.getrusage(resource.RUSAGE_SELF)
     sampler = asyncio.create_task(sample_rss()) if server_pid else None
     stats.recording = True
+
+    async def heavy_job() -> None:
+        await asyncio.sleep(args.background_after)
+        kind, scratch, job, _ = background
+        stats.background = True
+        try:
+            stats.job = await load_background.run(kind, scratch, job, uploader, url)
+        finally:
+            stats.background = False
+
+    jobs = [heavy_job()] if background else []
     await asyncio.gather(*(u.run(start + args.interval * i / len(live), stop, args.interval)
-                           for i, u in enumerate(live)))
+                           for i, u in enumerate(live)), *jobs)
     stats.recording = False
     wall = time.monotonic() - start
     cpu = None
@@ -341,7 +377,7 @@ async def drive(args, clients: list, names: dict, url: str, server_pid: int | No
         sampler.cancel()
     own1 = resource.getrusage(resource.RUSAGE_SELF)
     own = own1.ru_utime + own1.ru_stime - own0.ru_utime - own0.ru_stime
-    for u in users:
+    for u in users + ([uploader] if uploader else []):
         if getattr(u, "sock", None):
             await u.sock.close()
     return stats, wall, cpu, (rss0, peak[0]), own
@@ -356,6 +392,9 @@ def main() -> None:
     parser.add_argument("--url", help="un servidor ya en marcha sobre la base sembrada")
     parser.add_argument("--server-pid", type=int, help="con --url: medir CPU/RSS de su árbol")
     parser.add_argument("--seed-only", action="store_true")
+    parser.add_argument("--background", choices=("bulk", "sweep"),
+                        help="un archivo de 100.000 filas o un barrido de 100.000 pagos a la vez")
+    parser.add_argument("--background-after", type=float, default=10.0)
     args = parser.parse_args()
     seeded, elapsed = seeding.ensure_seeded(seeding.plan_from_args(args))
     how = f"sembrada en {elapsed:.1f} s" if elapsed is not None else "reutilizada"
@@ -366,6 +405,12 @@ def main() -> None:
               f"OCCIREFLEX_INSTANCE_DIR={seeded.instance_dir}")
         return
     names = _state_names()
+    scratch = job = None
+    if args.background:
+        if args.url:
+            raise SystemExit("--background arranca su propio servidor (sin --url)")
+        seeded = scratch = load_background.scratch_copy(seeded)
+        job = load_background.prepare(args.background, scratch)
     proc, pid, url = None, args.server_pid, args.url
     if not url:
         port = free_port()
@@ -376,12 +421,20 @@ def main() -> None:
         print(f"servidor listo en {time.perf_counter() - t0:.0f} s: {url} (registro {log})")
     try:
         clients = seeding.open_sessions(seeded, args.clients)
+        background = None
+        if args.background:
+            uploader = seeding.open_sessions(seeded, 1, first=seeded.manifest["plan"][
+                "companies"], end_earlier=False)[0]
+            background = (args.background, scratch, job, uploader)
         since = seeding.utcnow()
-        stats, wall, cpu, rss, own = asyncio.run(drive(args, clients, names, url, pid))
+        stats, wall, cpu, rss, own = asyncio.run(drive(args, clients, names, url, pid,
+                                                       background))
         made, marked = seeding.payment_counts(seeded, since, args.clients)
     finally:
         if proc is not None:
             stop_server(proc)
+        if scratch is not None:
+            load_background.drop_scratch(scratch)
     report(stats, wall, cpu, rss, own, args, made, marked)
 
 

@@ -350,21 +350,24 @@ class Client:
     inscriptions: int
 
 
-def open_sessions(seeded: Seeded, count: int) -> list[Client]:
-    """End the measured users' earlier sessions and open a fresh redeemed one for each of the
-    first ``count`` companies (idle and absolute timeouts start now)."""
+def open_sessions(seeded: Seeded, count: int, *, first: int = 1,
+                  end_earlier: bool = True) -> list[Client]:
+    """End the measured users' earlier sessions (unless not ``end_earlier``) and open a
+    fresh redeemed one for each of ``count`` companies from the ``first`` (idle and absolute
+    timeouts start now)."""
     plan = seeded.manifest["plan"]
-    if count > plan["companies"]:
+    if first + count - 1 > plan["companies"]:
         raise SystemExit(f"--clients {count} > --companies {plan['companies']}")
     shares = Plan(**{k: plan[k] for k in ("companies", "inscriptions", "big")}).shares()
     now = utcnow()
     engine = seeded.engine()
     clients, rows = [], []
     with engine.begin() as conn:
-        users = range(1, count + 1)
-        conn.execute(update(LoginSession).where(LoginSession.user_id.in_(list(users)),
-                                                LoginSession.ended_at.is_(None))
-                     .values(ended_at=now, end_reason="bench"))
+        users = range(first, first + count)
+        if end_earlier:
+            conn.execute(update(LoginSession).where(LoginSession.user_id.in_(list(users)),
+                                                    LoginSession.ended_at.is_(None))
+                         .values(ended_at=now, end_reason="bench"))
         seeds = dict(conn.execute(select(Token.user_id, Token.seed_encrypted).where(
             Token.user_id.in_(list(users)), Token.state == "activo")).all())
         names = dict(conn.execute(select(User.id, User.username)

@@ -27,6 +27,7 @@ from occireflex.pages import (
     uploaded_files,
 )
 from occireflex.state.bulk import BulkUploadState
+from occireflex.web.disk_states import throttle_disk_state_purge
 from occireflex.web.failover import use_failover_token_manager
 from occireflex.web.headers import SecurityHeaders
 from occireflex.web.upload_gate import UploadGate
@@ -52,5 +53,6 @@ app = rx.App(
     api_transformer=[api.build(), http_gates],
 )
 register_pages(app, PAGE_MODULES)
+throttle_disk_state_purge()
 # scale-out mode: a browser whose backend was killed keeps its state on the next one
 use_failover_token_manager(app)

@@ -37,7 +37,7 @@ from sqlmodel import Session, SQLModel, create_engine  # noqa: E402
 import occireflex.models  # noqa: E402,F401
 from occireflex import clock  # noqa: E402
 from occireflex import db as dbmod  # noqa: E402
-from occireflex.domain import actor_cache, touches  # noqa: E402
+from occireflex.domain import actor_cache, deferred  # noqa: E402
 
 PG_URL = os.environ.get(
     "OCCIREFLEX_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -79,7 +79,7 @@ def engine(request, tmp_path):
     dbmod.use_engine(eng)
     yield eng
     dbmod.use_engine(None)
-    touches.forget(eng)  # activity noted for this database dies with it
+    deferred.forget(eng)  # activity noted for this database dies with it
     actor_cache.clear()
     eng.dispose()
     if request.param == "postgresql":

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, func, literal_column, select
 from sqlmodel import Session
 
-from occireflex.domain import security, touches
+from occireflex.domain import deferred, security
 from occireflex.models import Grant, LoginSession, Profile, User
 from occireflex.settings import settings
 
@@ -84,7 +84,7 @@ class Stamp:
                 and r.locked_at is None
                 and now - _instant(r.created_at)
                 <= timedelta(seconds=settings.absolute_timeout_seconds)
-                and now - touches.last_seen(r.id, self.last_seen_at)
+                and now - deferred.last_seen(r.id, self.last_seen_at)
                 <= timedelta(seconds=settings.idle_timeout_seconds))
 
     @property

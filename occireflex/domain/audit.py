@@ -1,13 +1,18 @@
-"""Audit trail: one event per change of company data, in the same transaction."""
+"""Audit trail: one event per change of company data, in the same transaction; reads
+(consultations, prints, exports) are written a moment later, off the event's path."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
-from occireflex.models import AuditEvent
+from occireflex.domain import deferred
+from occireflex.models import AuditEvent, utcnow
+
+if TYPE_CHECKING:
+    from occireflex.domain.access import Actor
 
 
 def _dump(value: Any) -> str | None:
@@ -42,3 +47,13 @@ def record(
     )
     db.add(event)
     return event
+
+
+def record_read(actor: Actor, action: str, *, target: str = "", after: Any = None) -> None:
+    """Audit a read of company data by ``actor``: queued, written within a second by
+    ``deferred`` (a read changes nothing, so its audit needs no transaction of its own and
+    must not make the user wait for the database's writer)."""
+    deferred.note_read({
+        "created_at": utcnow(), "company_id": actor.company_id, "user_id": actor.user_id,
+        "action": action, "target": target[:120], "outcome": "ok", "before": None,
+        "after": _dump(after), "ip": actor.ip[:64], "channel": actor.channel})

@@ -416,8 +416,6 @@ def export_rows(db: Session, actor: Actor, search: object, action: str) -> list[
     _require_manager(db, actor, action)
     conditions = _search_conditions(actor, search)
     rows = db.exec(select(Profile).where(*conditions).order_by(Profile.name_key)).all()
-    audit.record(db, f"perfiles_exportados_{action}", company_id=actor.company_id,
-                 user_id=actor.user_id, target=f"{len(rows)} perfiles", ip=actor.ip,
-                 channel=actor.channel)
+    audit.record_read(actor, f"perfiles_exportados_{action}", target=f"{len(rows)} perfiles")
     return [(p.name, p.description, local_date(p.updated_at), _state(p.is_active))
             for p in rows]

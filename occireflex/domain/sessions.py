@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from occireflex.domain import audit, security, touches
+from occireflex.domain import audit, deferred, security
 from occireflex.domain.errors import SessionExpired
 from occireflex.models import LoginSession, User, utcnow
 from occireflex.settings import settings
@@ -76,7 +76,7 @@ def resolve_session(
 ) -> LoginSession:
     """The live session for a browser-held id; raises SessionExpired.
 
-    ``touch`` records activity (resets the idle clock, written later: ``touches``); the
+    ``touch`` records activity (resets the idle clock, written later: ``deferred``); the
     page's periodic check does not.
     """
     now = now or utcnow()
@@ -93,7 +93,7 @@ def resolve_session(
     reason = None
     if now - row.created_at > timedelta(seconds=settings.absolute_timeout_seconds):
         reason, message = "absoluto", ABSOLUTE_MESSAGE
-    elif now - touches.last_seen(row.id, row.last_seen_at) > timedelta(
+    elif now - deferred.last_seen(row.id, row.last_seen_at) > timedelta(
             seconds=settings.idle_timeout_seconds):
         reason, message = "inactividad", IDLE_MESSAGE
     if reason is None:
@@ -115,9 +115,9 @@ def resolve_session(
 
 def note_activity(session_id: int, stored: datetime, now: datetime) -> None:
     """Record the session's activity (at most every ``_TOUCH_EVERY``), written later by
-    ``touches`` so that no event waits for the database's writer."""
-    if now - touches.last_seen(session_id, stored) >= _TOUCH_EVERY:
-        touches.note(session_id, now)
+    ``deferred`` so that no event waits for the database's writer."""
+    if now - deferred.last_seen(session_id, stored) >= _TOUCH_EVERY:
+        deferred.note_activity(session_id, now)
 
 
 def _end(db: Session, row: LoginSession, reason: str, now: datetime) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from occireflex import catalog
-from occireflex.domain import access, profiles, sessions, touches
+from occireflex.domain import access, deferred, profiles, sessions
 from occireflex.domain.errors import SessionExpired
 from occireflex.models import Grant, LoginSession, Profile, User, utcnow
 from occireflex.settings import settings
@@ -130,7 +130,7 @@ def test_idle_and_absolute_timeouts_still_end_a_cached_session(demo, db, prepare
     step = settings.idle_timeout_seconds - 60
     for _ in range(settings.absolute_timeout_seconds // step + 1):
         _event(demo, fresh)  # active all along
-        touches.flush()
+        deferred.flush()
         pinned_clock.advance(timedelta(seconds=step))
     with pytest.raises(SessionExpired, match="tiempo máximo"):
         _event(demo, fresh)
@@ -143,7 +143,7 @@ def test_activity_is_noted_without_writing_in_the_event(demo, db, preparer, pinn
     statements.clear()
     _event(demo, preparer)
     assert not any(s.lstrip().upper().startswith("UPDATE") for s in statements)
-    assert touches.flush() == 1
+    assert deferred.flush() == 1
     row = db.exec(select(LoginSession).where(LoginSession.user_id == _user_id(db))).first()
     db.refresh(row)
     assert row.last_seen_at.replace(tzinfo=None) == at.replace(tzinfo=None)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from occireflex.domain import sessions, touches
+from occireflex.domain import deferred, sessions
 from occireflex.domain.errors import SessionExpired
 from occireflex.models import Account, AuditEvent, LoginSession, User
 from occireflex.settings import settings
@@ -85,7 +85,7 @@ def test_activity_every_ten_minutes_keeps_the_session_until_the_absolute_limit(d
         sessions.resolve_session(db, raw, now)
         db.commit()
     assert now == NOW + ABSOLUTE  # 72 events, the last exactly at 12 h
-    touches.flush()  # activity is written by the flusher, within a second
+    deferred.flush()  # activity is written by the flusher, within a second
     assert session_row(demo, raw).last_seen_at == now
     assert expired_message(db, raw, now + timedelta(minutes=10)) == sessions.ABSOLUTE_MESSAGE
     assert session_row(demo, raw).end_reason == "absoluto"

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from occireflex import catalog
-from occireflex.domain import access, exports, paging
+from occireflex.domain import access, deferred, exports, paging
 from occireflex.domain.errors import AccessDenied, ValidationError
 from occireflex.domain.payments import inscriptions as enrollments
 from occireflex.domain.payments import movements, transactions
@@ -311,9 +311,14 @@ def test_detail_shows_the_receipt_and_is_audited(ledger, db):
     assert lines["Valor"] == "$123,456.78" and lines["Realizado por"] == "Ana María Rodríguez"
     assert lines["Cuenta débito"] == "Corriente 256098765"
     assert transactions.get_detail(db, admin, ledger.p2).paid_by == "Programación automática"
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "transaccion_consultada")
+                   ).first() is None  # a read's audit waits for the deferred writer
+    deferred.flush()
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "transaccion_consultada",
                                             AuditEvent.target == f"transaccion:{ledger.p1}")
                    ).first() is not None
+    assert len(db.exec(select(AuditEvent).where(
+        AuditEvent.action == "transaccion_consultada")).all()) == 2
 
 
 @pytest.mark.parametrize("forged", ["other", "1", True, -1, 0, 10**30, None, 999_999])
@@ -428,6 +433,7 @@ def test_excel_holds_every_matching_row_and_neutralises_formulas(ledger, db):
             assert c.data_type != "f"  # nothing is a formula
     valor = next(r[5] for r in rows[1:] if r[9] == ledger.receipt1)
     assert Decimal(str(valor)) == Decimal("123456.78")  # a number the sheet can add up
+    deferred.flush()
     assert db.exec(select(AuditEvent).where(
         AuditEvent.action == "transacciones_exportadas_excel")).first().target == \
         "15 transacciones"

@@ -12,7 +12,7 @@ from reflex.istate.data import RouterData
 
 import occireflex.occireflex  # noqa: F401  (registers every page and state)
 from occireflex import api
-from occireflex.domain import touches
+from occireflex.domain import deferred
 from occireflex.settings import settings
 from occireflex.state.app import (
     AppApprovalsState,
@@ -57,7 +57,7 @@ class Driven:
                 # dropped and never runs
                 assert inspect.iscoroutinefunction(value), f"{name} returned a coroutine"
                 result = run_async(result)
-            touches.flush()
+            deferred.flush()
             return result
 
         return call

@@ -17,7 +17,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from occireflex.domain import touches
+from occireflex.domain import deferred
 from occireflex.domain.security import hash_session_token
 from occireflex.models import Favorite, LoginSession
 from tests.helpers import run_async
@@ -88,7 +88,7 @@ def test_page_change_and_trivial_event_answer_while_another_process_holds_the_wr
     db.expire_all()
     assert len(db.exec(select(Favorite)).all()) == stars_before + 1
     # the activity was noted and is written once the writer is free
-    touches.flush()
+    deferred.flush()
     seen = db.exec(select(LoginSession.last_seen_at).where(
         LoginSession.token_hash == hash_session_token(reader.sid))).one()
     assert seen.replace(tzinfo=None) == now.replace(tzinfo=None)

@@ -95,3 +95,19 @@ def test_forged_cookie_is_not_a_session(browser):
     browser.set_sid("A" * 43)
     assert browser.portal._actor() is None
     assert "login" in str(browser.portal.guard_home())
+
+
+def test_a_step_taken_before_the_page_loaded_is_not_undone_by_its_on_load(browser, db):
+    """Reflex chains the page's on_load after the socket's hydrate, behind any event the
+    browser already sent: a quick «Siguiente» on a slow server runs first."""
+    browser.root.is_hydrated = False  # the hydrate has not run the page's on_load yet
+    browser.login.submit_username({"usuario": "admin.demo"})
+    assert browser.login.step == 2
+    browser.login.on_load()
+    assert browser.login.step == 2  # the user is asked for the token, as they expect
+    browser.login.on_load()  # a later visit to /login starts over
+    assert browser.login.step == 1
+    browser.root.is_hydrated = True
+    browser.login.submit_username({"usuario": "admin.demo"})
+    browser.login.on_load()  # a step taken on a loaded page: on_load restarts as before
+    assert browser.login.step == 1

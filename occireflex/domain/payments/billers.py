@@ -154,9 +154,13 @@ def insert_bills(db: Session, rows: list[dict]) -> None:
 def ensure_current_bill(db: Session, biller: Biller, reference: str, today: date) -> Bill:
     """The biller's current bill for a reference, issuing it if it is due (idempotent)."""
     period, issued, due = current_period(biller, today)
-    insert_bills(db, [bill_row(biller, reference, period, issued, due)])
-    return db.exec(select(Bill).where(Bill.biller_id == biller.id, Bill.reference == reference,
-                                      Bill.period == period)).one()
+    query = select(Bill).where(Bill.biller_id == biller.id, Bill.reference == reference,
+                               Bill.period == period)
+    bill = db.exec(query).first()
+    if bill is None:  # a read must not take the writer's lock when the bill exists
+        insert_bills(db, [bill_row(biller, reference, period, issued, due)])
+        bill = db.exec(query).one()
+    return bill
 
 
 def issue_due_bills(db: Session, now: datetime) -> int:

@@ -170,10 +170,9 @@ def export(db: Session, actor: Actor, account_id: object, date_from: object, dat
             f"{EXPORT_MAX:,}. Acote el rango de fechas.")
     rows = db.exec(select(Movement).where(*conditions)
                    .order_by(Movement.created_at.desc(), Movement.id.desc())).all()
-    audit.record(db, f"movimientos_exportados_{action}", company_id=actor.company_id,
-                 user_id=actor.user_id, target=f"cuenta:{account.id}",
-                 after={"movimientos": len(rows), "desde": str(dates.start),
-                        "hasta": str(dates.end)}, ip=actor.ip, channel=actor.channel)
+    audit.record_read(actor, f"movimientos_exportados_{action}", target=f"cuenta:{account.id}",
+                      after={"movimientos": len(rows), "desde": str(dates.start),
+                        "hasta": str(dates.end)})
     found = [_row(m) for m in rows]
     subtitle = (f"{actor.company_name} · NIT {actor.company_nit} · {account_label(account)} · "
                 f"{dates.label()} · {len(found)} movimientos · Débitos "
@@ -186,6 +185,4 @@ def authorize_print(db: Session, actor: Actor, account_id: object) -> None:
     """«Imprimir» (the page as shown, with the print stylesheet): grant, account, audit."""
     require(db, actor, SERVICE, catalog.IMPRIMIR)
     account = company_account(db, actor, account_id)
-    audit.record(db, "movimientos_impresos", company_id=actor.company_id,
-                 user_id=actor.user_id, target=f"cuenta:{account.id}", ip=actor.ip,
-                 channel=actor.channel)
+    audit.record_read(actor, "movimientos_impresos", target=f"cuenta:{account.id}")

@@ -278,9 +278,7 @@ def get_detail(db: Session, actor: Actor, payment_id: object) -> TxDetail:
     require(db, actor, SERVICE, catalog.CONSULTAR)
     payment = _own_payment(db, actor, payment_id)
     detail = _detail(db, actor, payment)
-    audit.record(db, "transaccion_consultada", company_id=actor.company_id,
-                 user_id=actor.user_id, target=f"transaccion:{payment.id}", ip=actor.ip,
-                 channel=actor.channel)
+    audit.record_read(actor, "transaccion_consultada", target=f"transaccion:{payment.id}")
     return detail
 
 
@@ -291,9 +289,8 @@ def receipt_pdf(db: Session, actor: Actor, payment_id: object) -> tuple[str, byt
     if payment.status != EXITOSA or not payment.receipt:
         raise ValidationError(NO_RECEIPT)
     detail = _detail(db, actor, payment)
-    audit.record(db, "comprobante_exportado_pdf", company_id=actor.company_id,
-                 user_id=actor.user_id, target=f"transaccion:{payment.id}",
-                 after={"comprobante": payment.receipt}, ip=actor.ip, channel=actor.channel)
+    audit.record_read(actor, "comprobante_exportado_pdf", target=f"transaccion:{payment.id}",
+                      after={"comprobante": payment.receipt})
     return f"comprobante-{payment.receipt}.pdf", render_receipt(detail)
 
 
@@ -304,8 +301,7 @@ def authorize_print(db: Session, actor: Actor, payment_id: object = None) -> Non
     target = "lista"
     if payment_id is not None:
         target = f"transaccion:{_own_payment(db, actor, payment_id).id}"
-    audit.record(db, "transacciones_impresas", company_id=actor.company_id,
-                 user_id=actor.user_id, target=target, ip=actor.ip, channel=actor.channel)
+    audit.record_read(actor, "transacciones_impresas", target=target)
 
 
 def render_receipt(detail: TxDetail) -> bytes:
@@ -386,10 +382,9 @@ def export(db: Session, actor: Actor, filters: object, action: object,
             f"{EXPORT_MAX:,}. Acote el rango de fechas o los filtros.")
     rows = db.exec(_joined(*_ROW_COLUMNS).where(*conditions)
                    .order_by(Payment.created_at.desc(), Payment.id.desc())).all()
-    audit.record(db, f"transacciones_exportadas_{action}", company_id=actor.company_id,
-                 user_id=actor.user_id, target=f"{len(rows)} transacciones",
-                 after={"desde": str(clean.range.start), "hasta": str(clean.range.end)},
-                 ip=actor.ip, channel=actor.channel)
+    audit.record_read(actor, f"transacciones_exportadas_{action}",
+                      target=f"{len(rows)} transacciones",
+                      after={"desde": str(clean.range.start), "hasta": str(clean.range.end)})
     paid = sum(r.amount for r in rows if r.status == EXITOSA)
     parts = [f"{actor.company_name} · NIT {actor.company_nit}", clean.range.label()]
     if clean.account is not None:
