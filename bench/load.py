@@ -397,6 +397,8 @@ def main() -> None:
     parser.add_argument("--background-after", type=float, default=10.0)
     args = parser.parse_args()
     seeded, elapsed = seeding.ensure_seeded(seeding.plan_from_args(args))
+    if not args.url and load_background.forget_if_spent(seeded):
+        seeded, elapsed = seeding.ensure_seeded(seeding.plan_from_args(args))
     how = f"sembrada en {elapsed:.1f} s" if elapsed is not None else "reutilizada"
     print(f"base: {seeded.db_url} ({how}; filas {json.dumps(seeded.manifest['rows'])}; "
           f"inscripciones por empresa {seeded.manifest['shares']})")
@@ -407,9 +409,10 @@ def main() -> None:
     names = _state_names()
     scratch = job = None
     if args.background:
-        if args.url:
-            raise SystemExit("--background arranca su propio servidor (sin --url)")
-        seeded = scratch = load_background.scratch_copy(seeded)
+        if args.url:  # that server's database is the seed itself: the job writes into it
+            scratch = load_background.spend(seeded)
+        else:
+            seeded = scratch = load_background.scratch_copy(seeded)
         job = load_background.prepare(args.background, scratch)
     proc, pid, url = None, args.server_pid, args.url
     if not url:
@@ -433,7 +436,7 @@ def main() -> None:
     finally:
         if proc is not None:
             stop_server(proc)
-        if scratch is not None:
+        if scratch is not None and not args.url:
             load_background.drop_scratch(scratch)
     report(stats, wall, cpu, rss, own, args, made, marked)
 

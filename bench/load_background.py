@@ -10,7 +10,8 @@ sweep, started ``--background-after`` seconds into the measured window.
   scheduler sidecar runs it.
 
 Both write a lot, so they run on a scratch copy of the cached seed (a file copy on SQLite,
-``CREATE DATABASE … TEMPLATE`` on PostgreSQL), dropped afterwards.
+``CREATE DATABASE … TEMPLATE`` on PostgreSQL), dropped afterwards; against a server already
+running on the seed (``--url``) they write into it, and the next run seeds afresh.
 """
 
 from __future__ import annotations
@@ -54,6 +55,28 @@ def scratch_copy(seeded: seeding.Seeded) -> seeding.Seeded:
               f'CREATE DATABASE "{scratch}" TEMPLATE "{url.database}"')
     return dataclasses.replace(seeded, db_url=url.set(database=scratch)
                                .render_as_string(hide_password=False))
+
+
+def spend(seeded: seeding.Seeded) -> seeding.Seeded:
+    """Run on the cached seed itself (a server already started on it, ``--url``): later
+    runs with ``--url`` keep using it, the next run that starts its own server seeds afresh."""
+    _spent_marker(seeded).write_text("trabajo de fondo escrito en esta base\n")
+    print("la base sembrada recibe el trabajo de fondo: la próxima corrida con su propio "
+          "servidor la siembra de nuevo")
+    return seeded
+
+
+def forget_if_spent(seeded: seeding.Seeded) -> bool:
+    """Drop a seed that received a background job (``spend``); True if it was dropped."""
+    if not _spent_marker(seeded).exists():
+        return False
+    (seeded.instance_dir.parent / "manifest.json").unlink(missing_ok=True)
+    _spent_marker(seeded).unlink()
+    return True
+
+
+def _spent_marker(seeded: seeding.Seeded) -> Path:
+    return seeded.instance_dir.parent / "spent"
 
 
 def drop_scratch(scratch: seeding.Seeded) -> None:

@@ -20,7 +20,10 @@ NOBODY = object()  # what ``identified_work`` returns when ``identify`` found no
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # a connection per event thread, plus the deferred writer and background tasks: an
+        # event waiting for SQLite's writer holds its connection, reads must still find one
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_size=settings.event_threads + 4, max_overflow=8)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001

@@ -139,7 +139,7 @@ def run_once(now: datetime | None = None, batch: int | None = None) -> SweepRepo
     from occireflex.domain.payments import autopay
 
     with Session(get_engine(), expire_on_commit=False) as db:
-        return autopay.run_sweep(db, now, batch_size=batch or autopay.BATCH)
+        return autopay.run_sweep(db, now, batch_size=batch)
 
 
 class Sidecar:
@@ -153,7 +153,7 @@ class Sidecar:
         from occireflex.domain.payments import autopay  # noqa: F401  (imported before the first job)
 
         self.interval = interval
-        self.batch = batch or autopay.BATCH
+        self.batch = batch  # None: autopay.default_batch (per database)
         self.lease_ttl = timedelta(seconds=lease_seconds)
         self.renew_every = max(1, lease_seconds // 3)
         self.holder = holder or holder_id()
@@ -321,8 +321,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lease", metavar="SEGUNDOS", default=str(LEASE_SECONDS),
                         help="vigencia de la concesión que asegura un solo programador "
                              f"(predeterminado {LEASE_SECONDS})")
-    parser.add_argument("--batch", metavar="PAGOS", default="5000",
-                        help="pagos por transacción del barrido (predeterminado 5000)")
+    parser.add_argument("--batch", metavar="PAGOS", default=None,
+                        help="pagos por transacción del barrido (predeterminado: 5000 en "
+                             "PostgreSQL; 2000 en SQLite, con una pausa de 0,1 s entre lotes)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -333,9 +334,10 @@ def run(args: argparse.Namespace) -> int:
         now = parse_now(args.now) if args.now is not None else None
         interval = _seconds(args.interval, "--interval", 1, 86_400)
         lease_seconds = _seconds(args.lease, "--lease", 3, 86_400)
-        if not args.batch.strip().isdigit() or not 1 <= int(args.batch) <= 100_000:
+        if args.batch is not None and (not args.batch.strip().isdigit()
+                                       or not 1 <= int(args.batch) <= 100_000):
             raise UsageError("--batch debe ser un número entero entre 1 y 100000.")
-        batch = int(args.batch)
+        batch = int(args.batch) if args.batch is not None else None
     except UsageError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 2

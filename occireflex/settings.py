@@ -49,7 +49,9 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     https_only: bool = False  # served only over HTTPS (e.g. behind nginx): Secure cookies, HSTS
-    event_threads: int = 8  # threads per worker running events' database work, off the loop
+    # threads per worker running events' database work off the loop; a thread waiting for
+    # SQLite's writer only sleeps, so there are enough for reads to go on meanwhile
+    event_threads: int = 32
     # scale-out mode only (occireflex/scaleout.py): Reflex's state in this Redis database
     redis_url: str = "redis://127.0.0.1:6379/3"
 
@@ -75,7 +77,7 @@ def load_settings() -> Settings:
         argon2_time_cost=int(_env("ARGON2_TIME_COST", "3")),
         argon2_memory_kib=int(_env("ARGON2_MEMORY_KIB", "65536")),
         https_only=_env("HTTPS", "0").strip().lower() in ("1", "true", "si", "yes"),
-        event_threads=max(1, int(_env("EVENT_THREADS", "8"))),
+        event_threads=max(1, int(_env("EVENT_THREADS", "32"))),
         redis_url=_env("REDIS_URL", "redis://127.0.0.1:6379/3"),
     )
 

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 import unicodedata
 from calendar import timegm
 from datetime import datetime
@@ -26,15 +27,21 @@ _CODE_RE = re.compile(r"[0-9]{6}")  # ASCII digits only: str.isdigit() would tak
 _hasher = PasswordHasher(
     time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
 )
+# Each hash takes argon2_memory_kib (64 MiB): however many event threads run logins at
+# once, at most this many hashes hold their memory (and the CPU) together.
+ARGON2_AT_ONCE = 4
+_argon2_slots = threading.BoundedSemaphore(ARGON2_AT_ONCE)
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _argon2_slots:
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        with _argon2_slots:
+            return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -1,18 +1,23 @@
 """«Carga Programación Automática» and «Archivos Cargados» (issue 5).
 
 The upload is kept privately in the database (never in Reflex's public upload folder) and
-processed off the user's event loop: a background task runs the domain's ``process`` in a
-worker thread and reports its progress to the page.
+processed outside the server's process: a background task starts
+``python -m occireflex.bulk_worker`` (its own interpreter, so 100,000 rows of Python never
+hold the GIL other users' events need), reads its progress lines and reports them to the
+page.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
+import json
+import logging
+import sys
+import time
 
 import reflex as rx
 
-from occireflex.db import session_scope
+from occireflex.bulk_worker import Outcome, outcome_of
 from occireflex.domain import bulk
 from occireflex.domain.access import Actor
 from occireflex.domain.bogota import local_moment
@@ -24,16 +29,10 @@ from occireflex.state.paging import PagedMixin
 from occireflex.state.portal import PortalState
 
 UPLOAD_ID = "carga-programacion"
-
-
-def run_process(file_id: int, note) -> tuple[str, int, int, str, list[bulk.RowError]]:
-    with session_scope() as db:
-        result = bulk.process(db, file_id, progress=note)
-        if result is None:
-            return "", 0, 0, "El archivo ya está siendo procesado.", []
-        errors = bulk.first_errors(result.report or b"") if result.state == bulk.RECHAZADO \
-            else []
-        return result.state, result.rows, result.inscribed, result.message, errors
+PROGRESS_EVERY = 0.3  # seconds between progress updates sent to the page
+FAILED: Outcome = (bulk.RECHAZADO, 0, 0,
+                   "No fue posible procesar el archivo. Intente de nuevo más tarde.", [])
+log = logging.getLogger(__name__)
 
 
 class BulkUploadState(PagedMixin, PortalState):
@@ -102,29 +101,28 @@ class BulkUploadState(PagedMixin, PortalState):
             file_id = self._file_id
         if not file_id:
             return
-        shared = {"fraction": 0.0, "text": "Validando…"}
-        lock = threading.Lock()
-
-        def note(fraction: float, text: str) -> None:
-            with lock:
-                shared["fraction"], shared["text"] = fraction, text
-
-        task = asyncio.create_task(asyncio.to_thread(run_process, file_id, note))
-        while not task.done():
-            await asyncio.sleep(0.3)
-            with lock:
-                fraction, text = shared["fraction"], shared["text"]
-            async with self:
-                self.progress, self.progress_text = int(fraction * 100), text
-        try:
-            outcome = task.result()
-        except Exception:  # noqa: BLE001 — the domain marked the file Rechazado already
-            outcome = (bulk.RECHAZADO, 0, 0,
-                       "No fue posible procesar el archivo. Intente de nuevo más tarde.", [])
+        worker = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "occireflex.bulk_worker", str(file_id),
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE)
+        outcome, shown = None, 0.0
+        async for line in worker.stdout:
+            try:
+                message = json.loads(line)
+            except ValueError:  # not a line of ours (its errors go to the server's log)
+                log.warning("Salida inesperada del proceso de la carga %s: %r", file_id, line)
+                continue
+            outcome = outcome_of(message) or outcome
+            if "progress" in message and time.monotonic() - shown >= PROGRESS_EVERY:
+                shown = time.monotonic()
+                async with self:
+                    self.progress = int(message["progress"] * 100)
+                    self.progress_text = message["text"]
+        if await worker.wait() != 0 or outcome is None:
+            outcome = FAILED  # the worker marked the file Rechazado unless it was killed
         async with self:
             self._apply_outcome(outcome)
 
-    def _apply_outcome(self, outcome: tuple[str, int, int, str, list[bulk.RowError]]) -> None:
+    def _apply_outcome(self, outcome: Outcome) -> None:
         state, rows, inscribed, message, errors = outcome
         self.busy, self.progress = False, 100
         self.outcome, self.outcome_message = state, message

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from occireflex.bulk_worker import run_process
 from occireflex.domain import bulk
 from occireflex.models import BulkFile, Enrollment
-from occireflex.state.bulk import run_process
 
 HEADER = ("Convenio;Referencia;Alias;Cuenta débito;Pago;Días antes;Monto máximo;"
           "Fecha inicio;Fecha fin\n")

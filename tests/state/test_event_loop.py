@@ -17,9 +17,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from occireflex.db import session_scope
 from occireflex.domain import deferred
 from occireflex.domain.security import hash_session_token
-from occireflex.models import Favorite, LoginSession
+from occireflex.models import Account, Favorite, LoginSession
+from occireflex.settings import settings
+from occireflex.state.handler import off_loop
 from tests.helpers import run_async
 from tests.state.conftest import Browser
 
@@ -97,3 +100,38 @@ def test_page_change_and_trivial_event_answer_while_another_process_holds_the_wr
 async def _as_coroutine(fn, *args):
     result = fn(*args)
     return await result if asyncio.iscoroutine(result) else result
+
+
+def _one_write() -> None:
+    """What a payment does to SQLite's lock: one short write transaction."""
+    with session_scope() as db:
+        db.execute(Account.__table__.update().where(Account.id == -1).values(clearing=0))
+
+
+def test_reads_answer_while_many_writers_wait_for_the_writer(logged_in, db, engine):
+    """A bulk file holds SQLite's writer for seconds while payments keep arriving: each
+    waiting payment holds an event thread and a connection, and reads must still find
+    both (with 8 threads and 15 connections they did not: pages waited seconds)."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's single writer lock; PostgreSQL has row locks")
+    reader = logged_in("prepara.demo")
+    _open_services(reader)
+    b = reader.payments.unwrapped
+    writers = min(20, settings.event_threads - 4)
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, engine.url.database,
+                               str(HOLD_SECONDS)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+
+        async def scenario():
+            waiting = [asyncio.ensure_future(off_loop(_one_write)) for _ in range(writers)]
+            await asyncio.sleep(0.3)  # every writer is waiting for the lock
+            page = await _timed(lambda: b.go_to_page(2))
+            await asyncio.gather(*waiting)
+            return page
+
+        page = run_async(scenario())
+    finally:
+        holder.wait(timeout=30)
+    assert writers >= 16  # more than the 8 threads and 15 connections of before
+    assert page[0] < 1.0 and b.error == ""

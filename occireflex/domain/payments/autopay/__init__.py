@@ -11,7 +11,7 @@ from occireflex.domain.payments.autopay.rules import (
     set_rule,
     validate_rule,
 )
-from occireflex.domain.payments.autopay.sweep import BATCH, SweepReport, run_sweep
+from occireflex.domain.payments.autopay.sweep import BATCH, SweepReport, default_batch, run_sweep
 
-__all__ = ["BATCH", "MAX_DAYS_BEFORE", "OVER_MAX", "RuleInput", "SweepReport", "cancel_rule",
+__all__ = ["BATCH", "default_batch", "MAX_DAYS_BEFORE", "OVER_MAX", "RuleInput", "SweepReport", "cancel_rule",
            "get_rule", "pay_date", "run_sweep", "set_rule", "validate_rule"]

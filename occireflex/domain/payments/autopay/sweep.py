@@ -12,6 +12,7 @@ Due work is selected by date, never by "since last run", so nothing due is ever 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -72,7 +73,21 @@ HORIZON_DAYS = MAX_DAYS_BEFORE + 7  # a pay date moves back over a few holidays 
 ACCOUNT_GONE = "La cuenta débito ya no pertenece a la empresa."
 AUDIT_CHANNEL = "programador"
 _TRIES = 3
-BATCH = 5000
+BATCH = 5000  # PostgreSQL: row locks only, no other writer waits for a batch
+# SQLite has one writer at a time: a batch holds it ≈ 0.2 s, then the sweep pauses as long
+# as the batch took, up to 0.12 s. A payment waiting for the lock retries every 100 ms at
+# most (SQLite's busy handler), so a free window that long always lets it in: it waits one
+# batch, not the whole sweep.
+SQLITE_BATCH = 2000
+SQLITE_PAUSE_SECONDS = 0.12
+
+
+def default_batch(db: Session) -> int:
+    return SQLITE_BATCH if _single_writer(db) else BATCH
+
+
+def _single_writer(db: Session) -> bool:
+    return db.get_bind().dialect.name == "sqlite"
 
 
 @dataclass
@@ -165,13 +180,16 @@ def _bills_since(db: Session, last_id: int) -> int:
                                    .where(b.c.id > last_id)).scalar_one()
 
 
-def run_sweep(db: Session, now: datetime | None = None, *, batch_size: int = BATCH,
+def run_sweep(db: Session, now: datetime | None = None, *, batch_size: int | None = None,
               should_stop: Callable[[], bool] | None = None) -> SweepReport:
-    """Issue due bills, then execute every due programmed payment, a batch per commit.
+    """Issue due bills, then execute every due programmed payment, a batch per commit
+    (``default_batch`` unless given; on SQLite with a pause between batches).
 
     ``should_stop`` is asked between batches (clean shutdown); what is left is still due
     and the next sweep takes it."""
     now = now or utcnow()
+    batch_size = batch_size or default_batch(db)
+    max_pause = SQLITE_PAUSE_SECONDS if _single_writer(db) else 0.0
     today = local_today(now)
     report = SweepReport()
     try:
@@ -184,7 +202,10 @@ def run_sweep(db: Session, now: datetime | None = None, *, batch_size: int = BAT
             if should_stop is not None and should_stop():
                 report.interrupted = True
                 break
+            began = time.monotonic()
             _run_batch(db, items[start:start + batch_size], now, today, report)
+            if max_pause and start + batch_size < len(items):  # the sidecar's thread
+                time.sleep(min(max_pause, time.monotonic() - began))
     except BaseException:
         db.rollback()
         raise
