@@ -1,5 +1,5 @@
 """The ``occireflex`` command: init-db, seed-demo, token-code, habilitar-token, unlock,
-scheduler."""
+scheduler, serve-scaled, and the bank's back office (``cli_backoffice``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 from sqlmodel import select
 
-from occireflex import scaleout, scheduler
+from occireflex import cli_backoffice, scaleout, scheduler
 from occireflex.settings import PROJECT_ROOT
 
 
@@ -141,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
                                             "detrás de nginx, y el programador")
     scaleout.add_arguments(p)
     p.set_defaults(func=_cmd_serve_scaled)
+    cli_backoffice.add_commands(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

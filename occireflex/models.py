@@ -63,6 +63,8 @@ class User(SQLModel, table=True):
     profile_id: int | None = Field(default=None, foreign_key="profile.id", index=True)
     failed_attempts: int = 0
     locked_at: datetime | None = None
+    # a temporary password (first access, reset) works until then and must be changed
+    password_temporary_until: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

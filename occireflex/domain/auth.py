@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -134,7 +134,7 @@ def own_image(db: Session, flow: LoginFlow) -> str:
     """Image key to show at step 4 (see module docstring)."""
     if flow.token_ok:
         user = _find_user(db, flow.username)
-        if user is not None:
+        if user is not None and user.own_image:  # none yet: chosen at the first access
             return user.own_image
     digest = security.keyed_digest("imagen:" + flow.username)
     return OWN_IMAGES[int(digest[:8], 16) % len(OWN_IMAGES)]
@@ -260,12 +260,28 @@ def submit_password(
                      user_id=user.id if user else None, target=flow.username[:40],
                      outcome="fallido", ip=ip, channel=channel)
         raise LoginFailed(LOCKED if locked_now else GENERIC_FAILURE)
+    if _temporary_expired(user, now):  # the right password, but only valid for 24 h
+        audit.record(db, "login_fallido", company_id=user.company_id, user_id=user.id,
+                     target=user.username, outcome="fallido", ip=ip, channel=channel,
+                     after={"motivo": "clave temporal vencida"})
+        raise LoginFailed(TEMPORARY_EXPIRED)
 
     db.execute(update(User).where(User.id == user.id).values(failed_attempts=0))
     ticket = sessions.open_session(db, user, flow.token_id, channel, ip, user_agent, now)
     audit.record(db, "login", company_id=user.company_id, user_id=user.id,
                  target=user.username, ip=ip, channel=channel)
     return LoginResult(ticket=ticket, user_id=user.id)
+
+
+TEMPORARY_EXPIRED = ("Su clave temporal venció (dura 24 horas). Solicite una nueva al "
+                     "administrador de su empresa o, si es el administrador, al Banco.")
+
+
+def _temporary_expired(user: User, now: datetime) -> bool:
+    until = user.password_temporary_until
+    if until is None:
+        return False
+    return now > (until if until.tzinfo else until.replace(tzinfo=UTC))
 
 
 # Token prompts («Ingrese Token» before a change) -----------------------------------------
@@ -358,6 +374,11 @@ def app_login(
                      user_id=user.id if user else None, target=name, outcome="fallido",
                      ip=ip, channel=APP_CHANNEL)
         raise LoginFailed(LOCKED if locked_now else GENERIC_FAILURE)
+    if _temporary_expired(user, now):  # the right password, but only valid for 24 h
+        audit.record(db, "login_fallido", company_id=user.company_id, user_id=user.id,
+                     target=user.username, outcome="fallido", ip=ip, channel=APP_CHANNEL,
+                     after={"motivo": "clave temporal vencida"})
+        raise LoginFailed(TEMPORARY_EXPIRED)
 
     db.execute(update(User).where(User.id == user.id).values(failed_attempts=0))
     ticket = sessions.open_session(db, user, token_id, APP_CHANNEL, ip, user_agent, now)
