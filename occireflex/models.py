@@ -69,6 +69,17 @@ class User(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class PasswordHistory(SQLModel, table=True):
+    """A user's earlier password hashes: a new password may not repeat the last five."""
+
+    __table_args__ = (Index("ix_passwordhistory_user", "user_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    password_hash: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class Grant(SQLModel, table=True):
     """«Asignación de acciones por servicios»: profile × service × action."""
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -216,7 +217,8 @@ def _password_matches(user: User | None, password: object) -> bool:
     if user is None:
         security.burn_password_check(password)
         return False
-    return security.verify_password(user.password_hash, password)
+    # the policy stores passwords NFKC-normalized: «ñ» typed composed or not is the same
+    return security.verify_password(user.password_hash, unicodedata.normalize("NFKC", password))
 
 
 def _failures_persist(login):
