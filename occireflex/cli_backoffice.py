@@ -1,5 +1,6 @@
 """The bank's back-office commands: ``empresa crear``, ``cuenta crear``,
-``usuario crear --admin`` and ``token asignar`` (domain: ``domain/backoffice.py``)."""
+``usuario crear --admin``, ``token asignar`` (domain: ``domain/backoffice.py``) and
+``outbox`` (the messages to users, ``domain/outbox.py``)."""
 
 from __future__ import annotations
 
@@ -69,6 +70,21 @@ def _token(args: argparse.Namespace) -> int:
     return _report(_run(lambda db: backoffice.assign_token(db, args.usuario, args.serial)))
 
 
+def _outbox(args: argparse.Namespace) -> int:
+    from occireflex.db import session_scope
+    from occireflex.domain import outbox
+
+    with session_scope() as db:
+        if args.enviar:
+            done = outbox.deliver_due(db)
+            print(f"Enviados {done.sent}; por reintentar {done.failed}.")
+        lines = outbox.listing(db, pending_only=args.pendientes)
+    print("\n".join(lines) if lines else "No hay mensajes.")
+    if not outbox.settings.smtp_url:
+        print(f"(sin OCCIREFLEX_SMTP_URL: los mensajes se escriben en {outbox.outbox_dir()})")
+    return 0
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:
     empresa = sub.add_parser("empresa", help="el Banco: empresas").add_subparsers(
         dest="action", required=True)
@@ -103,3 +119,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--usuario", required=True)
     p.add_argument("--serial", required=True)
     p.set_defaults(func=_token)
+
+    p = sub.add_parser("outbox", help="mensajes a los usuarios: asunto y estado (nunca el texto)")
+    p.add_argument("--pendientes", action="store_true", help="solo los no enviados")
+    p.add_argument("--enviar", action="store_true", help="envía ahora los que tocan")
+    p.set_defaults(func=_outbox)

@@ -69,6 +69,23 @@ def _seconds(value: str, option: str, low: int, high: int) -> int:
 STRANDED_AFTER = timedelta(minutes=2)
 
 
+def deliver_outbox(now: datetime) -> None:
+    """Messages to users that are due (domain/outbox.py): sent here, never by an event."""
+    from sqlmodel import Session
+
+    from occireflex.db import get_engine
+    from occireflex.domain import outbox
+
+    try:
+        with Session(get_engine(), expire_on_commit=False) as db:
+            done = outbox.deliver_due(db, now)
+    except Exception:
+        log.exception("El envío de mensajes falló; se reintentará en el próximo ciclo.")
+        return
+    if done.sent or done.failed:
+        log.info("Mensajes: %d enviados, %d por reintentar.", done.sent, done.failed)
+
+
 def process_stranded_uploads(now: datetime) -> int:
     """Bulk files still «Recibido» a while after upload (the portal restarted before its
     background task ran): process them here. ``bulk.process`` claims a file atomically,
@@ -246,6 +263,7 @@ class Sidecar:
                 return
             log.info("%s Duración: %.1f s.", summary(report, now), time.monotonic() - started)
             process_stranded_uploads(now)
+            deliver_outbox(now)
             try:
                 expire_token_requests(now)
             except Exception:

@@ -54,6 +54,10 @@ class Settings:
     event_threads: int = 32
     # scale-out mode only (occireflex/scaleout.py): Reflex's state in this Redis database
     redis_url: str = "redis://127.0.0.1:6379/3"
+    # messages to users (domain/outbox.py): SMTP when set (smtp://user:pass@host:port, or
+    # smtp+starttls://…), otherwise .eml files in instance/outbox/
+    smtp_url: str = field(default="", repr=False)
+    mail_from: str = "OcciReflex <no-responder@occireflex.local>"
 
 
 def load_settings() -> Settings:
@@ -79,6 +83,8 @@ def load_settings() -> Settings:
         https_only=_env("HTTPS", "0").strip().lower() in ("1", "true", "si", "yes"),
         event_threads=max(1, int(_env("EVENT_THREADS", "32"))),
         redis_url=_env("REDIS_URL", "redis://127.0.0.1:6379/3"),
+        smtp_url=_env("SMTP_URL", ""),
+        mail_from=_env("MAIL_FROM", "OcciReflex <no-responder@occireflex.local>"),
     )
 
 
