@@ -44,6 +44,7 @@ OUT_OF_ORDER = "Complete los pasos de ingreso en orden."
 
 OWN_IMAGES: tuple[str, ...] = (
     "faro", "colibri", "montana", "cafe", "orquidea", "ballena", "sol", "velero",
+    "luna", "rio", "palmera", "mariposa",
 )
 IP_MAX_FAILURES = 20
 IP_WINDOW = timedelta(minutes=15)
