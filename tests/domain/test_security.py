@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -190,3 +192,31 @@ def test_keyed_digest_is_stable_and_depends_on_the_key(monkeypatch):
                                         "seed_key": Fernet.generate_key()})
     monkeypatch.setattr(security, "settings", other)
     assert security.keyed_digest("user:admin.demo") != first
+
+
+def test_at_most_four_argon2_hashes_run_at_once(monkeypatch):
+    """32 event threads may log users in together; each hash holds 64 MiB."""
+    from occireflex.domain import security as sec
+
+    running, peak, lock = [0], [0], threading.Lock()
+
+    class CountingHasher:
+        def _work(self, *_args):
+            with lock:
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+            time.sleep(0.05)
+            with lock:
+                running[0] -= 1
+            return True
+
+        hash = verify = _work
+
+    monkeypatch.setattr(sec, "_hasher", CountingHasher())
+    threads = [threading.Thread(target=sec.verify_password, args=("h", "p")) for _ in range(8)]
+    threads += [threading.Thread(target=sec.hash_password, args=("p",)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert peak[0] == sec.ARGON2_AT_ONCE == 4
