@@ -16,6 +16,7 @@ from occireflex.pages import (
 )
 from occireflex.pages import (
     ayudas,
+    first_access,
     home,
     login,
     movements,
@@ -32,8 +33,8 @@ from occireflex.web.failover import use_failover_token_manager
 from occireflex.web.headers import SecurityHeaders
 from occireflex.web.upload_gate import UploadGate
 
-PAGE_MODULES = (app_pages, ayudas, home, login, movements, payments, profiles, saldos,
-                token_admin, transactions, uploaded_files)
+PAGE_MODULES = (app_pages, ayudas, first_access, home, login, movements, payments, profiles,
+                saldos, token_admin, transactions, uploaded_files)
 
 
 @lru_cache(maxsize=1)

@@ -52,9 +52,11 @@ class Actor:
     channel: str
     ip: str
     grants: frozenset[tuple[str, str]]
+    # a temporary password (first access, reset): nothing is allowed but choosing a new one
+    must_change_password: bool = False
 
     def can(self, service_code: str, action: str = catalog.ACCESO) -> bool:
-        if (service_code, action) not in self.grants:
+        if self.must_change_password or (service_code, action) not in self.grants:
             return False
         if service_code in catalog.ADMIN_ONLY and not self.is_admin:
             return False
@@ -122,7 +124,8 @@ def _actor(db: Session, user: User, company: Company, session_id: int, channel: 
     return Actor(user_id=user.id, company_id=company.id, username=user.username,
                  full_name=user.full_name, company_name=company.name, company_nit=company.nit,
                  is_admin=user.is_admin, session_id=session_id, channel=channel, ip=ip,
-                 grants=grants_for(db, user))
+                 grants=grants_for(db, user),
+                 must_change_password=user.password_temporary_until is not None)
 
 
 def actor_for_user(db: Session, user_id: int, company_id: int, *, channel: str,

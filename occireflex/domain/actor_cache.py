@@ -45,6 +45,7 @@ _STAMP = (
            LoginSession.last_seen_at, LoginSession.ended_at, LoginSession.redeemed_at,
            User.id.label("user_id"), User.company_id, User.is_active, User.locked_at,
            User.is_admin, User.profile_id, User.username, User.full_name,
+           User.password_temporary_until,
            Profile.version.label("profile_version"),
            Profile.is_active.label("profile_active"), _GRANTS_PRINT.label("grants_print"))
     .join(User, User.id == LoginSession.user_id)
@@ -75,7 +76,8 @@ class Stamp:
         r = self.row
         return (r.id, r.channel, r.ended_at, r.redeemed_at, r.user_id, r.company_id,
                 r.is_active, r.locked_at, r.is_admin, r.profile_id, r.username, r.full_name,
-                r.profile_version, r.profile_active, r.grants_print)
+                r.password_temporary_until, r.profile_version, r.profile_active,
+                r.grants_print)
 
     def live(self, now: datetime) -> bool:
         """No timeout, no ending, no lock: the fast path may serve the event."""

@@ -16,6 +16,7 @@ WRONG_CURRENT = "La clave actual no es correcta."
 NOT_REPEATED = "La nueva clave y su confirmación no coinciden."
 SAME_AS_CURRENT = "La nueva clave debe ser distinta de la actual."
 UNKNOWN_IMAGE = "Elija una de las imágenes de la galería."
+NOT_FIRST_ACCESS = "Su clave ya fue cambiada: ingrese al portal."
 
 
 def _history(db: Session, user: User) -> list[str]:
@@ -76,3 +77,33 @@ def change_own_image(db: Session, actor, image: object, code: object,
     audit.record(db, "imagen_propia_cambiada", company_id=actor.company_id,
                  user_id=actor.user_id, target=user.username, before={"imagen": before},
                  after={"imagen": image}, ip=actor.ip, channel=actor.channel)
+
+
+def complete_first_access(db: Session, actor, new: object, repeat: object, image: object,
+                          code: object, now: datetime | None = None) -> None:
+    """The first access (or one after a reset): a new password and the «imagen propia»,
+    before anything else; the temporary password was proved at login. The caller commits."""
+    now = now or utcnow()
+    lock_user(db, actor.user_id)
+    user = db.get(User, actor.user_id)
+    if user.password_temporary_until is None:
+        raise ValidationError(NOT_FIRST_ACCESS)
+    if not isinstance(new, str) or new != repeat:
+        raise ValidationError(NOT_REPEATED)
+    if image not in auth.OWN_IMAGES:
+        raise ValidationError(UNKNOWN_IMAGE)
+    company = db.get(Company, user.company_id)
+    clean = passwords.check(new, username=user.username, company_name=company.name,
+                            previous_hashes=_history(db, user))
+    auth.confirm_with_token(db, actor, code, action="primer_ingreso", target=user.username,
+                            now=now)
+    user = db.get(User, actor.user_id)
+    db.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash, created_at=now))
+    user.password_hash = security.hash_password(clean)
+    user.password_temporary_until = None
+    before, user.own_image = user.own_image, image
+    user.updated_at = now
+    db.add(user)
+    audit.record(db, "primer_ingreso", company_id=actor.company_id, user_id=actor.user_id,
+                 target=user.username, before={"imagen": before}, after={"imagen": image},
+                 ip=actor.ip, channel=actor.channel)

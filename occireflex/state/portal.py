@@ -8,6 +8,7 @@ from occireflex import catalog
 from occireflex.domain import favorites
 from occireflex.domain.access import RESPONSIVE, Actor, deny
 from occireflex.domain.errors import AccessDenied
+from occireflex.state.first_access import FIRST_ACCESS_ROUTE
 from occireflex.state.handler import TOAST, handler
 from occireflex.state.session import SessionState, assign_changed
 
@@ -79,6 +80,8 @@ class PortalState(SessionState):
 
     @handler
     def guard_home(self, actor: Actor, db):
+        if actor.must_change_password:
+            return rx.redirect(FIRST_ACCESS_ROUTE, replace=True)
         self._note_page()
         self._shell_once(actor, db)
         self.service_code = ""
@@ -88,6 +91,8 @@ class PortalState(SessionState):
     @handler
     def guard(self, actor: Actor, db, service_code: str):
         """on_load of every service page: session, then the «Acceso Funcionalidad» grant."""
+        if actor.must_change_password:
+            return rx.redirect(FIRST_ACCESS_ROUTE, replace=True)
         self._note_page()
         self._shell_once(actor, db)
         service = catalog.get_service(service_code)

@@ -195,3 +195,38 @@ def test_before_choosing_one_a_new_user_is_shown_an_image_that_exists(engine, db
     flow = auth.LoginFlow(step=auth.STEP_PASSWORD, username="tesoreria.nueva",
                           started_at=utcnow(), token_ok=True)
     assert auth.own_image(db, flow) in auth.OWN_IMAGES
+
+
+def test_a_temporary_password_opens_only_the_first_access_then_everything(engine, db,
+                                                                         pinned_clock):
+    from occireflex import catalog
+    from occireflex.domain import access, own_account
+    from occireflex.domain.errors import AccessDenied
+    from tests.helpers import code_for
+
+    backoffice.create_company(db, NIT, "Nueva Empresa S.A.S.")
+    made = backoffice.create_first_admin(db, NIT, "tesoreria.nueva", "Marta Díaz",
+                                         "tesoreria@nueva.com", "OCC-200001")
+    db.commit()
+    session = login(db, "tesoreria.nueva", password=made.temporary_password).session_token
+    actor = access.load_actor(db, session)
+    assert actor.must_change_password and actor.is_admin and actor.visible_services() == ()
+    with pytest.raises(AccessDenied):
+        access.require(db, actor, catalog.SERVICIOS_PUBLICOS)
+    with pytest.raises(ValidationError, match="imágenes de la galería"):
+        own_account.complete_first_access(db, actor, "tres tigres comen trigo",
+                                          "tres tigres comen trigo", "x", "000000")
+    with pytest.raises(ValidationError, match="más usadas"):
+        own_account.complete_first_access(db, actor, "password1", "password1", "sol",
+                                          "000000")
+    pinned_clock.advance(timedelta(seconds=31))
+    own_account.complete_first_access(db, actor, "tres tigres comen trigo",
+                                      "tres tigres comen trigo", "sol",
+                                      code_for(db, "tesoreria.nueva", pinned_clock.now))
+    db.commit()
+    again = access.load_actor(db, session)  # the cached Actor is not served: the stamp moved
+    assert not again.must_change_password and again.can(catalog.SERVICIOS_PUBLICOS)
+    assert db.exec(select(User)).one().own_image == "sol"
+    pinned_clock.advance(timedelta(seconds=31))
+    with pytest.raises(LoginFailed):  # the temporary password is gone
+        login(db, "tesoreria.nueva", password=made.temporary_password)

@@ -23,6 +23,7 @@ from occireflex.state.app import (
 )
 from occireflex.state.balances import BalancesState
 from occireflex.state.bulk import BulkUploadState
+from occireflex.state.first_access import FirstAccessState
 from occireflex.state.login import LoginState
 from occireflex.state.movements import MovementsState
 from occireflex.state.payments import PaymentsState
@@ -76,7 +77,7 @@ class Browser:
     STATES = (LoginState, PortalState, BalancesState, ProfilesListState, ProfileFormState,
               ProfileViewState, PaymentsState, BulkUploadState, TransactionsState, TransactionDetailState,
               MovementsState, TokenAdminState, TokenHistoryState, AppState, AppTokenState,
-              AppApprovalsState, AppBalancesState, AppTransactionsState)
+              AppApprovalsState, AppBalancesState, AppTransactionsState, FirstAccessState)
 
     def __init__(self, user_agent: str = DESKTOP_UA, ip: str = "10.9.9.9"):
         os.environ.setdefault("PYTEST_CURRENT_TEST", "state")
@@ -138,6 +139,10 @@ class Browser:
     @property
     def transactions(self) -> TransactionsState:
         return self.get(TransactionsState)
+
+    @property
+    def first_access(self) -> FirstAccessState:
+        return self.get(FirstAccessState)
 
     @property
     def tx_detail(self) -> TransactionDetailState:
