@@ -69,38 +69,6 @@ class User(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class PasswordHistory(SQLModel, table=True):
-    """A user's earlier password hashes: a new password may not repeat the last five."""
-
-    __table_args__ = (Index("ix_passwordhistory_user", "user_id", "id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="user.id")
-    password_hash: str = Field(max_length=200)
-    created_at: datetime = Field(default_factory=utcnow)
-
-
-class OutboxMessage(SQLModel, table=True):
-    """A message to a user (domain/outbox.py), written in the transaction of the change it
-    tells about and sent later; never deleted (the record of what was told to whom)."""
-
-    __table_args__ = (Index("ix_outbox_pending", "sent_at", "next_attempt_at"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    company_id: int | None = Field(default=None, foreign_key="company.id")
-    user_id: int | None = Field(default=None, foreign_key="user.id")
-    kind: str = Field(max_length=40)  # clave_temporal | clave_cambiada | usuario_inactivado …
-    to_address: str = Field(max_length=120)
-    subject: str = Field(max_length=160)
-    body: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow)
-    next_attempt_at: datetime = Field(default_factory=utcnow)
-    claimed_until: datetime | None = None  # a sender is on it until then
-    attempts: int = 0
-    last_error: str = Field(default="", max_length=200)
-    sent_at: datetime | None = None
-
-
 class Grant(SQLModel, table=True):
     """«Asignación de acciones por servicios»: profile × service × action."""
 
@@ -475,3 +443,7 @@ for _dialect in ("sqlite", "postgresql"):  # the triggers of billsync.py, on cre
     for _statement in billsync.statements(_dialect):
         event.listen(SQLModel.metadata, "after_create",
                      DDL(_statement.replace("%", "%%")).execute_if(dialect=_dialect))
+
+
+# Users and their messages (issue 13) live in models_users.py, part of the same schema.
+from occireflex.models_users import OutboxMessage, PasswordHistory  # noqa: E402, F401, I001
