@@ -28,26 +28,20 @@ def _history(db: Session, user: User) -> list[str]:
     return [*reversed(older), user.password_hash]
 
 
-def change_own_password(db: Session, actor, current: object, new: object, repeat: object,
-                        code: object, now: datetime | None = None) -> None:
-    """Checks in this order, each with its own Spanish message, before the token is spent:
-    current password, confirmation, policy; then the token code; then the change. The
-    caller commits."""
-    now = now or utcnow()
-    lock_user(db, actor.user_id)  # two changes at once: one after the other
-    user = db.get(User, actor.user_id)
-    if not isinstance(current, str) or not security.verify_password(
-            user.password_hash, passwords.normalize(current)):
-        raise ValidationError(WRONG_CURRENT)
+def _checked(db: Session, user: User, new: object, repeat: object) -> str:
+    """The new password typed twice and accepted by the policy, normalized."""
     if not isinstance(new, str) or new != repeat:
         raise ValidationError(NOT_REPEATED)
-    if passwords.normalize(new) == passwords.normalize(current):
-        raise ValidationError(SAME_AS_CURRENT)
     company = db.get(Company, user.company_id)
-    clean = passwords.check(new, username=user.username, company_name=company.name,
-                            previous_hashes=_history(db, user))
-    auth.confirm_with_token(db, actor, code, action="clave_cambiada", target=user.username,
-                            now=now)
+    return passwords.check(new, username=user.username, company_name=company.name,
+                           previous_hashes=_history(db, user))
+
+
+def _replace_password(db: Session, actor, clean: str, code: object, action: str,
+                      now: datetime) -> User:
+    """Spend the token code, then store the new password; the old one joins the history
+    (pruned to the last ``passwords.HISTORY``) and a temporary password ends."""
+    auth.confirm_with_token(db, actor, code, action=action, target=actor.username, now=now)
     user = db.get(User, actor.user_id)  # confirm_with_token may have rolled back
     db.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash, created_at=now))
     user.password_hash = security.hash_password(clean)
@@ -59,6 +53,24 @@ def change_own_password(db: Session, actor, current: object, new: object, repeat
         col(PasswordHistory.id).desc()).limit(passwords.HISTORY - 1)
     db.exec(delete(PasswordHistory).where(PasswordHistory.user_id == user.id,
                                           col(PasswordHistory.id).not_in(keep)))
+    return user
+
+
+def change_own_password(db: Session, actor, current: object, new: object, repeat: object,
+                        code: object, now: datetime | None = None) -> None:
+    """Checks in this order, each with its own Spanish message, before the token is spent:
+    current password, a different one, confirmation, policy; then the token code; then the
+    change. The caller commits."""
+    now = now or utcnow()
+    lock_user(db, actor.user_id)  # two changes at once: one after the other
+    user = db.get(User, actor.user_id)
+    if not isinstance(current, str) or not security.verify_password(
+            user.password_hash, passwords.normalize(current)):
+        raise ValidationError(WRONG_CURRENT)
+    if isinstance(new, str) and passwords.normalize(new) == passwords.normalize(current):
+        raise ValidationError(SAME_AS_CURRENT)
+    clean = _checked(db, user, new, repeat)
+    user = _replace_password(db, actor, clean, code, "clave_cambiada", now)
     audit.record(db, "clave_cambiada", company_id=actor.company_id, user_id=actor.user_id,
                  target=user.username, ip=actor.ip, channel=actor.channel)
 
@@ -88,21 +100,11 @@ def complete_first_access(db: Session, actor, new: object, repeat: object, image
     user = db.get(User, actor.user_id)
     if user.password_temporary_until is None:
         raise ValidationError(NOT_FIRST_ACCESS)
-    if not isinstance(new, str) or new != repeat:
-        raise ValidationError(NOT_REPEATED)
     if image not in auth.OWN_IMAGES:
         raise ValidationError(UNKNOWN_IMAGE)
-    company = db.get(Company, user.company_id)
-    clean = passwords.check(new, username=user.username, company_name=company.name,
-                            previous_hashes=_history(db, user))
-    auth.confirm_with_token(db, actor, code, action="primer_ingreso", target=user.username,
-                            now=now)
-    user = db.get(User, actor.user_id)
-    db.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash, created_at=now))
-    user.password_hash = security.hash_password(clean)
-    user.password_temporary_until = None
+    clean = _checked(db, user, new, repeat)
+    user = _replace_password(db, actor, clean, code, "primer_ingreso", now)
     before, user.own_image = user.own_image, image
-    user.updated_at = now
     db.add(user)
     audit.record(db, "primer_ingreso", company_id=actor.company_id, user_id=actor.user_id,
                  target=user.username, before={"imagen": before}, after={"imagen": image},
