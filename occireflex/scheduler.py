@@ -341,7 +341,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              f"(predeterminado {LEASE_SECONDS})")
     parser.add_argument("--batch", metavar="PAGOS", default=None,
                         help="pagos por transacción del barrido (predeterminado: 5000 en "
-                             "PostgreSQL; 2000 en SQLite, con una pausa de 0,1 s entre lotes)")
+                             "PostgreSQL; 2000 en SQLite, con una pausa breve entre lotes)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -21,6 +21,13 @@ def _dump(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
+def _fields(action: str, company_id: int | None, user_id: int | None, target: str,
+            outcome: str, before: Any, after: Any, ip: str, channel: str) -> dict[str, Any]:
+    return {"company_id": company_id, "user_id": user_id, "action": action,
+            "target": target[:120], "outcome": outcome, "before": _dump(before),
+            "after": _dump(after), "ip": ip[:64], "channel": channel}
+
+
 def record(
     db: Session,
     action: str,
@@ -34,17 +41,8 @@ def record(
     ip: str = "",
     channel: str = "web",
 ) -> AuditEvent:
-    event = AuditEvent(
-        company_id=company_id,
-        user_id=user_id,
-        action=action,
-        target=target[:120],
-        outcome=outcome,
-        before=_dump(before),
-        after=_dump(after),
-        ip=ip[:64],
-        channel=channel,
-    )
+    event = AuditEvent(**_fields(action, company_id, user_id, target, outcome, before, after,
+                                 ip, channel))
     db.add(event)
     return event
 
@@ -53,7 +51,5 @@ def record_read(actor: Actor, action: str, *, target: str = "", after: Any = Non
     """Audit a read of company data by ``actor``: queued, written within a second by
     ``deferred`` (a read changes nothing, so its audit needs no transaction of its own and
     must not make the user wait for the database's writer)."""
-    deferred.note_read({
-        "created_at": utcnow(), "company_id": actor.company_id, "user_id": actor.user_id,
-        "action": action, "target": target[:120], "outcome": "ok", "before": None,
-        "after": _dump(after), "ip": actor.ip[:64], "channel": actor.channel})
+    deferred.note_read(_fields(action, actor.company_id, actor.user_id, target, "ok", None,
+                               after, actor.ip, actor.channel) | {"created_at": utcnow()})

@@ -7,6 +7,7 @@ import reflex as rx
 from occireflex.components import theme
 from occireflex.components.brand import logo
 from occireflex.components.routing import page
+from occireflex.domain import auth
 from occireflex.state.first_access import FIRST_ACCESS_ROUTE
 from occireflex.state.first_access import FirstAccessState as F
 
@@ -30,7 +31,7 @@ def _meter() -> rx.Component:
 
 def _gallery() -> rx.Component:
     return rx.grid(
-        rx.foreach(F.images, lambda name: rx.el.button(
+        *[rx.el.button(
             rx.image(src="/propia/" + name + ".svg", width="100%", alt=name,
                      border_radius="10px"),
             type="button", on_click=F.choose_image(name), aria_label=name,
@@ -39,7 +40,8 @@ def _gallery() -> rx.Component:
             style={"padding": "3px", "borderRadius": "12px", "cursor": "pointer",
                    "background": "white",
                    "border": rx.cond(F.image == name, f"3px solid {theme.BRAND}",
-                                     "3px solid transparent")})),
+                                     "3px solid transparent")})
+            for name in auth.OWN_IMAGES],
         columns=rx.breakpoints(initial="4", sm="6"), spacing="2", width="100%",
     )
 

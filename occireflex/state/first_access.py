@@ -18,18 +18,16 @@ FIRST_ACCESS_ROUTE = "/primer-ingreso"
 
 class FirstAccessState(SessionState):
     user_name: str = ""
-    images: list[str] = list(auth.OWN_IMAGES)
     image: str = ""
     strength: int = 0
     strength_label: str = ""
     error: str = ""
-    done: bool = False
 
     @handler
     def load(self, actor: Actor, db):
         if not actor.must_change_password:
             return rx.redirect(HOME_ROUTE, replace=True)
-        self.user_name, self.error, self.done = actor.full_name, "", False
+        self.user_name, self.error = actor.full_name, ""
         return None
 
     @rx.event
@@ -46,5 +44,5 @@ class FirstAccessState(SessionState):
         data = form_data if isinstance(form_data, dict) else {}
         own_account.complete_first_access(db, actor, data.get("nueva"), data.get("repetir"),
                                           self.image, token_code(data))
-        self.done, self.error = True, ""
+        self.error = ""
         return rx.redirect(HOME_ROUTE, replace=True)

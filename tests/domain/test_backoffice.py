@@ -20,7 +20,6 @@ from occireflex.models import (
     Profile,
     Token,
     User,
-    utcnow,
 )
 from tests.helpers import login
 
@@ -48,7 +47,8 @@ def test_nit_formats_and_wrong_digits():
 
 # Onboarding ----------------------------------------------------------------------------
 
-def test_five_commands_onboard_a_company_whose_admin_logs_in(engine, db, capsys):
+def test_five_commands_onboard_a_company_whose_admin_logs_in(engine, db, capsys,
+                                                             pinned_clock):
     assert main(["empresa", "crear", "--nit", NIT, "--nombre", "Nueva Empresa S.A.S."]) == 0
     assert main(["cuenta", "crear", "--nit", NIT, "--tipo", "corriente", "--numero",
                  "301000001", "--saldo", "25.000.000"]) == 0
@@ -67,7 +67,7 @@ def test_five_commands_onboard_a_company_whose_admin_logs_in(engine, db, capsys)
     admin = db.exec(select(User).where(User.company_id == company.id)).one()
     assert admin.is_admin and admin.own_image == "" and temporary not in admin.password_hash
     assert admin.password_temporary_until.replace(tzinfo=None) == \
-        (utcnow() + timedelta(hours=24)).replace(tzinfo=None)
+        (pinned_clock.now + timedelta(hours=24)).replace(tzinfo=None)
     checking = db.exec(select(Account).where(Account.number == "301000001")).one()
     [opening] = db.exec(select(Movement).where(Movement.account_id == checking.id)).all()
     assert checking.current == checking.available == opening.balance_after == 2_500_000_000
@@ -187,13 +187,14 @@ def test_a_user_whose_token_was_blocked_gets_a_new_physical_one(engine, db):
     assert auth.normalize_username("Tesoreria.Nueva") == "tesoreria.nueva"
 
 
-def test_before_choosing_one_a_new_user_is_shown_an_image_that_exists(engine, db):
+def test_before_choosing_one_a_new_user_is_shown_an_image_that_exists(engine, db,
+                                                                      pinned_clock):
     backoffice.create_company(db, NIT, "Nueva Empresa S.A.S.")
     backoffice.create_first_admin(db, NIT, "tesoreria.nueva", "Marta Díaz",
                                   "tesoreria@nueva.com", "OCC-200001")
     db.commit()
     flow = auth.LoginFlow(step=auth.STEP_PASSWORD, username="tesoreria.nueva",
-                          started_at=utcnow(), token_ok=True)
+                          started_at=pinned_clock.now, token_ok=True)
     assert auth.own_image(db, flow) in auth.OWN_IMAGES
 
 

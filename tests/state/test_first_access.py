@@ -8,23 +8,23 @@ from datetime import timedelta
 from sqlmodel import select
 
 from occireflex import catalog
-from occireflex.models import AuditEvent, Enrollment, User, utcnow
+from occireflex.models import AuditEvent, Enrollment, User
 from tests.helpers import code_for, login
 
 NEW = "tres tigres comen trigo en Cali"
 
 
-def _temporary(db, username="admin.demo") -> User:
+def _temporary(db, now, username="admin.demo") -> User:
     user = db.exec(select(User).where(User.username == username)).one()
-    user.password_temporary_until = utcnow() + timedelta(hours=24)
+    user.password_temporary_until = now + timedelta(hours=24)
     db.add(user)
     db.commit()
     return user
 
 
 def test_every_page_sends_the_user_to_the_first_access_and_forged_events_are_refused(
-        logged_in, db):
-    _temporary(db)
+        logged_in, db, pinned_clock):
+    _temporary(db, pinned_clock.now)
     b = logged_in("admin.demo")
     assert "/primer-ingreso" in str(b.portal.guard_home())
     b.navigate("/transacciones/pagos/servicios")
@@ -38,7 +38,7 @@ def test_every_page_sends_the_user_to_the_first_access_and_forged_events_are_ref
 
 
 def test_choosing_password_and_image_opens_the_portal(logged_in, db, pinned_clock):
-    user = _temporary(db)
+    user = _temporary(db, pinned_clock.now)
     b = logged_in("admin.demo")
     b.navigate("/primer-ingreso")
     b.first_access.load()
