@@ -51,6 +51,9 @@ AYUDAS = "ayudas.ayudas.consultar"
 # services the demo profiles already grant, built by the next issues
 CAMBIO_CLAVE_IMAGEN = "administracion.usuarios.cambio_clave_imagen"
 CONSULTA_ACTIVIDAD = "administracion.usuarios.actividad"
+CONFIGURACION_USUARIOS = "administracion.usuarios.configuracion"
+CAMBIO_CLAVE_USUARIOS = "administracion.usuarios.cambio_clave_usuarios"
+ACTIVACION_USUARIOS = "administracion.usuarios.activacion"
 
 @dataclass(frozen=True)
 class Module:
@@ -107,6 +110,12 @@ BUILT: frozenset[str] = frozenset({
     TOKEN_VIRTUAL,
     CONSULTA_TOKEN,
 })
+
+# Every user has these on their own account, whatever their profile grants (issue 13:
+# «Cambio de Clave e Imagen Propia» is for every user); a temporary password still opens
+# nothing but the first access.
+SELF_SERVICE: frozenset[str] = frozenset({CAMBIO_CLAVE_IMAGEN})
+SELF_SERVICE_ACTIONS = (ACCESO, CONSULTAR, APP, RESPONSIVE)
 
 # Only the company's administrator may use these, whatever a profile grants (seed 002:
 # «Este proceso solo se puede realizar desde el usuario administrador»).
@@ -187,13 +196,13 @@ SERVICES: tuple[Service, ...] = (
          _ALL),
     # Administración (seed 001)
     _svc(PERFILES, "Usuarios", "Perfiles", _ADMIN),
-    _svc("administracion.usuarios.configuracion", "Usuarios", "Configuración de Usuarios", _ADMIN),
+    _svc(CONFIGURACION_USUARIOS, "Usuarios", "Configuración de Usuarios", _ADMIN),
     _svc("administracion.usuarios.alertas", "Usuarios", "Inscripción de Alertas", _ADMIN),
     _svc(CAMBIO_CLAVE_IMAGEN, "Usuarios",
          "Cambio de Clave e Imagen Propia", _ADMIN_APP),
-    _svc("administracion.usuarios.cambio_clave_usuarios", "Usuarios",
+    _svc(CAMBIO_CLAVE_USUARIOS, "Usuarios",
          "Cambio de Clave para Usuarios", _ADMIN),
-    _svc("administracion.usuarios.activacion", "Usuarios", "Activación/Inactivación", _ADMIN),
+    _svc(ACTIVACION_USUARIOS, "Usuarios", "Activación/Inactivación", _ADMIN),
     _svc(CONSULTA_ACTIVIDAD, "Usuarios", "Consulta de Actividad", _ADMIN),
     _svc("administracion.usuarios.montos_acumulados", "Usuarios",
          "Consulta Montos Acumulados por Usuario y Servicio", _ADMIN),

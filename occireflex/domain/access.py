@@ -56,7 +56,11 @@ class Actor:
     must_change_password: bool = False
 
     def can(self, service_code: str, action: str = catalog.ACCESO) -> bool:
-        if self.must_change_password or (service_code, action) not in self.grants:
+        if self.must_change_password:
+            return False
+        if service_code in catalog.SELF_SERVICE:
+            return action in catalog.SELF_SERVICE_ACTIONS
+        if (service_code, action) not in self.grants:
             return False
         if service_code in catalog.ADMIN_ONLY and not self.is_admin:
             return False

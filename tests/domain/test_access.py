@@ -3,6 +3,7 @@ that are audited; favorites; balances with company isolation; money format."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -99,12 +100,24 @@ def test_secondary_user_gets_exactly_its_profile_grants(demo, db):
     actor, _ = actor_for(db, "prepara.demo")
     assert actor.grants == expected
     assert not actor.can("administracion.usuarios.perfiles")
-    assert {s.module for s in actor.visible_services()} == {"consultas", "transacciones"}
+    # beyond its profile, only what every user has on their own account
+    assert {s.code for s in actor.visible_services() if s.module == "administracion"} == set(
+        catalog.SELF_SERVICE)
+    assert {s.module for s in actor.visible_services()} == {
+        "consultas", "transacciones", "administracion"}
     # Rows that name no catalog service or action are ignored.
     db.add(Grant(profile_id=user.profile_id, service_code="no.existe", action_code="acceso"))
     db.add(Grant(profile_id=user.profile_id, service_code=SALDOS, action_code="borrar"))
     db.commit()
     assert access.grants_for(db, user) == expected
+
+
+def test_own_account_service_is_every_users_but_not_during_first_access(demo, db):
+    actor, _ = actor_for(db, "prepara.demo")
+    assert (catalog.CAMBIO_CLAVE_IMAGEN, catalog.ACCESO) not in actor.grants
+    assert actor.can(catalog.CAMBIO_CLAVE_IMAGEN)
+    assert not actor.can(catalog.CAMBIO_CLAVE_IMAGEN, catalog.EXCEL)
+    assert not replace(actor, must_change_password=True).can(catalog.CAMBIO_CLAVE_IMAGEN)
 
 
 def test_inactive_or_foreign_profile_grants_nothing(demo, db):
@@ -114,7 +127,8 @@ def test_inactive_or_foreign_profile_grants_nothing(demo, db):
     db.commit()
     assert access.grants_for(db, user) == frozenset()
     actor, _ = actor_for(db, "consulta.demo")
-    assert actor.grants == frozenset() and actor.visible_services() == ()
+    assert actor.grants == frozenset() and {s.code for s in actor.visible_services()} == set(
+        catalog.SELF_SERVICE)
     # A profile of another company grants nothing either, however many grants it has.
     other = user_named(db, "opera.otra")
     other.profile_id = profile_named(db, "Autorizador todo").id  # Empresa Demo's
@@ -157,9 +171,10 @@ def test_phone_shows_only_services_granted_for_responsive(demo, db):
     assert web.channel == access.WEB and SALDOS in {s.code for s in web.visible_services()}
     phone = access.load_actor(db, raw, user_agent=IPHONE_UA, now=NOW)
     assert phone.channel == access.RESPONSIVE
-    assert phone.visible_services() == () and not phone.can(SALDOS)
+    own = set(catalog.SELF_SERVICE)  # every user's own account, on every channel
+    assert {s.code for s in phone.visible_services()} == own and not phone.can(SALDOS)
     explicit = access.load_actor(db, raw, channel=access.RESPONSIVE, now=NOW)
-    assert explicit.visible_services() == ()
+    assert {s.code for s in explicit.visible_services()} == own
     # «Consulta Saldos» grants responsive on the Saldos services only.
     user = user_named(db, "consulta.demo")
     user.profile_id = profile_named(db, "Consulta Saldos").id
@@ -167,7 +182,7 @@ def test_phone_shows_only_services_granted_for_responsive(demo, db):
     db.commit()
     phone = reload(db, raw, channel=access.RESPONSIVE)
     assert {s.code for s in phone.visible_services()} == {
-        "consultas.saldos.por_producto", "consultas.saldos.consolidados"}
+        "consultas.saldos.por_producto", "consultas.saldos.consolidados", *catalog.SELF_SERVICE}
 
 
 def test_removing_the_responsive_grant_hides_the_service_on_the_phone_only(demo, db):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from occireflex import catalog
+
 from occireflex.models import AuditEvent, Favorite, LoginSession
 from tests.state.conftest import PHONE_UA
 
@@ -22,7 +24,8 @@ def test_admin_sees_every_module(logged_in):
 def test_menus_follow_profile(logged_in):
     b = logged_in("consulta.demo")
     b.portal.guard_home()
-    assert b.portal.visible_modules == ["consultas"]
+    # its profile's module, and Administración for the own account (every user's)
+    assert b.portal.visible_modules == ["administracion", "consultas"]
     assert SALDOS in b.portal.visible_services
     assert "consultas.saldos.consolidados" not in b.portal.visible_services
     assert "consultas|Saldos" in b.portal.visible_groups
@@ -31,7 +34,7 @@ def test_menus_follow_profile(logged_in):
 def test_phone_shows_only_front_responsive_services(logged_in):
     b = logged_in("consulta.demo", user_agent=PHONE_UA)  # Pruebas1 has no «Front Responsive»
     b.portal.guard_home()
-    assert b.portal.visible_services == []
+    assert b.portal.visible_services == sorted(catalog.SELF_SERVICE)
     admin = logged_in("admin.demo", user_agent=PHONE_UA)
     admin.portal.guard_home()
     assert SALDOS in admin.portal.visible_services and admin.portal.is_mobile_channel
@@ -153,7 +156,7 @@ def test_periodic_check_applies_profile_deactivation(logged_in, db):
     db.add(profile)
     db.commit()
     b.portal.check_session()
-    assert b.portal.denied and b.portal.visible_modules == []
+    assert b.portal.denied and b.portal.visible_modules == ["administracion"]
 
 
 def test_a_reconnect_keeps_the_half_filled_form_a_new_visit_starts_clean(logged_in):
