@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlmodel import select
 
 from occireflex import catalog
-
 from occireflex.models import AuditEvent, Favorite, LoginSession
 from tests.state.conftest import PHONE_UA
 
