@@ -51,6 +51,7 @@ class Profile(SQLModel, table=True):
 
 
 class User(SQLModel, table=True):
+    __table_args__ = (Index("ix_user_company_username", "company_id", "username"),)
     id: int | None = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id", index=True)
     username: str = Field(max_length=40, unique=True, index=True)  # stored lower-case
@@ -65,6 +66,14 @@ class User(SQLModel, table=True):
     locked_at: datetime | None = None
     # a temporary password (first access, reset) works until then and must be changed
     password_temporary_until: datetime | None = None
+    # Configuración de Usuarios (issue 13): identity, channels, last login, state's causal
+    document_type: str = Field(default="", max_length=3)  # CC | CE | PA | PPT
+    document_number: str = Field(default="", max_length=15)
+    phone: str = Field(default="", max_length=10)  # celular, 10 digits
+    channel_portal: bool = True
+    channel_app: bool = True
+    last_login_at: datetime | None = None
+    state_reason: str = Field(default="", max_length=30)  # causal of the last (in)activation
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

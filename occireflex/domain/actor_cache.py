@@ -45,7 +45,7 @@ _STAMP = (
            LoginSession.last_seen_at, LoginSession.ended_at, LoginSession.redeemed_at,
            User.id.label("user_id"), User.company_id, User.is_active, User.locked_at,
            User.is_admin, User.profile_id, User.username, User.full_name,
-           User.password_temporary_until,
+           User.password_temporary_until, User.channel_portal, User.channel_app,
            Profile.version.label("profile_version"),
            Profile.is_active.label("profile_active"), _GRANTS_PRINT.label("grants_print"))
     .join(User, User.id == LoginSession.user_id)
@@ -76,7 +76,8 @@ class Stamp:
         r = self.row
         return (r.id, r.channel, r.ended_at, r.redeemed_at, r.user_id, r.company_id,
                 r.is_active, r.locked_at, r.is_admin, r.profile_id, r.username, r.full_name,
-                r.password_temporary_until, r.profile_version, r.profile_active,
+                r.password_temporary_until, r.channel_portal, r.channel_app,
+                r.profile_version, r.profile_active,
                 r.grants_print)
 
     def live(self, now: datetime) -> bool:
@@ -84,6 +85,7 @@ class Stamp:
         r = self.row
         return (r.ended_at is None and r.redeemed_at is not None and r.is_active
                 and r.locked_at is None
+                and bool(r.channel_app if r.channel == "app" else r.channel_portal)
                 and now - _instant(r.created_at)
                 <= timedelta(seconds=settings.absolute_timeout_seconds)
                 and now - deferred.last_seen(r.id, self.last_seen_at)

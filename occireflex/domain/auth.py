@@ -254,7 +254,8 @@ def submit_password(
     user = _find_user(db, flow.username)
     _refuse_if_locked(db, user, flow.username, password, ip=ip, channel=channel)
     password_ok = _password_matches(user, password)
-    if user is None or not user.is_active or not flow.token_ok or not password_ok:
+    # an inactive user's token is never checked: the right password tells them why
+    if user is None or not password_ok or (user.is_active and not flow.token_ok):
         locked_now = False
         if not flow.failure_counted:  # else step 2 counted this attempt already
             locked_now = _count_user_failure(db, user, flow.username, now)
@@ -268,12 +269,37 @@ def submit_password(
                      target=user.username, outcome="fallido", ip=ip, channel=channel,
                      after={"motivo": "clave temporal vencida"})
         raise LoginFailed(TEMPORARY_EXPIRED)
+    _refuse_if_barred(db, user, channel, ip)
 
-    db.execute(update(User).where(User.id == user.id).values(failed_attempts=0))
+    db.execute(update(User).where(User.id == user.id).values(failed_attempts=0,
+                                                             last_login_at=now))
     ticket = sessions.open_session(db, user, flow.token_id, channel, ip, user_agent, now)
     audit.record(db, "login", company_id=user.company_id, user_id=user.id,
                  target=user.username, ip=ip, channel=channel)
     return LoginResult(ticket=ticket, user_id=user.id)
+
+
+CHANNEL_BARRED = {
+    "app": "Su usuario no tiene habilitado el ingreso por la App. Comuníquese con el "
+           "administrador de su empresa.",
+    "portal": "Su usuario no tiene habilitado el ingreso al portal. Comuníquese con el "
+              "administrador de su empresa.",
+}
+
+
+def _refuse_if_barred(db: Session, user: User, channel: str, ip: str) -> None:
+    """The right credentials of an inactive user, or on a channel not enabled for them:
+    refused with the reason (the credentials were proved), not counted as a failure."""
+    message = (sessions.INACTIVE_MESSAGE if not user.is_active else None if
+               sessions.channel_allowed(user, channel) else
+               CHANNEL_BARRED["app" if channel == sessions.APP_CHANNEL else "portal"])
+    if message is None:
+        return
+    audit.record(db, "login_denegado", company_id=user.company_id, user_id=user.id,
+                 target=user.username, outcome="denegado", ip=ip, channel=channel,
+                 after={"motivo": "usuario inactivo" if not user.is_active
+                        else "canal no habilitado"})
+    raise LoginFailed(message)
 
 
 TEMPORARY_EXPIRED = ("Su clave temporal venció (dura 24 horas). Solicite una nueva al "
@@ -362,7 +388,8 @@ def app_login(
     password_ok = _password_matches(user, password)
     token_id, used_activation = None, False
     factor_ok = False
-    if user is not None and user.is_active and password_ok:
+    if user is not None and password_ok:
+        _refuse_if_barred(db, user, APP_CHANNEL, ip)
         factor = second_factor.strip() if isinstance(second_factor, str) else None
         if tokens.active_tokens(db, user.id):
             token = tokens.verify_code(db, user.id, factor, now)
@@ -383,7 +410,8 @@ def app_login(
                      after={"motivo": "clave temporal vencida"})
         raise LoginFailed(TEMPORARY_EXPIRED)
 
-    db.execute(update(User).where(User.id == user.id).values(failed_attempts=0))
+    db.execute(update(User).where(User.id == user.id).values(failed_attempts=0,
+                                                             last_login_at=now))
     ticket = sessions.open_session(db, user, token_id, APP_CHANNEL, ip, user_agent, now)
     audit.record(db, "login", company_id=user.company_id, user_id=user.id,
                  target=user.username, ip=ip, channel=APP_CHANNEL,

@@ -9,7 +9,6 @@ A new company gets nothing else: no demo data, no profiles, no inscriptions.
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,15 +18,13 @@ from occireflex.domain import audit, money, nit, security, tokens
 from occireflex.domain.auth import normalize_username
 from occireflex.domain.errors import ValidationError
 from occireflex.domain.tokens import virtual as tv
+from occireflex.domain.users import fields as user_fields
 from occireflex.models import Account, Company, Movement, Token, User, utcnow
 
 CHANNEL = "banco"
 KINDS = ("corriente", "ahorros")
 TEMPORARY_HOURS = 24
-_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{5,19}")
 _ACCOUNT_NUMBER = re.compile(r"[0-9]{6,20}")
-_SERIAL = re.compile(r"[A-Z0-9][A-Z0-9-]{3,29}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 @dataclass(frozen=True)
@@ -96,30 +93,15 @@ def create_account(db: Session, nit_text: object, kind: object, number: object,
                          f"{money.format_money(balance)}.")
 
 
-def _serial(serial: object) -> str:
-    clean = serial.strip().upper() if isinstance(serial, str) else ""
-    if not _SERIAL.fullmatch(clean):
-        raise ValidationError("El serial del token debe tener entre 4 y 30 letras, dígitos o "
-                              "guiones, por ejemplo OCC-200001.")
-    return clean
-
-
 def create_first_admin(db: Session, nit_text: object, username: object, full_name: object,
                        email: object, serial: object, now: datetime | None = None) -> Outcome:
     """The company's first administrator, with a physical token and a temporary password
     valid ``TEMPORARY_HOURS`` (printed once by the CLI, stored only as its hash)."""
     company = _company(db, nit_text)
-    login = normalize_username(username)
-    if not _USERNAME.fullmatch(login):
-        raise ValidationError("El usuario debe tener entre 6 y 20 caracteres: letras, dígitos, "
-                              "punto, guion o guion bajo, y empezar por letra o dígito.")
-    name = full_name.strip() if isinstance(full_name, str) else ""
-    if not 3 <= len(name) <= 120:
-        raise ValidationError("Escriba el nombre completo (entre 3 y 120 caracteres).")
-    mail = email.strip() if isinstance(email, str) else ""
-    if not _EMAIL.fullmatch(mail) or len(mail) > 120:
-        raise ValidationError("Escriba un correo válido, por ejemplo tesoreria@empresa.com.")
-    fob = _serial(serial)
+    login = user_fields.username(username)
+    name = user_fields.full_name(full_name)
+    mail = user_fields.email(email)
+    fob = user_fields.serial(serial)
     existing = db.exec(select(User).where(User.username == login)).first()
     if existing is not None:
         if existing.company_id == company.id and existing.is_admin:
@@ -131,9 +113,9 @@ def create_first_admin(db: Session, nit_text: object, username: object, full_nam
     if admins:
         raise ValidationError(f"{company.name} ya tiene administrador ({', '.join(admins)}): "
                               "los demás usuarios los crea él en Configuración de Usuarios.")
-    _serial_free(db, fob)
+    serial_free(db, fob)
     now = now or utcnow()
-    password = _temporary_password()
+    password = user_fields.temporary_password()
     user = User(company_id=company.id, username=login, full_name=name, email=mail,
                 is_admin=True, password_hash=security.hash_password(password), own_image="",
                 password_temporary_until=now + timedelta(hours=TEMPORARY_HOURS),
@@ -155,7 +137,7 @@ def assign_token(db: Session, username: object, serial: object) -> Outcome:
     user = db.exec(select(User).where(User.username == login)).first()
     if user is None:
         raise ValidationError(f"No existe el usuario {login}.")
-    fob = _serial(serial)
+    fob = user_fields.serial(serial)
     active = tokens.active_tokens(db, user.id)
     if any(t.serial == fob for t in active):
         return Outcome(False, f"El token {fob} ya está asignado a {login}: nada cambió.")
@@ -163,7 +145,7 @@ def assign_token(db: Session, username: object, serial: object) -> Outcome:
         held = active[0].serial or "token virtual"
         raise ValidationError(f"{login} ya tiene un token activo ({held}); bloquéelo antes "
                               "de asignarle otro.")
-    _serial_free(db, fob)
+    serial_free(db, fob)
     token = tokens.issue_physical_token(db, user, fob)
     tv.record_physical_issued(db, user, token)
     audit.record(db, "token_asignado", company_id=user.company_id, target=login,
@@ -171,12 +153,6 @@ def assign_token(db: Session, username: object, serial: object) -> Outcome:
     return Outcome(True, f"Token físico {fob} asignado a {login}.")
 
 
-def _serial_free(db: Session, serial: str) -> None:
+def serial_free(db: Session, serial: str) -> None:
     if db.exec(select(Token.id).where(Token.serial == serial)).first() is not None:
         raise ValidationError(f"El token {serial} ya fue entregado a otro usuario.")
-
-
-def _temporary_password() -> str:
-    """Four groups of four characters from an unambiguous alphabet (~80 bits)."""
-    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))

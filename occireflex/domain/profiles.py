@@ -138,7 +138,7 @@ def _reachable_ids(db: Session, actor: Actor, profile_ids: list[int]) -> set[int
             if reach_problem(actor, own_id, pid, frozenset(grants)) is None}
 
 
-def _grants_of(db: Session, profile_id: int) -> GrantSet:
+def grants_of(db: Session, profile_id: int) -> GrantSet:
     rows = db.exec(select(Grant.service_code, Grant.action_code).where(
         Grant.profile_id == profile_id)).all()
     return frozenset((s, a) for s, a in rows)
@@ -152,7 +152,7 @@ def _holders(db: Session, profile_id: int) -> list[User]:
 def get_profile(db: Session, actor: Actor, profile_id: object) -> ProfileDetail:
     _require_manager(db, actor, catalog.CONSULTAR)
     profile = _own_profile(db, actor, profile_id)
-    grants = _grants_of(db, profile.id)
+    grants = grants_of(db, profile.id)
     own = db.get(User, actor.user_id)
     return ProfileDetail(
         id=profile.id,
@@ -238,7 +238,7 @@ def ensure_within_reach(db: Session, actor: Actor, profile_id: int | None,
     if actor.is_admin:
         return
     own = db.get(User, actor.user_id)
-    held = _grants_of(db, profile_id) if profile_id is not None else frozenset()
+    held = grants_of(db, profile_id) if profile_id is not None else frozenset()
     problem = reach_problem(actor, own.profile_id if own else None, profile_id, held, granted)
     if problem:
         deny(db, actor, f"perfil:{profile_id}:fuera_de_alcance", problem)
@@ -255,7 +255,7 @@ def preview(db: Session, actor: Actor, profile_id: int | None, data: object,
         changes = {}
     else:
         profile = _own_profile(db, actor, profile_id)
-        old_grants = _grants_of(db, profile.id)
+        old_grants = grants_of(db, profile.id)
         users_count = len(_holders(db, profile.id))
         changes = {
             k: (str(old), str(new)) for k, old, new in (
@@ -358,7 +358,7 @@ def delete_profile(db: Session, actor: Actor, profile_id: object) -> str:
         raise ValidationError(
             f"No se puede eliminar el perfil «{profile.name}»: lo tienen asignado "
             f"{len(holders)} usuario(s). Asígneles otro perfil primero.")
-    grants = _grants_of(db, profile.id)
+    grants = grants_of(db, profile.id)
     db.exec(delete(Grant).where(Grant.profile_id == profile.id))
     db.delete(profile)
     audit.record(db, "perfil_eliminado", company_id=actor.company_id, user_id=actor.user_id,

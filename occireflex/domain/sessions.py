@@ -27,6 +27,24 @@ TICKET_SECONDS = 60
 IDLE_MESSAGE = "Su sesión terminó por inactividad. Ingrese nuevamente."
 ABSOLUTE_MESSAGE = "Su sesión alcanzó el tiempo máximo permitido. Ingrese nuevamente."
 ENDED_MESSAGE = "Su sesión ha terminado. Ingrese nuevamente."
+INACTIVE_MESSAGE = ("Su usuario está inactivo. Comuníquese con el administrador de su "
+                    "empresa.")
+REASON_INACTIVATED = "usuario_inactivado"
+REASON_PASSWORD_RESET = "clave_restablecida"
+REASON_CHANNEL = "canal_inhabilitado"
+# why an ended session ended, as its user reads it at their next event
+_ENDED_BECAUSE = {
+    REASON_INACTIVATED: INACTIVE_MESSAGE,
+    REASON_PASSWORD_RESET: ("El administrador de su empresa le asignó una clave temporal; la "
+                            "recibirá en su correo. Ingrese nuevamente con ella."),
+    REASON_CHANNEL: ("Su usuario ya no tiene habilitado este canal. Comuníquese con el "
+                     "administrador de su empresa."),
+}
+
+
+def channel_allowed(user: User, channel: str) -> bool:
+    """The channels a user may use (Configuración de Usuarios): the App, or the portal."""
+    return user.channel_app if channel == APP_CHANNEL else user.channel_portal
 _TOUCH_EVERY = timedelta(seconds=15)
 
 
@@ -89,7 +107,8 @@ def resolve_session(
         .execution_options(populate_existing=True)
     ).first()
     if row is None or row.ended_at is not None or row.redeemed_at is None:
-        raise SessionExpired(ENDED_MESSAGE)
+        raise SessionExpired(_ENDED_BECAUSE.get(row.end_reason, ENDED_MESSAGE) if row
+                             else ENDED_MESSAGE)
     reason = None
     if now - row.created_at > timedelta(seconds=settings.absolute_timeout_seconds):
         reason, message = "absoluto", ABSOLUTE_MESSAGE
@@ -98,8 +117,12 @@ def resolve_session(
         reason, message = "inactividad", IDLE_MESSAGE
     if reason is None:
         user = db.get(User, row.user_id)
-        if user is None or not user.is_active or user.locked_at is not None:
+        if user is None or user.locked_at is not None:
             reason, message = "usuario_inhabilitado", ENDED_MESSAGE
+        elif not user.is_active:
+            reason, message = REASON_INACTIVATED, INACTIVE_MESSAGE
+        elif not channel_allowed(user, row.channel):
+            reason, message = REASON_CHANNEL, _ENDED_BECAUSE[REASON_CHANNEL]
     if reason is not None:
         # the ending must persist although the caller's operation is refused; whatever the
         # caller had pending is dropped first (it belongs to the refused operation)

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from sqlmodel import Session, select
 
-from occireflex.domain import auth, security, tokens
+from occireflex.domain import auth, security, sessions, tokens
 from occireflex.domain.demo import DEMO_PASSWORD
 from occireflex.domain.errors import LoginFailed, ValidationError
 from occireflex.models import AuditEvent, LoginSession, LoginThrottle, User
@@ -184,7 +184,7 @@ def test_wrong_password_gets_the_generic_failure(demo, db):
     assert fresh(demo, LoginSession) == []
 
 
-def test_inactive_user_gets_the_generic_failure(demo, db):
+def test_inactive_user_learns_it_only_with_the_right_password_and_token(demo, db):
     # Deactivated between the token step and the password step.
     flow = to_password_step(db, "prepara.demo", code_for(db, "prepara.demo", NOW))
     user = user_named(db, "prepara.demo")
@@ -193,13 +193,34 @@ def test_inactive_user_gets_the_generic_failure(demo, db):
     db.commit()
     with pytest.raises(LoginFailed) as exc:
         auth.submit_password(db, flow, DEMO_PASSWORD, now=NOW)
-    assert exc.value.message == auth.GENERIC_FAILURE
-    # Inactive from the start.
+    assert exc.value.message == sessions.INACTIVE_MESSAGE
+    # Inactive from the start: the right credentials are told why; a wrong password is not.
     later = steps_apart(NOW, 2)
     code = code_for(db, "prepara.demo", later)
     assert failure(db, "prepara.demo", code=code, password=DEMO_PASSWORD, now=later) == \
-        auth.GENERIC_FAILURE
+        sessions.INACTIVE_MESSAGE
+    later = steps_apart(NOW, 4)
+    code = code_for(db, "prepara.demo", later)
+    assert failure(db, "prepara.demo", code=code, password="otra-clave-mala",
+                   now=later) == auth.GENERIC_FAILURE
     assert fresh(demo, LoginSession) == []
+
+
+def test_a_channel_not_enabled_refuses_the_login_with_its_reason(demo, db):
+    user = user_named(db, "prepara.demo")
+    user.channel_portal = False
+    db.add(user)
+    db.commit()
+    code = code_for(db, "prepara.demo", NOW)
+    assert failure(db, "prepara.demo", code=code, password=DEMO_PASSWORD) == \
+        auth.CHANNEL_BARRED["portal"]
+    assert fresh(demo, LoginSession) == []
+
+
+def test_a_login_records_its_moment(demo, db):
+    login(db, "prepara.demo", now=NOW)
+    db.expire_all()
+    assert user_named(db, "prepara.demo").last_login_at == NOW
 
 
 def test_unknown_user_image_is_a_stable_decoy(demo, db):

@@ -135,12 +135,16 @@ def test_unknown_session_id_is_refused_and_logout_of_garbage_is_harmless(demo, d
 def test_session_of_a_user_disabled_after_login_is_refused(demo, db):
     changes = {"prepara.demo": {"locked_at": NOW}, "autoriza.demo": {"is_active": False}}
     raws = {name: login(db, name, now=NOW).session_token for name in changes}
+    ends = {"prepara.demo": ("usuario_inhabilitado", sessions.ENDED_MESSAGE),
+            "autoriza.demo": (sessions.REASON_INACTIVATED, sessions.INACTIVE_MESSAGE)}
     for name, change in changes.items():
         set_user(db, name, **change)
-        assert expired_message(db, raws[name], NOW + timedelta(minutes=1)) == \
-            sessions.ENDED_MESSAGE, name
+        reason, message = ends[name]
+        assert expired_message(db, raws[name], NOW + timedelta(minutes=1)) == message, name
         row = session_row(demo, raws[name])
-        assert row.end_reason == "usuario_inhabilitado" and row.ended_at is not None
+        assert row.end_reason == reason and row.ended_at is not None
+        # and the same reason at every later event
+        assert expired_message(db, raws[name], NOW + timedelta(minutes=2)) == message
         # Re-enabling the user does not bring the ended session back.
         set_user(db, name, locked_at=None, is_active=True)
         assert expired_message(db, raws[name], NOW + timedelta(minutes=2)) == \

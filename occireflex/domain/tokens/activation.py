@@ -36,8 +36,10 @@ def _digest(user_id: int, code: str) -> str:
     return security.keyed_digest(f"activacion:{user_id}:{code}")
 
 
-def issue(db: Session, request: TokenRequest, now: datetime) -> str:
-    """A fresh code bound to this (approved) request; older unused codes stop working."""
+def issue(db: Session, request: TokenRequest, now: datetime,
+          ttl: timedelta = ACTIVATION_TTL) -> str:
+    """A fresh code bound to this (approved) request, valid ``ttl`` (a new user's first
+    code lasts as long as their temporary password); older unused codes stop working."""
     db.exec(update(TokenRequest)
             .where(TokenRequest.user_id == request.user_id,
                    TokenRequest.activation_hash.is_not(None),
@@ -45,7 +47,7 @@ def issue(db: Session, request: TokenRequest, now: datetime) -> str:
             .values(activation_hash=None))
     code = f"{secrets.randbelow(10**8):08d}"
     request.activation_hash = _digest(request.user_id, code)
-    request.activation_expires_at = now + ACTIVATION_TTL
+    request.activation_expires_at = now + ttl
     db.add(request)
     return code
 
