@@ -107,8 +107,7 @@ def resolve_session(
         .execution_options(populate_existing=True)
     ).first()
     if row is None or row.ended_at is not None or row.redeemed_at is None:
-        raise SessionExpired(_ENDED_BECAUSE.get(row.end_reason, ENDED_MESSAGE) if row
-                             else ENDED_MESSAGE)
+        raise SessionExpired(_ended_message(db, row))
     reason = None
     if now - row.created_at > timedelta(seconds=settings.absolute_timeout_seconds):
         reason, message = "absoluto", ABSOLUTE_MESSAGE
@@ -134,6 +133,15 @@ def resolve_session(
     if touch:
         note_activity(row.id, row.last_seen_at, now)
     return row
+
+
+def _ended_message(db: Session, row: LoginSession | None) -> str:
+    """Why the session ended, while it still holds (a user since reactivated just logs in)."""
+    reason = row.end_reason if row is not None and row.ended_at is not None else ""
+    if reason == REASON_INACTIVATED:
+        user = db.get(User, row.user_id)
+        return INACTIVE_MESSAGE if user is not None and not user.is_active else ENDED_MESSAGE
+    return _ENDED_BECAUSE.get(reason, ENDED_MESSAGE)
 
 
 def note_activity(session_id: int, stored: datetime, now: datetime) -> None:
