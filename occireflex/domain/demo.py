@@ -75,12 +75,19 @@ DEMO_USERS = [
 ]
 
 
+def _demo_document(serial: str) -> str:
+    """A made-up cédula per demo user, from their token serial (OCC-100002 → 79100002)."""
+    return "79" + serial[-6:]
+
+
 def _add_user(db: Session, company: Company, username: str, full_name: str, is_admin: bool,
               profile: Profile | None, image: str, serial: str) -> User:
     user = User(
         company_id=company.id, username=username, full_name=full_name, is_admin=is_admin,
         email=f"{username}@example.com", password_hash=security.hash_password(DEMO_PASSWORD),
         own_image=image, profile_id=profile.id if profile else None,
+        document_type="CC", document_number=_demo_document(serial),
+        phone="31" + _demo_document(serial)[-8:],
     )
     db.add(user)
     db.flush()

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from occireflex import catalog
 from occireflex.domain import audit, exports, security
 from occireflex.domain import tokens as tk
-from occireflex.domain.access import Actor, require
+from occireflex.domain.access import Actor, deny, require
 from occireflex.domain.bogota import local_moment
 from occireflex.domain.paging import clamp_page, offset, page_size_of
 from occireflex.domain.users import reach
@@ -48,7 +48,7 @@ class UserRow:
 
 def _service(db: Session, actor: Actor, service: object, action: str) -> str:
     if service not in SERVICES:
-        require(db, actor, str(service)[:60], action)  # denies and audits
+        deny(db, actor, f"usuarios:{str(service)[:60]}")
     require(db, actor, service, action)
     return service  # type: ignore[return-value]
 
