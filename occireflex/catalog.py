@@ -109,6 +109,9 @@ BUILT: frozenset[str] = frozenset({
     AYUDAS,
     TOKEN_VIRTUAL,
     CONSULTA_TOKEN,
+    CONFIGURACION_USUARIOS,
+    CAMBIO_CLAVE_USUARIOS,
+    ACTIVACION_USUARIOS,
 })
 
 # Every user has these on their own account, whatever their profile grants (issue 13:

@@ -26,6 +26,7 @@ from occireflex.pages import (
     token_admin,
     transactions,
     uploaded_files,
+    users,
 )
 from occireflex.state.bulk import BulkUploadState
 from occireflex.web.disk_states import throttle_disk_state_purge
@@ -34,7 +35,7 @@ from occireflex.web.headers import SecurityHeaders
 from occireflex.web.upload_gate import UploadGate
 
 PAGE_MODULES = (app_pages, ayudas, first_access, home, login, movements, payments, profiles,
-                saldos, token_admin, transactions, uploaded_files)
+                saldos, token_admin, transactions, uploaded_files, users)
 
 
 @lru_cache(maxsize=1)

@@ -31,6 +31,7 @@ from occireflex.state.portal import PortalState
 from occireflex.state.profiles import ProfileFormState, ProfilesListState, ProfileViewState
 from occireflex.state.token_admin import TokenAdminState, TokenHistoryState
 from occireflex.state.transactions import TransactionDetailState, TransactionsState
+from occireflex.state.users import ActivationState, ResetState, UserFormState, UsersListState
 from occireflex.web.cookies import cookie_name
 from tests.helpers import app_login, login, run_async
 
@@ -77,7 +78,8 @@ class Browser:
     STATES = (LoginState, PortalState, BalancesState, ProfilesListState, ProfileFormState,
               ProfileViewState, PaymentsState, BulkUploadState, TransactionsState, TransactionDetailState,
               MovementsState, TokenAdminState, TokenHistoryState, AppState, AppTokenState,
-              AppApprovalsState, AppBalancesState, AppTransactionsState, FirstAccessState)
+              AppApprovalsState, AppBalancesState, AppTransactionsState, FirstAccessState,
+              UsersListState, UserFormState, ResetState, ActivationState)
 
     def __init__(self, user_agent: str = DESKTOP_UA, ip: str = "10.9.9.9"):
         os.environ.setdefault("PYTEST_CURRENT_TEST", "state")

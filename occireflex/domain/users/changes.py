@@ -121,11 +121,10 @@ class Created:
     email: str
 
 
-def create_user(db: Session, actor: Actor, data: object, token_kind: object,
-                serial: object, code: object, now: datetime | None = None) -> Created:
-    """«Crear Usuario»: checks everything, then the token code, then writes the user, the
-    token, the outbox message with the temporary password and the audit. Caller commits."""
-    now = now or utcnow()
+def check_new(db: Session, actor: Actor, data: object, token_kind: object,
+              serial: object) -> tuple[UserData, str]:
+    """Everything «Crear Usuario» checks before the token code: the clean data and the
+    physical serial ("" for a virtual token). «Continuar» shows its result."""
     require(db, actor, SERVICE)
     data = clean(data)
     _check_role(db, actor, data)
@@ -137,6 +136,15 @@ def create_user(db: Session, actor: Actor, data: object, token_kind: object,
     _document_free(db, actor, data, None)
     if fob and db.exec(select(Token.id).where(Token.serial == fob)).first() is not None:
         raise ValidationError(f"El token {fob} ya fue entregado a otro usuario.")
+    return data, fob
+
+
+def create_user(db: Session, actor: Actor, data: object, token_kind: object,
+                serial: object, code: object, now: datetime | None = None) -> Created:
+    """«Crear Usuario»: checks everything, then the token code, then writes the user, the
+    token, the outbox message with the temporary password and the audit. Caller commits."""
+    now = now or utcnow()
+    data, fob = check_new(db, actor, data, token_kind, serial)
     auth.confirm_with_token(db, actor, code, action="usuario_creado", target=data.username,
                             now=now)
     password = fields.temporary_password()
@@ -200,17 +208,13 @@ def temporary_password_body(user: User, company_name: str, password: str,
             "comuníquese con el administrador de su empresa.\n")
 
 
-def update_user(db: Session, actor: Actor, user_id: object, version: object, data: object,
-                code: object, now: datetime | None = None) -> dict[str, tuple[str, str]]:
-    """«Modificar»: the usuario never changes; the rest as for a new user, except that
-    nobody changes their own role or channels here, and an administrator demoted leaves
-    another active one. Returns what changed (field → before, after). Caller commits."""
-    now = now or utcnow()
+def check_update(db: Session, actor: Actor, user_id: object, data: object
+                 ) -> tuple[User, UserData, UserData, dict[str, tuple[str, str]]]:
+    """Everything «Modificar» checks before the token code: the user, the clean data, the
+    data before and what changes (field → before, after)."""
     user = reach.managed_user(db, actor, SERVICE, catalog.ACCESO, user_id)
     data = clean(replace(data, username=user.username) if isinstance(data, UserData) else data)
-    before = UserData(user.username, user.document_type, user.document_number, user.full_name,
-                      user.email, user.phone, user.is_admin, user.profile_id or 0,
-                      user.channel_portal, user.channel_app)
+    before = data_of(user)
     role_changed = (data.is_admin, data.profile_id, data.channel_portal, data.channel_app) != (
         before.is_admin, before.profile_id, before.channel_portal, before.channel_app)
     if user.id == actor.user_id and role_changed:
@@ -224,6 +228,22 @@ def update_user(db: Session, actor: Actor, user_id: object, version: object, dat
     changes = {k: (str(old[k]), str(new[k])) for k in new if old[k] != new[k]}
     if not changes:
         raise ValidationError("No hay cambios para guardar.")
+    return user, data, before, changes
+
+
+def data_of(user: User) -> UserData:
+    return UserData(user.username, user.document_type, user.document_number, user.full_name,
+                    user.email, user.phone, user.is_admin, user.profile_id or 0,
+                    user.channel_portal, user.channel_app)
+
+
+def update_user(db: Session, actor: Actor, user_id: object, version: object, data: object,
+                code: object, now: datetime | None = None) -> dict[str, tuple[str, str]]:
+    """«Modificar»: the usuario never changes; the rest as for a new user, except that
+    nobody changes their own role or channels here, and an administrator demoted leaves
+    another active one. Returns what changed (field → before, after). Caller commits."""
+    now = now or utcnow()
+    user, data, before, changes = check_update(db, actor, user_id, data)
     auth.confirm_with_token(db, actor, code, action="usuario_modificado", target=user.username,
                             now=now)
     if before.is_admin and not data.is_admin:
