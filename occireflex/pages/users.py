@@ -179,9 +179,11 @@ def _access() -> rx.Component:
         rx.heading("Acceso", size="4", color=theme.BRAND_DARK),
         rx.cond(F.is_self, notice("Su propio perfil, condición de administrador y canales los "
                                   "cambia otro administrador.", "blue", "info")),
-        rx.cond(F.actor_is_admin, field("Rol", rx.radio(
-            ["perfil", "admin"], value=F.role, on_change=F.set_role, direction="row",
-            disabled=F.is_self, aria_label="Rol"), "")),
+        rx.cond(F.actor_is_admin, field("Rol", rx.radio_group.root(
+            rx.flex(rx.radio_group.item("Usuario con perfil", value="perfil"),
+                    rx.radio_group.item("Administrador", value="admin"),
+                    gap="1.25rem", wrap="wrap"),
+            value=F.role, on_change=F.set_role, disabled=F.is_self, aria_label="Rol"), "")),
         rx.cond(F.role == "admin",
                 rx.text("Administrador: todos los servicios de la empresa.", color=theme.MUTED,
                         font_size="0.85rem"),
