@@ -116,7 +116,7 @@ def _demo_virtual_token(db: Session, user: User, device: str) -> None:
     db.add(virtual)
     db.flush()
     tv.record_event(db, user, tv.EV_ENROLADO, token=virtual, detail=device,
-                             actor_id=user.id, channel="app", now=now)
+                             actor_id=user.id, channel="app", now=now, notify=False)
 
 
 # convenio code, reference (leading zeros matter), alias

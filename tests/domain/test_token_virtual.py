@@ -25,6 +25,7 @@ from occireflex.models import (
     AuditEvent,
     Enrollment,
     LoginSession,
+    OutboxMessage,
     Token,
     TokenEvent,
     TokenRequest,
@@ -371,6 +372,10 @@ def test_block_takes_effect_at_once_and_ends_the_sessions_that_relied_on_it(
     request = db.exec(select(TokenRequest).where(TokenRequest.action == ts.BLOQUEAR_ACCION)).one()
     assert (request.state, request.reason) == (tv.R_EJECUTADA, "perdida_robo")
     assert shown(db, "autoriza.demo", at(4)) == ts.BLOQUEADO
+    # the user is told out of band (seed 002's token events), no secret in it
+    [notice] = db.exec(select(OutboxMessage).where(
+        OutboxMessage.user_id == uid(db, "autoriza.demo"))).all()
+    assert notice.kind == "token_bloqueado" and "bloqueado" in notice.body
     # blocked: cannot be released, blocked again, or enrolled
     with pytest.raises(ts.InvalidTransition) as exc:
         release(db, admin, "autoriza.demo", at(5))

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from occireflex.domain import audit, auth
+from occireflex.domain import audit, auth, outbox
 from occireflex.domain.access import Actor, company_row
 from occireflex.domain.errors import ValidationError
 from occireflex.domain.tokens import activation
@@ -54,6 +54,19 @@ EVENT_LABELS = {
     EV_ACTIVACION_USADA: "Código de activación utilizado",
 }
 SYSTEM, BANK = "sistema", "banco"
+# the token events told to their user out of band (seed 002): subject, what happened
+NOTICES = {
+    EV_LIBERADO: ("Su token virtual fue liberado",
+                  "El administrador de su empresa autorizó la liberación de su token virtual: "
+                  "ya puede enrolarlo en un nuevo dispositivo desde la App."),
+    EV_BLOQUEADO: ("Su token virtual fue bloqueado",
+                   "Su token virtual fue bloqueado y dejó de funcionar; sus sesiones que "
+                   "dependían de él se cerraron."),
+    EV_ENROLADO: ("Su token virtual quedó activo",
+                  "Su token virtual quedó activo en la App Banco de Occidente Empresas."),
+    EV_HABILITADO_BANCO: ("Su token virtual fue habilitado",
+                          "El Banco habilitó de nuevo su token virtual."),
+}
 
 SLOT_OF_ROW = {tokens.ACTIVO: ts.ACTIVO, tokens.LIBERADO: ts.LIBERADO,
                 tokens.BLOQUEADO: ts.BLOQUEADO}
@@ -97,11 +110,20 @@ def physical_label(fob: Token | None) -> str:
 def record_event(db: Session, user: User, event: str, *, token: Token | None = None,
                  kind: str = tokens.VIRTUAL, reason: str = "", detail: str = "",
                  actor_id: int | None = None, channel: str = SYSTEM,
-                 request_id: int | None = None, now: datetime | None = None) -> None:
+                 request_id: int | None = None, now: datetime | None = None,
+                 notify: bool = True) -> None:
+    """One line of «Consulta de Token»; the events in ``NOTICES`` also tell the user
+    (``notify=False``: demo data, nobody to tell)."""
     db.add(TokenEvent(
         company_id=user.company_id, user_id=user.id, token_id=token.id if token else None,
         kind=token.kind if token else kind, event=event, reason=reason, detail=detail[:120],
         actor_id=actor_id, channel=channel, request_id=request_id, created_at=now or utcnow()))
+    if notify and event in NOTICES and user.email:
+        subject, what = NOTICES[event]
+        outbox.enqueue(db, user, f"token_{event}", subject, (
+            f"Hola {user.full_name}:\n\n{what}\n\nSi usted no reconoce este cambio, "
+            "comuníquese con el administrador de su empresa o con la Banca Empresarial del "
+            "Banco de Occidente.\n"))
 
 
 def company_user(db: Session, actor: Actor, user_id: object) -> User:

@@ -191,7 +191,8 @@ def _first_virtual(db: Session, actor: Actor, user: User, now: datetime) -> tupl
     code = activation.issue(db, request, now, timedelta(hours=TEMPORARY_HOURS))
     tv.record_event(db, user, tv.EV_LIBERADO, token=token, reason="primera_activacion",
                     actor_id=actor.user_id, channel=actor.channel, request_id=request.id,
-                    detail="con código de activación", now=now)
+                    detail="con código de activación", now=now,
+                    notify=False)  # the temporary password's message says it all
     return code, local_moment(request.activation_expires_at)
 
 
