@@ -14,6 +14,7 @@ from occireflex.components.fields import field
 from occireflex.components.grid import paged_grid
 from occireflex.components.layout import portal_page
 from occireflex.components.notice import notice
+from occireflex.components.tabs import link_tabs
 from occireflex.components.token_prompt import token_form
 from occireflex.components.tree import service_tree
 from occireflex.state.profiles import (
@@ -28,23 +29,8 @@ L, F, V = ProfilesListState, ProfileFormState, ProfileViewState
 
 
 def _tabs(active: str) -> rx.Component:
-    def tab(label: str, href: str, key: str, icon: str | None = None) -> rx.Component:
-        selected = key == active
-        return rx.link(
-            rx.hstack(rx.icon(icon, size=16) if icon else rx.fragment(), rx.text(label),
-                      spacing="1", align="center"),
-            href=href, underline="none", padding="0.5rem 0.9rem",
-            color=theme.BRAND if selected else theme.MUTED,
-            font_weight="700" if selected else "500",
-            border_bottom=f"3px solid {theme.ACCENT if selected else 'transparent'}",
-        )
-
-    return rx.hstack(
-        tab("Consultar Perfil", LIST_ROUTE, "list"),
-        tab("Crear Perfil", f"{LIST_ROUTE}/crear", "create", "plus"),
-        spacing="2", border_bottom=f"1px solid {theme.BORDER}", width="100%",
-        class_name="no-print",
-    )
+    return link_tabs((("Consultar Perfil", LIST_ROUTE, "list", None),
+                      ("Crear Perfil", f"{LIST_ROUTE}/crear", "create", "plus")), active)
 
 
 # «Consultar Perfil» ---------------------------------------------------------------------

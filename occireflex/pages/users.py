@@ -13,6 +13,7 @@ from occireflex.components.fields import field
 from occireflex.components.grid import paged_grid
 from occireflex.components.layout import portal_page
 from occireflex.components.notice import notice
+from occireflex.components.tabs import link_tabs
 from occireflex.components.token_prompt import confirm_actions, token_field, token_form
 from occireflex.state.users import (
     CONFIG_ROUTE,
@@ -33,21 +34,8 @@ def _state_badge(state) -> rx.Component:
 
 
 def _tabs(active: str) -> rx.Component:
-    def tab(label: str, href: str, key: str, icon: str | None = None) -> rx.Component:
-        selected = key == active
-        return rx.link(
-            rx.hstack(rx.icon(icon, size=16) if icon else rx.fragment(), rx.text(label),
-                      spacing="1", align="center"),
-            href=href, underline="none", padding="0.5rem 0.9rem",
-            color=theme.BRAND if selected else theme.MUTED,
-            font_weight="700" if selected else "500",
-            border_bottom=f"3px solid {theme.ACCENT if selected else 'transparent'}",
-        )
-
-    return rx.hstack(tab("Consultar Usuarios", CONFIG_ROUTE, "list"),
-                     tab("Crear Usuario", f"{CONFIG_ROUTE}/crear", "create", "user-plus"),
-                     spacing="2", border_bottom=f"1px solid {theme.BORDER}", width="100%",
-                     class_name="no-print")
+    return link_tabs((("Consultar Usuarios", CONFIG_ROUTE, "list", None),
+                      ("Crear Usuario", f"{CONFIG_ROUTE}/crear", "create", "user-plus")), active)
 
 
 # The grid shared by the three services -------------------------------------------------

@@ -21,6 +21,7 @@ from occireflex.domain.payments import autopay, inscriptions, movements, transac
 from occireflex.domain.payments import pay as payments
 from occireflex.domain.tokens import admin as token_admin
 from occireflex.domain.tokens import history as token_history
+from occireflex.domain.users import listing as users_listing
 from occireflex.models import Account, Enrollment, User, utcnow
 from tests.helpers import actor_at
 
@@ -138,6 +139,10 @@ def _grids(db, actor) -> None:
     token_admin.pending_requests(db, actor)
     token_history.users(db, actor)
     token_history.history(db, actor, other.id, 1, 10)
+    for service in users_listing.SERVICES:
+        users_listing.list_users(db, actor, service, "", "", 1, 10)
+    users_listing.list_users(db, actor, users_listing.SERVICES[0], "laura", "activo", 1, 10)
+    users_listing.user_detail(db, actor, users_listing.SERVICES[0], other.id)
 
 
 @pytest.mark.parametrize("part", ["grids", "sweep"])
