@@ -310,6 +310,7 @@ def _reset_button(item) -> rx.Component:
         ResetState.can_act & (item["problem"] == "") & (item["self"] != "si")
         & (item["state"] != "Inactivo"),
         rx.button(rx.icon("key-round", size=14), "Asignar clave", size="1", variant="soft",
+                  white_space="nowrap",
                   on_click=ResetState.open_reset(item["id"]),
                   aria_label="Asignar clave temporal a " + item["username"]),
         _blocked(item, "—"))
@@ -340,6 +341,7 @@ def _state_button(item) -> rx.Component:
         S.can_act & (item["problem"] == "") & (item["self"] != "si"),
         rx.button(rx.icon(rx.cond(active, "user-x", "user-check"), size=14),
                   rx.cond(active, "Inactivar", "Activar"), size="1", variant="soft",
+                  white_space="nowrap",
                   color_scheme=rx.cond(active, "red", "green"),
                   on_click=S.open_change(item["id"]),
                   aria_label=rx.cond(active, "Inactivar ", "Activar ") + item["username"]),

@@ -51,6 +51,7 @@ def test_admin_creates_a_user_and_sees_the_users_screens(e2e_server, logged_in,
     expect(dialog.get_by_text("Inactivar usuario")).to_be_visible()
     dialog.locator("#causal-usuario").click()
     page.get_by_role("option", name="Retiro de la empresa").click()
+    expect(dialog.locator("#causal-usuario")).to_have_text("Retiro de la empresa")
     shot(page, screenshots_dir, "inactivar-usuario-desktop")
     dialog.get_by_label("Ingrese Token").fill(fresh_code(e2e_server, "admin.demo"))
     dialog.get_by_role("button", name="Aceptar y Confirmar").click()
@@ -59,6 +60,8 @@ def test_admin_creates_a_user_and_sees_the_users_screens(e2e_server, logged_in,
     page.goto("/administracion/usuarios/cambio-clave-usuarios")
     page.get_by_role("button", name="Asignar clave temporal a consulta.demo").click()
     expect(page.get_by_role("dialog")).to_contain_text("consulta.demo@example.com")
+    expect(page.get_by_label("Ingrese Token")).to_be_focused()  # the dialog has opened
+    page.wait_for_timeout(300)  # its fade-in, for the picture
     shot(page, screenshots_dir, "cambio-clave-usuarios-desktop")
 
     phone = logged_in("admin.demo", phone=True)
