@@ -73,10 +73,11 @@ class E2EServer:
     def db_path(self) -> Path:
         return self.instance_dir / "occireflex.db"
 
-    def cli(self, *args: str) -> str:
-        """Run ``python -m occireflex ARGS`` against the server's instance; its stdout."""
+    def cli(self, *args: str, env: dict[str, str] | None = None) -> str:
+        """Run ``python -m occireflex ARGS`` against the server's instance (``env`` added to
+        the server's environment); its stdout."""
         result = subprocess.run(
-            [sys.executable, "-m", "occireflex", *args], cwd=ROOT, env=self.env,
+            [sys.executable, "-m", "occireflex", *args], cwd=ROOT, env={**self.env, **(env or {})},
             capture_output=True, text=True, timeout=60,
         )
         if result.returncode != 0:

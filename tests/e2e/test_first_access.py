@@ -1,15 +1,22 @@
-"""A company onboarded by the bank's CLI; its administrator's first access in Chromium:
-temporary password → «Primer ingreso» (new password with the meter, image, token) → the
-portal; phone and desktop screenshots of the page."""
+"""Issue 13's «Done when» in Chromium: a company onboarded by the bank's CLI; its
+administrator's first access (temporary password → «Primer ingreso»: new password with the
+meter, image, token → the portal); the administrator creates a profile and a secondary user
+with it; the user's temporary password arrives by SMTP (a real local server, aiosmtpd); the
+user's first access; inactivated while logged in (their next event ends the session with
+the reason), reactivated, logs in again. Phone and desktop screenshots of «Primer ingreso»."""
 
 from __future__ import annotations
 
 import re
+import socket
+from email import message_from_bytes, policy
 
 import pytest
-from playwright.sync_api import expect
+from aiosmtpd.controller import Controller
+from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import fresh_code, login_until_password
+from tests.e2e.conftest import E2EServer, fresh_code, login_until_password
+from tests.e2e.test_profiles import action_box, set_box
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 
@@ -17,7 +24,7 @@ NIT = "901555777"  # check digit computed below: any base works
 NEW = "tres tigres comen trigo en Cali"
 
 
-def test_the_bank_onboards_a_company_and_its_admin_chooses_password_and_image(
+def test_the_bank_onboards_a_company_whose_admin_runs_its_users(
         e2e_server, new_context, screenshots_dir):
     from occireflex.domain import nit
 
@@ -60,3 +67,111 @@ def test_the_bank_onboards_a_company_and_its_admin_chooses_password_and_image(
     save.click()
     page.wait_for_url(f"{e2e_server.base_url}/")
     expect(page.get_by_text("Nueva Empresa S.A.S.").first).to_be_visible()
+
+    _admin_creates_a_profile_and_a_user(page, e2e_server)
+    temporary = _temporary_password_by_smtp(e2e_server, "pagos@nueva.com")
+
+    user = new_context().new_page()
+    _first_access(user, e2e_server, "pagos.nueva", temporary)
+    expect(user.get_by_text("Andrés Pérez").first).to_be_visible()
+
+    # inactivated while logged in: the user's next event ends the session, with the reason
+    _change_state(page, e2e_server, "Inactivar pagos.nueva", "Retiro de la empresa",
+                  "fue inactivado")
+    user.reload()
+    user.wait_for_url(re.compile(r"/login"))
+    expect(user.get_by_text("Su usuario está inactivo")).to_be_visible()
+    _change_state(page, e2e_server, "Activar pagos.nueva", "Reintegro a la empresa",
+                  "fue activado")
+    login_until_password(user, e2e_server, "pagos.nueva")
+    expect(user.get_by_alt_text("Imagen propia")).to_have_attribute("src", re.compile("rio"))
+    user.locator("#clave").fill(USER_PASSWORD)
+    user.get_by_role("button", name="Ingresar").click()
+    user.wait_for_url(f"{e2e_server.base_url}/")
+    expect(user.get_by_text("Nueva Empresa S.A.S.").first).to_be_visible()
+
+
+USER_PASSWORD = "la ruana de mi abuela es de lana"
+
+
+def _confirm(page: Page, server: E2EServer, username: str = "tesoreria.nueva") -> None:
+    page.get_by_label("Ingrese Token").fill(fresh_code(server, username))
+    page.get_by_role("button", name="Aceptar y Confirmar").click()
+
+
+def _admin_creates_a_profile_and_a_user(page: Page, server: E2EServer) -> None:
+    page.goto("/administracion/usuarios/perfiles/crear")
+    page.get_by_label("Nombre Perfil").fill("Tesorería")
+    page.get_by_label("Descripción").fill("Consulta los saldos")
+    page.get_by_role("button", name="Expandir Todos").click()
+    set_box(action_box(page, "consultas.saldos.por_producto", "Consultar"), True)
+    page.get_by_role("button", name="Continuar").click()
+    _confirm(page, server)
+    expect(page).to_have_url(re.compile(r"perfiles/?$"))
+
+    page.goto("/administracion/usuarios/configuracion/crear")
+    page.locator("#username").fill("pagos.nueva")
+    page.locator("#full_name").fill("Andrés Pérez")
+    page.locator("#document_number").fill("80123456")
+    page.locator("#email").fill("pagos@nueva.com")
+    page.locator("#phone").fill("3104445566")
+    page.locator("#perfil").click()
+    page.get_by_role("option", name="Tesorería").click()
+    page.locator("#serial").fill("OCC-955578")
+    page.get_by_role("button", name="Continuar").click()
+    expect(page.get_by_text("Confirme el nuevo usuario")).to_be_visible()
+    _confirm(page, server)
+    expect(page.get_by_text("Usuario pagos.nueva creado")).to_be_visible()
+    expect(page.get_by_text("pagos@nueva.com")).to_be_visible()
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.received: list = []
+
+    async def handle_DATA(self, _server, _session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.received.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+def _temporary_password_by_smtp(server: E2EServer, address: str) -> str:
+    """The sidecar's delivery (``occireflex outbox --enviar``) to a real SMTP server."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        server.cli("outbox", "--enviar", env={"OCCIREFLEX_SMTP_URL": f"smtp://127.0.0.1:{port}"})
+    finally:
+        controller.stop()
+    [mail] = [m for m in inbox.received if m["To"] == address]
+    assert mail["Subject"] == "Su usuario de OcciRed"
+    return re.search(r"Su clave temporal es: (\S+)", mail.get_content()).group(1)
+
+
+def _first_access(page: Page, server: E2EServer, username: str, temporary: str) -> None:
+    login_until_password(page, server, username)
+    page.locator("#clave").fill(temporary)
+    page.get_by_role("button", name="Ingresar").click()
+    page.wait_for_url(f"{server.base_url}/primer-ingreso")
+    page.locator("#nueva").fill(USER_PASSWORD)
+    page.locator("#repetir").fill(USER_PASSWORD)
+    page.locator("#imagen-rio").click()
+    page.locator("#token").fill(fresh_code(server, username))
+    page.get_by_role("button", name="Guardar y continuar").click()
+    page.wait_for_url(f"{server.base_url}/")
+
+
+def _change_state(page: Page, server: E2EServer, button: str, causal: str,
+                  done: str) -> None:
+    page.goto("/administracion/usuarios/activacion")
+    page.get_by_role("button", name=button).click()
+    dialog = page.get_by_role("dialog")
+    dialog.locator("#causal-usuario").click()
+    page.get_by_role("option", name=causal).click()
+    expect(dialog.locator("#causal-usuario")).to_have_text(causal)
+    dialog.get_by_label("Ingrese Token").fill(fresh_code(server, "tesoreria.nueva"))
+    dialog.get_by_role("button", name="Aceptar y Confirmar").click()
+    expect(page.get_by_text(done)).to_be_visible()
