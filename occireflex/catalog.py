@@ -109,6 +109,7 @@ BUILT: frozenset[str] = frozenset({
     AYUDAS,
     TOKEN_VIRTUAL,
     CONSULTA_TOKEN,
+    CAMBIO_CLAVE_IMAGEN,
 })
 
 # Every user has these on their own account, whatever their profile grants (issue 13:
@@ -126,6 +127,7 @@ ADMIN_ONLY: frozenset[str] = frozenset({TOKEN_VIRTUAL})
 APP_SCREENS: dict[str, str] = {
     SALDOS_POR_PRODUCTO: "/app/saldos",
     TRANSACCIONES_REALIZADAS: "/app/transacciones",
+    CAMBIO_CLAVE_IMAGEN: "/app/clave",  # every user's (SELF_SERVICE): the password only
 }
 
 

@@ -83,10 +83,11 @@ def _replace_password(db: Session, actor, clean: str, code: object, action: str,
 
 
 def change_own_password(db: Session, actor, current: object, new: object, repeat: object,
-                        code: object, now: datetime | None = None) -> None:
+                        code: object, now: datetime | None = None) -> bool:
     """Checks in this order, each with its own Spanish message, before the token is spent:
     current password, a different one, confirmation, policy; then the token code; then the
-    change. The caller commits."""
+    change and its notice. True when the notice was queued (the user has an address). The
+    caller commits."""
     now = now or utcnow()
     require(db, actor, SERVICE)  # a temporary password changes only at the first access
     lock_user(db, actor.user_id)  # two changes at once: one after the other
@@ -100,9 +101,11 @@ def change_own_password(db: Session, actor, current: object, new: object, repeat
     user = _replace_password(db, actor, clean, code, CHANGED_KIND, now)
     audit.record(db, CHANGED_KIND, company_id=actor.company_id, user_id=actor.user_id,
                  target=user.username, ip=actor.ip, channel=actor.channel)
-    if user.email:
-        outbox.enqueue(db, user, CHANGED_KIND, CHANGED_SUBJECT,
-                       _changed_notice(db, user, actor.channel, now))
+    if not user.email:
+        return False
+    outbox.enqueue(db, user, CHANGED_KIND, CHANGED_SUBJECT,
+                   _changed_notice(db, user, actor.channel, now))
+    return True
 
 
 def _changed_notice(db: Session, user: User, channel: str, now: datetime) -> str:
