@@ -87,17 +87,19 @@ def gallery(S, current=None) -> rx.Component:
                    role="group", aria_label="Galería de imágenes propias")
 
 
-def first_access_form(S, submit_label: str = "Guardar y continuar") -> rx.Component:
-    """New password twice, image and token: ``S.save`` completes the first access."""
+def first_access_form(S, token_hint: rx.Component | None = None) -> rx.Component:
+    """New password twice, image and token (``token_hint`` above it: where the code is);
+    ``S.save`` completes the first access."""
     return rx.form(
         rx.vstack(
             new_password_fields(S),
             rx.text("Elija su imagen propia: la verá cada vez que ingrese, antes de escribir "
                     "su clave.", font_weight="600", font_size="0.9rem"),
             gallery(S),
+            token_hint if token_hint is not None else rx.fragment(),
             token_field("token", size="3", width="100%", font_family="monospace"),
             notice(S.error),
-            rx.button(submit_label, type="submit", size="3", width="100%",
+            rx.button("Guardar y continuar", type="submit", size="3", width="100%",
                       disabled=S.image == "", background=rx.cond(S.image == "", "#AAB4C8",
                                                                   theme.BRAND)),
             spacing="3", width="100%",

@@ -39,10 +39,12 @@ def current_image(db: Session, actor) -> str:
     return user.own_image if user.own_image in auth.OWN_IMAGES else ""
 
 
-def has_active_token(db: Session, actor) -> bool:
-    """Whether the actor holds a token that can confirm a change (a new user given a
-    virtual token enrolls it in the App before the first access)."""
-    return bool(tokens.active_tokens(db, actor.user_id))
+def token_kind(db: Session, actor) -> str:
+    """The kind of the actor's active token (``tokens.VIRTUAL`` or ``tokens.FISICO``), the
+    one that confirms a change; "" when there is none yet (a new user given a virtual token
+    enrolls it in the App before the first access)."""
+    active = tokens.active_tokens(db, actor.user_id)
+    return active[0].kind if active else ""
 
 
 def _history(db: Session, user: User) -> list[str]:

@@ -18,6 +18,17 @@ from occireflex.state.app import APP_PASSWORD
 from occireflex.state.app_password import AppPasswordState as S
 
 
+def _device_code() -> rx.Component:
+    """The virtual token's code, computed on this device, right above «Ingrese Token»."""
+    return rx.cond(S.virtual_token, rx.box(
+        rx.text("Código de su token virtual en este dispositivo", color=theme.MUTED,
+                font_size="0.8rem"),
+        token_code(S.username, pending=False),
+        padding="0.6rem 0.8rem", background=theme.PAGE_BG, border_radius="10px",
+        width="100%",
+    ))
+
+
 def _change_form() -> rx.Component:
     return app_card(
         rx.heading("Cambie su clave", size="4", color=theme.BRAND_DARK),
@@ -27,6 +38,7 @@ def _change_form() -> rx.Component:
             rx.vstack(
                 password_input("Clave actual", "actual", "actual", new=False),
                 new_password_fields(S),
+                _device_code(),
                 token_field("token", size="3", width="100%"),
                 notice(S.error),
                 rx.button(rx.icon("lock-keyhole", size=18), "Cambiar clave", type="submit",
@@ -39,19 +51,13 @@ def _change_form() -> rx.Component:
 
 
 def _first_access() -> rx.Component:
-    return rx.vstack(
-        app_card(
-            rx.heading("Primer ingreso", size="4", color=theme.BRAND_DARK),
-            rx.text("Bienvenido, ", rx.text.span(S.user_name, font_weight="600"),
-                    ". Cambie la clave temporal por una suya y elija su imagen propia; "
-                    "confírmelo con el código de su token virtual.", font_size="0.9rem",
-                    margin_top="0.5rem"),
-            rx.text("Código de su token virtual", color=theme.MUTED, font_size="0.8rem",
-                    margin_top="0.75rem"),
-            token_code(S.username, pending=False),
-        ),
-        app_card(first_access_form(S)),
-        spacing="3", width="100%",
+    return app_card(
+        rx.heading("Primer ingreso", size="4", color=theme.BRAND_DARK),
+        rx.text("Bienvenido, ", rx.text.span(S.user_name, font_weight="600"),
+                ". Cambie la clave temporal por una suya y elija su imagen propia; "
+                "confírmelo con un código de su token.", font_size="0.9rem",
+                margin_y="0.5rem"),
+        first_access_form(S, _device_code()),
     )
 
 

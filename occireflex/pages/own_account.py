@@ -21,9 +21,9 @@ from occireflex.domain import passwords
 from occireflex.state.own_account import OwnAccountState as S
 
 TIPS = (
-    ("text-cursor-input", "Una frase de varias palabras es fácil de recordar y difícil de "
-                          f"adivinar: use de {passwords.MIN_LENGTH} a {passwords.MAX_LENGTH} "
-                          "caracteres, con espacios si quiere."),
+    ("text-cursor-input", f"De {passwords.MIN_LENGTH} a {passwords.MAX_LENGTH} caracteres; "
+                          "valen espacios, tildes y la ñ. No hace falta mezclar mayúsculas, "
+                          "números y símbolos: cuenta la longitud."),
     ("ban", "No use su usuario, el nombre de su empresa ni una de sus últimas "
             f"{passwords.HISTORY} claves."),
     ("shield-check", "El Banco nunca le pedirá su clave ni los códigos de su token por "
@@ -33,7 +33,8 @@ TIPS = (
 
 
 def _submit(label: str, icon: str, **props) -> rx.Component:
-    return rx.flex(rx.button(rx.icon(icon, size=16), label, type="submit", size="3", **props),
+    return rx.flex(rx.button(rx.icon(icon, size=16), label, type="submit", size="3",
+                             width=["100%", "auto"], **props),
                    justify="end", width="100%")
 
 

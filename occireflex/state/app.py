@@ -66,7 +66,7 @@ class AppState(HandlerMixin, BrowserMixin, rx.State):
         token is active, the first access: a new user given a virtual token enrolls it
         first (enrollment needs no grant), then confirms the new password with it."""
         first_access = actor.must_change_password
-        token_missing = first_access and not own_account.has_active_token(db, actor)
+        token_missing = first_access and own_account.token_kind(db, actor) == ""
         tiles = [{"label": "Token Virtual", "route": APP_TOKEN, "icon": "key-round",
                   "badge": ""}]
         if actor.is_admin and not first_access:

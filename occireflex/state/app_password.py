@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from occireflex.domain import own_account, tokens
 from occireflex.domain.access import Actor
 from occireflex.state.app import APP_HOME, AppState
 from occireflex.state.handler import handler
@@ -17,6 +18,7 @@ FIRST_ACCESS_DONE = "Su nueva clave y su imagen propia quedaron guardadas."
 
 class AppPasswordState(FirstAccessFormMixin, AppState):
     message: str = ""
+    virtual_token: bool = False  # the code is on this device: the screen shows it
 
     @handler
     def load(self, actor: Actor, db):
@@ -25,6 +27,7 @@ class AppPasswordState(FirstAccessFormMixin, AppState):
         self._clear_meter()
         if self.must_change and self.token_missing:  # enroll the token first
             return rx.redirect(APP_HOME, replace=True)
+        self.virtual_token = own_account.token_kind(db, actor) == tokens.VIRTUAL
         return None
 
     @handler
@@ -38,4 +41,6 @@ class AppPasswordState(FirstAccessFormMixin, AppState):
     def save(self, actor: Actor, db, form_data: dict):
         """The first access in the App; then its home opens everything the profile gives."""
         self._complete_first_access(actor, db, form_data)
+        # the home waits for its new tiles: the first access's must not show (or be tapped)
+        self.checked, self.tiles = False, []
         return [rx.toast.success(FIRST_ACCESS_DONE), rx.redirect(APP_HOME, replace=True)]

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from occireflex.domain import access, own_account
+from occireflex.domain import access, own_account, tokens
 from occireflex.domain.errors import AccessDenied, ValidationError
 from occireflex.models import AuditEvent, OutboxMessage, User
 from tests.helpers import DEMO_PASSWORD, app_actor, code_for, login
@@ -70,10 +70,17 @@ def test_no_notice_without_a_change_or_without_an_address(demo, db, pinned_clock
                                             AuditEvent.outcome == "ok")).one()
 
 
-def test_the_screens_read_the_own_image_and_whether_a_token_confirms(demo, db):
+def test_the_screens_read_the_own_image_and_the_token_that_confirms(demo, db, pinned_clock):
     actor = access.load_actor(db, login(db, "admin.demo").session_token)
     assert own_account.current_image(db, actor) == "faro"
-    assert own_account.has_active_token(db, actor)
+    assert own_account.token_kind(db, actor) == tokens.FISICO
+    laura = app_actor(db, "autoriza.demo", pinned_clock.now)
+    assert own_account.token_kind(db, laura) == tokens.VIRTUAL
+    for token in tokens.active_tokens(db, laura.user_id):
+        token.state = tokens.LIBERADO
+        db.add(token)
+    db.commit()
+    assert own_account.token_kind(db, laura) == ""
     user = _user(db)
     user.own_image = ""  # a new user before the first access
     db.add(user)

@@ -21,6 +21,7 @@ from tests.e2e.conftest import (
     login,
     login_until_password,
 )
+from tests.e2e.test_token_virtual import submit_app_login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 
@@ -30,6 +31,20 @@ NEWER = "el río Cauca pasa por Cali de noche"
 STRONG = re.compile("Seguridad: (Fuerte|Muy fuerte)")
 
 
+def full_page(page: Page, path) -> None:
+    """The whole page from its top (the App's bar is sticky: scrolled, it would cover the
+    middle of a full-page capture)."""
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=path, full_page=True)
+
+
+def scrolled_to_the_end(page: Page, path) -> None:
+    """The screen as the phone shows it at the end of a long form: the App's menu is fixed
+    at the bottom, and the last button must stand above it."""
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.screenshot(path=path)
+
+
 def fill_new_password(page: Page, password: str) -> None:
     """Nueva clave (the meter measures it as it is typed) and its confirmation."""
     page.locator("#nueva").fill("password1")
@@ -37,6 +52,13 @@ def fill_new_password(page: Page, password: str) -> None:
     page.locator("#nueva").fill(password)
     expect(page.locator("#medidor")).to_have_text(STRONG)
     page.locator("#repetir").fill(password)
+
+
+def log_out(page: Page) -> None:
+    """«Cerrar sesión», and the login page its script opens (not one opened before it)."""
+    page.get_by_role("button", name="Cerrar sesión").click()
+    page.wait_for_url(re.compile(r"/login"))
+    expect(page.get_by_text("Su sesión se cerró correctamente.")).to_be_visible()
 
 
 def open_own_account(page: Page) -> None:
@@ -63,7 +85,7 @@ def test_portal_password_and_image(e2e_server: E2EServer, new_context, screensho
     expect(admin.locator("#medidor")).not_to_contain_text("Seguridad")
     phone = new_context(phone=True, storage_state=admin.context.storage_state()).new_page()
     open_own_account(phone)
-    phone.screenshot(path=screenshots_dir / "cambio-clave-imagen-phone.png", full_page=True)
+    full_page(phone, screenshots_dir / "cambio-clave-imagen-phone.png")
 
     # «Imagen Propia»: opera.otra (her next code is due already)
     open_own_account(other)
@@ -78,25 +100,14 @@ def test_portal_password_and_image(e2e_server: E2EServer, new_context, screensho
     change.click()
     expect(other.get_by_text("Su imagen propia fue cambiada")).to_be_visible()
     expect(other.locator("#imagen-actual")).to_have_attribute("src", re.compile("luna"))
-    other.get_by_role("button", name="Cerrar sesión").click()
-    other.wait_for_url(re.compile(r"/login"))
+    log_out(other)
     login_until_password(other, e2e_server, "opera.otra")
     expect(other.get_by_alt_text("Imagen propia")).to_have_attribute("src", re.compile("luna"))
 
     # admin.otra logs out and in again with the new password (his next code is due now)
-    admin.get_by_role("button", name="Cerrar sesión").click()
-    admin.wait_for_url(re.compile(r"/login"))
+    log_out(admin)
     login(admin, e2e_server, "admin.otra", NEW)
     expect(admin.get_by_text("Otra Empresa S.A.S.").first).to_be_visible()
-
-
-def app_login(page: Page, server: E2EServer, username: str, password: str) -> None:
-    page.goto("/app")
-    expect(page.locator("#app-usuario")).to_be_visible()
-    page.locator("#app-usuario").fill(username)
-    page.locator("#app-clave").fill(password)
-    page.locator("#app-factor").fill(fresh_code(server, username))
-    page.get_by_role("button", name="Ingresar").click()
 
 
 def test_app_first_access_then_cambio_de_clave(e2e_server: E2EServer, new_context,
@@ -112,17 +123,20 @@ def test_app_first_access_then_cambio_de_clave(e2e_server: E2EServer, new_contex
     temporary = re.search(r"Clave temporal: (\S+)", out).group(1)
 
     page = new_context(phone=True).new_page()
-    app_login(page, e2e_server, "gerencia.andina", temporary)
+    submit_app_login(page, "gerencia.andina", fresh_code(e2e_server, "gerencia.andina"),
+                     temporary)
     # a temporary password: the App opens the first access
     page.wait_for_url(f"{e2e_server.base_url}/app/clave")
     expect(page.get_by_role("heading", name="Primer ingreso")).to_be_visible()
     fill_new_password(page, NEW)
     page.locator("#imagen-colibri").click()
     page.locator("#token").fill(fresh_code(e2e_server, "gerencia.andina"))
-    page.screenshot(path=screenshots_dir / "app-primer-ingreso-phone.png", full_page=True)
+    scrolled_to_the_end(page, screenshots_dir / "app-primer-ingreso-phone.png")
     page.get_by_role("button", name="Guardar y continuar").click()
     page.wait_for_url(f"{e2e_server.base_url}/app")
     expect(page.get_by_text("Julián Ortiz")).to_be_visible()
+    # the whole App now: the administrator's tiles
+    expect(page.get_by_role("link", name="Autorizaciones pendientes")).to_be_visible()
 
     # «Cambio de Clave» from its tile
     page.get_by_role("link", name="Cambio de Clave").click()
@@ -130,7 +144,7 @@ def test_app_first_access_then_cambio_de_clave(e2e_server: E2EServer, new_contex
     expect(page.get_by_role("heading", name="Cambie su clave")).to_be_visible()
     page.locator("#actual").fill(NEW)
     fill_new_password(page, NEWER)
-    page.screenshot(path=screenshots_dir / "app-cambio-clave-phone.png", full_page=True)
+    full_page(page, screenshots_dir / "app-cambio-clave-phone.png")
     page.locator("#token").fill(fresh_code(e2e_server, "gerencia.andina"))
     page.get_by_role("button", name="Cambiar clave").click()
     expect(page.get_by_text("Su clave fue cambiada. Úsela desde su próximo ingreso.")

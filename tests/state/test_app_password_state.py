@@ -33,6 +33,7 @@ def test_every_app_user_changes_their_password(in_app, db, pinned_clock):
     assert "Cambio de Clave" in [t["label"] for t in b.app.tiles] and not b.app.must_change
     b.navigate(PASSWORD)
     assert b.app_password.load() is None and not b.app_password.must_change
+    assert not b.app_password.virtual_token  # a physical token: no code on this screen
     before = user_row(db, "consulta.demo").password_hash
     b.app_password.change_password({"actual": "otra", "nueva": NEW, "repetir": NEW,
                                     "token": fresh_code(db, pinned_clock, "consulta.demo")})
@@ -91,6 +92,7 @@ def test_a_temporary_password_with_an_active_token_goes_to_the_first_access(in_a
     result = b.app_password.save({"nueva": NEW, "repetir": NEW,
                                   "token": fresh_code(db, pinned_clock, "admin.demo")})
     assert "/app" in str(result) and b.app_password.error == ""
+    assert b.app.tiles == [] and not b.app.checked  # the home waits for its new tiles
     user = user_row(db, "admin.demo")
     assert user.password_temporary_until is None and user.own_image == "ballena"
     assert b.app.open_home() is None and not b.app.must_change
@@ -131,6 +133,7 @@ def test_a_new_virtual_token_is_enrolled_before_the_first_access(logged_in, in_a
     assert not b.app.token_missing
     b.navigate(PASSWORD)
     assert b.app_password.load() is None and b.app_password.must_change
+    assert b.app_password.virtual_token  # its code is shown above «Ingrese Token»
     b.app_password.choose_image("luna")
     pinned_clock.advance(timedelta(seconds=31))
     b.app_password.save({"nueva": NEW, "repetir": NEW, "token": totp.at(pinned_clock.now)})
