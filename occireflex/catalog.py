@@ -112,6 +112,7 @@ BUILT: frozenset[str] = frozenset({
     CONFIGURACION_USUARIOS,
     CAMBIO_CLAVE_USUARIOS,
     ACTIVACION_USUARIOS,
+    CAMBIO_CLAVE_IMAGEN,
 })
 
 # Every user has these on their own account, whatever their profile grants (issue 13:
@@ -129,6 +130,7 @@ ADMIN_ONLY: frozenset[str] = frozenset({TOKEN_VIRTUAL})
 APP_SCREENS: dict[str, str] = {
     SALDOS_POR_PRODUCTO: "/app/saldos",
     TRANSACCIONES_REALIZADAS: "/app/transacciones",
+    CAMBIO_CLAVE_IMAGEN: "/app/clave",  # every user's (SELF_SERVICE): the password only
 }
 
 

@@ -15,11 +15,13 @@ from occireflex.pages import (
     app as app_pages,
 )
 from occireflex.pages import (
+    app_password,
     ayudas,
     first_access,
     home,
     login,
     movements,
+    own_account,
     payments,
     profiles,
     saldos,
@@ -34,8 +36,9 @@ from occireflex.web.failover import use_failover_token_manager
 from occireflex.web.headers import SecurityHeaders
 from occireflex.web.upload_gate import UploadGate
 
-PAGE_MODULES = (app_pages, ayudas, first_access, home, login, movements, payments, profiles,
-                saldos, token_admin, transactions, uploaded_files, users)
+PAGE_MODULES = (app_pages, app_password, ayudas, first_access, home, login, movements,
+                own_account, payments, profiles, saldos, token_admin, transactions,
+                uploaded_files, users)
 
 
 @lru_cache(maxsize=1)

@@ -102,3 +102,23 @@ def app_page(route: str, title: str, on_load: list, active: str = ""
                              on_load)(page)
 
     return decorator
+
+
+def token_code(username, pending: bool) -> rx.Component:
+    """The virtual token's current code, computed on this device from its copy of the seed
+    (``assets/occi-app.js`` paints every such box); ``pending``: the key being enrolled."""
+    return rx.box(
+        rx.box(
+            rx.text("", class_name="occi-vt-digits", aria_live="polite",
+                    aria_label="Código del token virtual"),
+            rx.text("", class_name="occi-vt-left"),
+            rx.box(rx.box(class_name="occi-vt-bar-fill"), class_name="occi-vt-bar"),
+            class_name="occi-vt-ok",
+        ),
+        rx.text("Este dispositivo no tiene la semilla del token: use la aplicación "
+                "autenticadora donde escaneó el código QR.", class_name="occi-vt-missing",
+                color=theme.MUTED, font_size="0.85rem"),
+        custom_attrs={"data-occi-token": username,
+                      "data-occi-pending": "si" if pending else "no"},
+        class_name="occi-vt", width="100%",
+    )

@@ -1,5 +1,10 @@
 """«Cambio de Clave e Imagen Propia»: every user, on their own account, confirmed with the
-token. No grant is needed (it is one's own account); a live session is (``Actor``)."""
+token. No grant is needed (it is one's own account, ``catalog.SELF_SERVICE``); a live
+session is (``Actor``), and a temporary password opens only ``complete_first_access``.
+Every function acts on the actor's own user: none takes a user id.
+
+A changed password is told to the user out of band (``outbox``, in the same transaction):
+whoever changed it, the owner learns it from a channel the session does not control."""
 
 from __future__ import annotations
 
@@ -7,7 +12,10 @@ from datetime import datetime
 
 from sqlmodel import Session, col, delete, select
 
-from occireflex.domain import audit, auth, passwords, security
+from occireflex import catalog
+from occireflex.domain import audit, auth, outbox, passwords, security, tokens
+from occireflex.domain.access import APP, RESPONSIVE, WEB, require
+from occireflex.domain.bogota import local_date, local_time
 from occireflex.domain.errors import ValidationError
 from occireflex.domain.tokens.virtual import lock_user
 from occireflex.models import Company, PasswordHistory, User, utcnow
@@ -17,6 +25,26 @@ NOT_REPEATED = "La nueva clave y su confirmación no coinciden."
 SAME_AS_CURRENT = "La nueva clave debe ser distinta de la actual."
 UNKNOWN_IMAGE = "Elija una de las imágenes de la galería."
 NOT_FIRST_ACCESS = "Su clave ya fue cambiada: ingrese al portal."
+SERVICE = catalog.CAMBIO_CLAVE_IMAGEN
+CHANGED_KIND = "clave_cambiada"
+CHANGED_SUBJECT = "Su clave fue cambiada"
+# the channel as the notice names it
+CHANNEL_NAMES = {WEB: "el Portal Empresarial", RESPONSIVE: "el Portal Empresarial (celular)",
+                 APP: "la App Banco de Occidente Empresas"}
+
+
+def current_image(db: Session, actor) -> str:
+    """The actor's «imagen propia» ("" before the first access chose one)."""
+    user = db.get(User, actor.user_id)
+    return user.own_image if user.own_image in auth.OWN_IMAGES else ""
+
+
+def token_kind(db: Session, actor) -> str:
+    """The kind of the actor's active token (``tokens.VIRTUAL`` or ``tokens.FISICO``), the
+    one that confirms a change; "" when there is none yet (a new user given a virtual token
+    enrolls it in the App before the first access)."""
+    active = tokens.active_tokens(db, actor.user_id)
+    return active[0].kind if active else ""
 
 
 def _history(db: Session, user: User) -> list[str]:
@@ -57,11 +85,13 @@ def _replace_password(db: Session, actor, clean: str, code: object, action: str,
 
 
 def change_own_password(db: Session, actor, current: object, new: object, repeat: object,
-                        code: object, now: datetime | None = None) -> None:
+                        code: object, now: datetime | None = None) -> bool:
     """Checks in this order, each with its own Spanish message, before the token is spent:
     current password, a different one, confirmation, policy; then the token code; then the
-    change. The caller commits."""
+    change and its notice. True when the notice was queued (the user has an address). The
+    caller commits."""
     now = now or utcnow()
+    require(db, actor, SERVICE)  # a temporary password changes only at the first access
     lock_user(db, actor.user_id)  # two changes at once: one after the other
     user = db.get(User, actor.user_id)
     if not isinstance(current, str) or not security.verify_password(
@@ -70,13 +100,34 @@ def change_own_password(db: Session, actor, current: object, new: object, repeat
     if isinstance(new, str) and passwords.normalize(new) == passwords.normalize(current):
         raise ValidationError(SAME_AS_CURRENT)
     clean = _checked(db, user, new, repeat)
-    user = _replace_password(db, actor, clean, code, "clave_cambiada", now)
-    audit.record(db, "clave_cambiada", company_id=actor.company_id, user_id=actor.user_id,
+    user = _replace_password(db, actor, clean, code, CHANGED_KIND, now)
+    audit.record(db, CHANGED_KIND, company_id=actor.company_id, user_id=actor.user_id,
                  target=user.username, ip=actor.ip, channel=actor.channel)
+    if not user.email:
+        return False
+    outbox.enqueue(db, user, CHANGED_KIND, CHANGED_SUBJECT,
+                   _changed_notice(db, user, actor.channel, now))
+    return True
+
+
+def _changed_notice(db: Session, user: User, channel: str, now: datetime) -> str:
+    """The notice of a changed password: when, where, what to do; never the password."""
+    company = db.get(Company, user.company_id)
+    where = CHANNEL_NAMES.get(channel, "la Banca Empresarial")
+    return (f"Señor(a) {user.full_name}:\n\n"
+            f"La clave de su usuario {user.username} de {company.name} en la Banca "
+            f"Empresarial del Banco de Occidente fue cambiada el {local_date(now)} a las "
+            f"{local_time(now)} (hora de Bogotá) desde {where}.\n\n"
+            "Si usted hizo este cambio, no tiene que hacer nada más.\n"
+            "Si usted no hizo este cambio, comuníquese con el administrador de su empresa o "
+            "con la Banca Empresarial.\n\n"
+            "Este es un mensaje automático: el Banco nunca le pedirá su clave ni los códigos "
+            "de su token.\n")
 
 
 def change_own_image(db: Session, actor, image: object, code: object,
                      now: datetime | None = None) -> None:
+    require(db, actor, SERVICE)
     if image not in auth.OWN_IMAGES:
         raise ValidationError(UNKNOWN_IMAGE)
     user = db.get(User, actor.user_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from occireflex.components import theme
-from occireflex.components.app_shell import app_card, app_frame, app_page
+from occireflex.components.app_shell import app_card, app_frame, app_page, token_code
 from occireflex.components.badges import payment_status_badge
 from occireflex.components.badges import token_state_badge as state_badge
 from occireflex.components.fields import field
@@ -114,25 +114,6 @@ def app_home() -> rx.Component:
 # «Token Virtual» --------------------------------------------------------------------------
 
 
-def _code_display(pending: bool) -> rx.Component:
-    """The current code, computed on this device from its copy of the seed."""
-    return rx.box(
-        rx.box(
-            rx.text("", class_name="occi-vt-digits", aria_live="polite",
-                    aria_label="Código del token virtual"),
-            rx.text("", class_name="occi-vt-left"),
-            rx.box(rx.box(class_name="occi-vt-bar-fill"), class_name="occi-vt-bar"),
-            class_name="occi-vt-ok",
-        ),
-        rx.text("Este dispositivo no tiene la semilla del token: use la aplicación "
-                "autenticadora donde escaneó el código QR.", class_name="occi-vt-missing",
-                color=theme.MUTED, font_size="0.85rem"),
-        custom_attrs={"data-occi-token": T.username,
-                      "data-occi-pending": "si" if pending else "no"},
-        class_name="occi-vt", width="100%",
-    )
-
-
 def _status_card() -> rx.Component:
     return app_card(
         rx.hstack(rx.text("Token virtual", font_weight="700"), rx.spacer(),
@@ -147,7 +128,7 @@ def _status_card() -> rx.Component:
 def _active() -> rx.Component:
     return app_card(
         rx.text("Código actual", color=theme.MUTED, font_size="0.85rem"),
-        _code_display(pending=False),
+        token_code(T.username, pending=False),
         rx.text("Use este código en el portal OcciRed y en cada confirmación con token.",
                 color=theme.MUTED, font_size="0.8rem"),
     )
@@ -187,7 +168,7 @@ def _enrolling() -> rx.Component:
                 word_break="break-all", class_name="occi-secret"),
         rx.divider(margin_y="0.75rem"),
         rx.text("Código en este dispositivo", color=theme.MUTED, font_size="0.85rem"),
-        _code_display(pending=True),
+        token_code(T.username, pending=True),
         rx.form(
             rx.vstack(
                 _field("Código actual del token", "app-codigo", name="codigo",

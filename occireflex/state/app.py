@@ -13,7 +13,7 @@ import reflex as rx
 
 from occireflex import catalog
 from occireflex.db import session_scope
-from occireflex.domain import auth, money, sessions
+from occireflex.domain import auth, money, own_account, sessions
 from occireflex.domain.access import Actor
 from occireflex.domain.errors import DomainError
 from occireflex.domain.payments import accounts, transactions
@@ -25,9 +25,12 @@ from occireflex.state.inputs import id_or_raw, to_int
 from occireflex.state.session import BrowserMixin, assign_changed
 
 APP_HOME = "/app"
+APP_TOKEN = "/app/token"
+APP_PASSWORD = catalog.APP_SCREENS[catalog.CAMBIO_CLAVE_IMAGEN]
 # service code → (tile label, icon) of the App's home
 TILES = {catalog.SALDOS_POR_PRODUCTO: ("Saldos", "wallet"),
-         catalog.TRANSACCIONES_REALIZADAS: ("Transacciones Realizadas", "receipt-text")}
+         catalog.TRANSACCIONES_REALIZADAS: ("Transacciones Realizadas", "receipt-text"),
+         catalog.CAMBIO_CLAVE_IMAGEN: ("Cambio de Clave", "lock-keyhole")}
 
 
 class AppState(HandlerMixin, BrowserMixin, rx.State):
@@ -40,6 +43,9 @@ class AppState(HandlerMixin, BrowserMixin, rx.State):
     is_admin: bool = False
     tiles: list[dict[str, str]] = []
     coming_count: int = 0  # services granted «Acceso App» that have no App screen yet
+    # a temporary password: the App opens only «Token Virtual» and the first access
+    must_change: bool = False
+    token_missing: bool = False  # ... and the new token must be activated first
 
     def _sid(self) -> str:
         return self._cookie(settings.app_session_cookie)
@@ -56,14 +62,20 @@ class AppState(HandlerMixin, BrowserMixin, rx.State):
         return rx.redirect(APP_HOME, replace=True)
 
     def _load_shell(self, actor: Actor, db) -> None:
-        tiles = [{"label": "Token Virtual", "route": "/app/token", "icon": "key-round",
+        """The home's tiles. A temporary password opens only «Token Virtual» and, once a
+        token is active, the first access: a new user given a virtual token enrolls it
+        first (enrollment needs no grant), then confirms the new password with it."""
+        first_access = actor.must_change_password
+        token_missing = first_access and own_account.token_kind(db, actor) == ""
+        tiles = [{"label": "Token Virtual", "route": APP_TOKEN, "icon": "key-round",
                   "badge": ""}]
-        if actor.is_admin:
+        if actor.is_admin and not first_access:
             pending = ta.pending_count(db, actor)
             tiles.append({"label": "Autorizaciones pendientes", "route": "/app/autorizaciones",
                           "icon": "shield-check", "badge": str(pending) if pending else ""})
         for code, route in catalog.APP_SCREENS.items():
-            if actor.can(code):
+            if actor.can(code) or (code in catalog.SELF_SERVICE and first_access
+                                   and not token_missing):
                 label, icon = TILES.get(code, (catalog.SERVICES_BY_CODE[code].name, "circle"))
                 tiles.append({"label": label, "route": route, "icon": icon, "badge": ""})
         assign_changed(
@@ -71,14 +83,19 @@ class AppState(HandlerMixin, BrowserMixin, rx.State):
             coming_count=sum(1 for s in actor.visible_services()
                              if s.code not in catalog.APP_SCREENS and s.code != ta.SERVICE),
             user_name=actor.full_name, username=actor.username,
-            company_name=actor.company_name, is_admin=actor.is_admin, ready=True)
+            company_name=actor.company_name, is_admin=actor.is_admin and not first_access,
+            must_change=first_access, token_missing=token_missing, ready=True)
 
     @blocking
     def open_home(self):
-        """on_load of ``/app``: the home when a session is live, else the login form."""
+        """on_load of ``/app``: the home when a session is live, else the login form; a
+        temporary password whose token is active goes to the first access."""
         self.login_error = ""
         self._actor()  # loads the shell when the session is live
         self.checked = True
+        if self.ready and self.must_change and not self.token_missing:
+            return rx.redirect(APP_PASSWORD, replace=True)
+        return None
 
     @blocking
     def login(self, form_data: dict):

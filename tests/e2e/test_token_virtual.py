@@ -59,13 +59,19 @@ def virtual_cell(page: Page, username: str):
     return page.locator(f"tr[data-user='{username}'] td").nth(3)
 
 
-def app_login(page: Page, username: str, factor: str) -> None:
+def submit_app_login(page: Page, username: str, factor: str,
+                     password: str = DEMO_PASSWORD) -> None:
+    """The App's login form, filled and sent."""
     page.goto("/app")
     expect(page.locator("#app-usuario")).to_be_visible()
     page.locator("#app-usuario").fill(username)
-    page.locator("#app-clave").fill(DEMO_PASSWORD)
+    page.locator("#app-clave").fill(password)
     page.locator("#app-factor").fill(factor)
     page.get_by_role("button", name="Ingresar").click()
+
+
+def app_login(page: Page, username: str, factor: str) -> None:
+    submit_app_login(page, username, factor)
     expect(page.get_by_text("Token Virtual", exact=True).first).to_be_visible()
     expect(page.get_by_role("button", name="Salir de la App")).to_be_visible()
 

@@ -21,11 +21,13 @@ from occireflex.state.app import (
     AppTokenState,
     AppTransactionsState,
 )
+from occireflex.state.app_password import AppPasswordState
 from occireflex.state.balances import BalancesState
 from occireflex.state.bulk import BulkUploadState
 from occireflex.state.first_access import FirstAccessState
 from occireflex.state.login import LoginState
 from occireflex.state.movements import MovementsState
+from occireflex.state.own_account import OwnAccountState
 from occireflex.state.payments import PaymentsState
 from occireflex.state.portal import PortalState
 from occireflex.state.profiles import ProfileFormState, ProfilesListState, ProfileViewState
@@ -79,7 +81,8 @@ class Browser:
               ProfileViewState, PaymentsState, BulkUploadState, TransactionsState, TransactionDetailState,
               MovementsState, TokenAdminState, TokenHistoryState, AppState, AppTokenState,
               AppApprovalsState, AppBalancesState, AppTransactionsState, FirstAccessState,
-              UsersListState, UserFormState, ResetState, ActivationState)
+              UsersListState, UserFormState, ResetState, ActivationState, OwnAccountState,
+              AppPasswordState)
 
     def __init__(self, user_agent: str = DESKTOP_UA, ip: str = "10.9.9.9"):
         os.environ.setdefault("PYTEST_CURRENT_TEST", "state")
@@ -145,6 +148,14 @@ class Browser:
     @property
     def first_access(self) -> FirstAccessState:
         return self.get(FirstAccessState)
+
+    @property
+    def own_account(self) -> OwnAccountState:
+        return self.get(OwnAccountState)
+
+    @property
+    def app_password(self) -> AppPasswordState:
+        return self.get(AppPasswordState)
 
     @property
     def tx_detail(self) -> TransactionDetailState:

@@ -157,7 +157,8 @@ def test_app_login_handles_forged_forms_with_one_message(browser, db):
     browser.app.open_home()
     assert browser.app.ready and browser.app.is_admin
     assert [t["label"] for t in browser.app.tiles] == [
-        "Token Virtual", "Autorizaciones pendientes", "Saldos", "Transacciones Realizadas"]
+        "Token Virtual", "Autorizaciones pendientes", "Saldos", "Transacciones Realizadas",
+        "Cambio de Clave"]
     browser.set_sid(browser.app_sid)
     assert browser.portal._actor() is None  # the portal refuses it
 
@@ -166,7 +167,7 @@ def test_app_tiles_follow_acceso_app(in_app):
     b = in_app("consulta.demo")  # Pruebas1: Saldos and Transacciones with «Acceso App»
     b.app.open_home()
     assert [t["label"] for t in b.app.tiles] == ["Token Virtual", "Saldos",
-                                                  "Transacciones Realizadas"]
+                                                  "Transacciones Realizadas", "Cambio de Clave"]
     b.approvals.load()
     assert b.approvals.requests == [] and b.approvals.error == token_admin.ADMIN_ONLY
     b.app_balances.load()
@@ -185,7 +186,8 @@ def test_app_services_without_acceso_app_are_refused(in_app, db):
     db.commit()
     b = in_app("consulta.demo")
     b.app.open_home()
-    assert [t["label"] for t in b.app.tiles] == ["Token Virtual"]
+    # the own password is every user's, whatever the profile
+    assert [t["label"] for t in b.app.tiles] == ["Token Virtual", "Cambio de Clave"]
     b.app_balances.load()
     assert b.app_balances.checking == [] and "permiso" in b.app_balances.error
     b.app_transactions.open_detail("1")
@@ -228,14 +230,14 @@ def test_approvals_in_the_app_with_forged_calls(logged_in, in_app, db):
     assert user.app.ready and user.app.user_name == "Laura Martínez"
 
 
-def _deliver(b, ticket: str):
+def deliver(b, ticket: str):
     """What the page's script does with the ticket: the one-time hand-over route."""
     from occireflex import api
 
     return api._deliver(b.app_sid, ticket, "10.9.9.9", "pytest")
 
 
-def _ticket(b) -> str:
+def enroll_ticket(b) -> str:
     """The ticket in ``occiApp.enroll(ticket, user)``, the command the handler gives."""
     command = b.command(b.app_token)
     assert command["name"] == "enroll"
@@ -254,13 +256,13 @@ def test_enrollment_in_the_app_and_the_seed_never_in_a_public_var(logged_in, in_
         assert b.app_token.start(forged) is None and b.app_token.error
     event = b.app_token.start({"dispositivo": "Celular de Pedro"})
     assert b.app_token.phase == "enrolando"
-    ticket = _ticket(b)
-    provisioning = _deliver(b, ticket)
+    ticket = enroll_ticket(b)
+    provisioning = deliver(b, ticket)
     seed = pyotp.parse_uri(provisioning["uri"]).secret
     assert provisioning["secret"] == seed and "<svg" in provisioning["qr"]
     assert seed not in str(event) + b.app_token.command  # the ticket only, never the seed
     with pytest.raises(DomainError) as exc:
-        _deliver(b, ticket)  # shown once
+        deliver(b, ticket)  # shown once
     assert exc.value.message == enrollment.SHOWN_ONCE
     b.app_token.activate({"codigo": "12"})
     assert b.app_token.error

@@ -3,6 +3,8 @@ exports by grant."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from occireflex import catalog
@@ -30,8 +32,8 @@ def grid_row(r: listing.UserRow) -> dict[str, str]:
 class UsersGridMixin(PagedMixin, mixin=True):
     """One page of the company's users for ``SERVICE``."""
 
-    SERVICE = catalog.CONFIGURACION_USUARIOS
-    TITLE = "Usuarios"
+    SERVICE: ClassVar[str] = catalog.CONFIGURACION_USUARIOS
+    TITLE: ClassVar[str] = "Usuarios"
     rows: list[dict[str, str]] = []
     search: str = ""
     state_filter: str = "todos"

@@ -3,6 +3,8 @@ the row chosen (kept in a backend var) and the confirmation with the token."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from occireflex import catalog
@@ -46,8 +48,8 @@ class _DialogMixin(UsersGridMixin, mixin=True):
 
 
 class ResetState(_DialogMixin, PortalState):
-    SERVICE = catalog.CAMBIO_CLAVE_USUARIOS
-    TITLE = "Cambio de Clave para Usuarios"
+    SERVICE: ClassVar[str] = catalog.CAMBIO_CLAVE_USUARIOS
+    TITLE: ClassVar[str] = "Cambio de Clave para Usuarios"
     target_email: str = ""
 
     @handler
@@ -66,8 +68,8 @@ class ResetState(_DialogMixin, PortalState):
 
 
 class ActivationState(_DialogMixin, PortalState):
-    SERVICE = catalog.ACTIVACION_USUARIOS
-    TITLE = "Activación/Inactivación de Usuarios"
+    SERVICE: ClassVar[str] = catalog.ACTIVACION_USUARIOS
+    TITLE: ClassVar[str] = "Activación/Inactivación de Usuarios"
     activating: bool = False
     reason: str = ""
 
