@@ -113,6 +113,7 @@ BUILT: frozenset[str] = frozenset({
     CAMBIO_CLAVE_USUARIOS,
     ACTIVACION_USUARIOS,
     CAMBIO_CLAVE_IMAGEN,
+    CONSULTA_ACTIVIDAD,
 })
 
 # Every user has these on their own account, whatever their profile grants (issue 13:

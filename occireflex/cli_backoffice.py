@@ -8,6 +8,8 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from sqlmodel import select
+
 from occireflex.domain.backoffice import TEMPORARY_HOURS, Outcome
 
 
@@ -85,6 +87,39 @@ def _outbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit_verify(args: argparse.Namespace) -> int:
+    """0: every chain asked for is intact; 1: a chain is broken; 2: unknown company."""
+    from occireflex.db import session_scope
+    from occireflex.domain import audit_chain, nit
+    from occireflex.domain.errors import ValidationError
+    from occireflex.models import Company
+
+    with session_scope() as db:
+        if args.empresa:
+            # as stored first (older NITs may lack a valid check digit), else parsed
+            company = db.exec(select(Company).where(Company.nit == args.empresa.strip())).first()
+            try:
+                number = company.nit if company else nit.parse(args.empresa)
+            except ValidationError as exc:
+                print(f"Error: {exc.message}")
+                return 2
+            company = company or db.exec(select(Company).where(Company.nit == number)).first()
+            if company is None:
+                print(f"Error: no existe una empresa con NIT {number}.")
+                return 2
+            targets = [(company.id, f"{company.name} (NIT {company.nit})")]
+        else:
+            names = {c.id: f"{c.name} (NIT {c.nit})" for c in db.exec(select(Company)).all()}
+            targets = [(chain, names.get(chain, "Eventos sin empresa"))
+                       for chain in audit_chain.chains(db)]
+        broken = 0
+        for chain, label in targets:
+            verdict = audit_chain.verify(db, chain)
+            broken += not verdict.intact
+            print(f"{label}: {verdict.message()}")
+    return 1 if broken else 0
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:
     empresa = sub.add_parser("empresa", help="el Banco: empresas").add_subparsers(
         dest="action", required=True)
@@ -124,3 +159,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pendientes", action="store_true", help="solo los no enviados")
     p.add_argument("--enviar", action="store_true", help="envía ahora los que tocan")
     p.set_defaults(func=_outbox)
+
+    auditoria = sub.add_parser("auditoria", help="la auditoría encadenada").add_subparsers(
+        dest="action", required=True)
+    p = auditoria.add_parser("verificar", help="verifica la cadena de cada empresa (sale con "
+                                               "1 si está alterada)")
+    p.add_argument("--empresa", help="NIT de una empresa (predeterminado: todas)")
+    p.set_defaults(func=_audit_verify)

@@ -14,7 +14,6 @@ from sqlalchemy import (
     Column,
     Index,
     LargeBinary,
-    Text,
     UniqueConstraint,
     event,
     text,
@@ -194,20 +193,7 @@ class LoginThrottle(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class AuditEvent(SQLModel, table=True):
-    __table_args__ = (Index("ix_audit_company_time", "company_id", "created_at"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    created_at: datetime = Field(default_factory=utcnow)
-    company_id: int | None = Field(default=None, foreign_key="company.id")
-    user_id: int | None = Field(default=None, foreign_key="user.id")
-    action: str = Field(max_length=60)
-    target: str = Field(default="", max_length=120)
-    outcome: str = Field(default="ok", max_length=20)  # ok | denegado | fallido
-    before: str | None = Field(default=None, sa_column=Column(Text))
-    after: str | None = Field(default=None, sa_column=Column(Text))
-    ip: str = Field(default="", max_length=64)
-    channel: str = Field(default="web", max_length=20)
+# The audit trail (AuditEvent, its chain's heads and anchors) lives in models_audit.py.
 
 
 # Servicios Públicos y Privados (issue 4) ------------------------------------------------
@@ -456,3 +442,4 @@ for _dialect in ("sqlite", "postgresql"):  # the triggers of billsync.py, on cre
 
 # Users and their messages (issue 13) live in models_users.py, part of the same schema.
 from occireflex.models_users import OutboxMessage, PasswordHistory  # noqa: E402, F401, I001
+from occireflex.models_audit import AuditAnchor, AuditEvent, AuditHead  # noqa: E402, F401, I001

@@ -12,9 +12,7 @@ from occireflex.components import theme
 from occireflex.components.routing import register_pages
 from occireflex.domain import bulk
 from occireflex.pages import (
-    app as app_pages,
-)
-from occireflex.pages import (
+    activity,
     app_password,
     ayudas,
     first_access,
@@ -30,14 +28,17 @@ from occireflex.pages import (
     uploaded_files,
     users,
 )
+from occireflex.pages import (
+    app as app_pages,
+)
 from occireflex.state.bulk import BulkUploadState
 from occireflex.web.disk_states import throttle_disk_state_purge
 from occireflex.web.failover import use_failover_token_manager
 from occireflex.web.headers import SecurityHeaders
 from occireflex.web.upload_gate import UploadGate
 
-PAGE_MODULES = (app_pages, app_password, ayudas, first_access, home, login, movements,
-                own_account, payments, profiles, saldos, token_admin, transactions,
+PAGE_MODULES = (activity, app_pages, app_password, ayudas, first_access, home, login,
+                movements, own_account, payments, profiles, saldos, token_admin, transactions,
                 uploaded_files, users)
 
 

@@ -86,6 +86,25 @@ def deliver_outbox(now: datetime) -> None:
         log.info("Mensajes: %d enviados, %d por reintentar.", done.sent, done.failed)
 
 
+def anchor_audit(now: datetime) -> None:
+    """Sign every audit chain's head that moved (domain/audit_chain.py): a deleted tail is
+    then seen even if the intruder rewinds the head."""
+    from sqlmodel import Session
+
+    from occireflex.db import get_engine
+    from occireflex.domain import audit_chain
+
+    try:
+        with Session(get_engine()) as db:
+            written = audit_chain.anchor_heads(db, now)
+            db.commit()
+    except Exception:
+        log.exception("No fue posible anclar la auditoría; se reintentará en el próximo ciclo.")
+        return
+    if written:
+        log.info("Auditoría: %d cadena(s) ancladas.", written)
+
+
 def process_stranded_uploads(now: datetime) -> int:
     """Bulk files still «Recibido» a while after upload (the portal restarted before its
     background task ran): process them here. ``bulk.process`` claims a file atomically,
@@ -264,6 +283,7 @@ class Sidecar:
             log.info("%s Duración: %.1f s.", summary(report, now), time.monotonic() - started)
             process_stranded_uploads(now)
             deliver_outbox(now)
+            anchor_audit(now)
             try:
                 expire_token_requests(now)
             except Exception:

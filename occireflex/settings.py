@@ -58,6 +58,9 @@ class Settings:
     # smtp+starttls://…), otherwise .eml files in instance/outbox/
     smtp_url: str = field(default="", repr=False)
     mail_from: str = "OcciReflex <no-responder@occireflex.local>"
+    # signs the audit chain's anchors (domain/audit_chain.py): OCCIREFLEX_AUDIT_KEY or
+    # instance/audit.key, kept apart from the database an intruder might edit
+    audit_key: bytes = field(default=b"", repr=False)
 
 
 def load_settings() -> Settings:
@@ -85,6 +88,7 @@ def load_settings() -> Settings:
         redis_url=_env("REDIS_URL", "redis://127.0.0.1:6379/3"),
         smtp_url=_env("SMTP_URL", ""),
         mail_from=_env("MAIL_FROM", "OcciReflex <no-responder@occireflex.local>"),
+        audit_key=(_env("AUDIT_KEY", "").encode() or _load_or_create_key(instance / "audit.key")),
     )
 
 

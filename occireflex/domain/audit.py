@@ -1,5 +1,6 @@
 """Audit trail: one event per change of company data, in the same transaction; reads
-(consultations, prints, exports) are written a moment later, off the event's path."""
+(consultations, prints, exports) are written a moment later, off the event's path. Every
+event joins its company's hash chain when it is committed (``audit_chain``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
-from occireflex.domain import deferred
+from occireflex.domain import audit_chain, deferred
 from occireflex.models import AuditEvent, utcnow
 
 if TYPE_CHECKING:
@@ -44,7 +45,11 @@ def record(
     event = AuditEvent(**_fields(action, company_id, user_id, target, outcome, before, after,
                                  ip, channel))
     db.add(event)
+    audit_chain.note(db, event)  # linked to its company's chain when the session commits
     return event
+
+
+audit_chain.install()
 
 
 def record_read(actor: Actor, action: str, *, target: str = "", after: Any = None) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy import bindparam, insert, update
 from sqlalchemy.engine import Engine
 
 from occireflex import db as dbmod
+from occireflex.domain import audit_chain
 from occireflex.models import AuditEvent, LoginSession
 
 FLUSH_SECONDS = 1.0
@@ -87,6 +88,7 @@ def _flush() -> int:
                 if notes:
                     conn.execute(touch, [{"sid": sid, "at": at} for sid, at in notes.items()])
                 if reads:
+                    audit_chain.link(conn, reads)
                     conn.execute(insert(AuditEvent.__table__), reads)
         except Exception:  # noqa: BLE001 — the notes stay for the next round
             _failed(engine, notes, reads)

@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from occireflex.domain import audit_chain
 from occireflex.domain.bogota import local_today
 from occireflex.domain.fastinsert import insert_rows
 from occireflex.domain.payments import billers
@@ -366,5 +367,6 @@ def _execute_batch(db: Session, batch: list[_Item], now: datetime) -> tuple[int,
               for i, row in seen.items() if available[i] != row.available]
     if deltas:
         _debit_accounts(conn, deltas)
+    audit_chain.link(conn, audits)  # last: the chains' heads stay locked until the commit
     insert_rows(conn, AuditEvent.__table__, audits)
     return len(movements), len(decided) - len(movements), skipped
