@@ -93,6 +93,9 @@ def _home() -> rx.Component:
             background=f"linear-gradient(120deg, {theme.BRAND}, #1F5FD1)",
             border_radius="16px", padding="1rem 1.1rem", width="100%",
         ),
+        rx.cond(A.token_missing, rx.callout(
+            "Primero active su token virtual; luego elija su nueva clave y su imagen propia.",
+            icon="key-round", color_scheme="amber", width="100%", id="primero-token")),
         rx.grid(rx.foreach(A.tiles, _tile), columns="2", spacing="3", width="100%"),
         rx.cond(A.coming_count > 0, rx.text(
             A.coming_count, " servicio(s) más de su perfil tienen «Acceso App» y por ahora "
