@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import E2EServer, fresh_code, login_until_password
 from tests.e2e.test_profiles import action_box, set_box
+from tests.e2e.test_users import fill_user_form
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 
@@ -110,13 +111,8 @@ def _admin_creates_a_profile_and_a_user(page: Page, server: E2EServer) -> None:
     expect(page).to_have_url(re.compile(r"perfiles/?$"))
 
     page.goto("/administracion/usuarios/configuracion/crear")
-    page.locator("#username").fill("pagos.nueva")
-    page.locator("#full_name").fill("Andrés Pérez")
-    page.locator("#document_number").fill("80123456")
-    page.locator("#email").fill("pagos@nueva.com")
-    page.locator("#phone").fill("3104445566")
-    page.locator("#perfil").click()
-    page.get_by_role("option", name="Tesorería").click()
+    fill_user_form(page, "pagos.nueva", "Andrés Pérez", "80123456", "pagos@nueva.com",
+                   "3104445566", "Tesorería")
     page.locator("#serial").fill("OCC-955578")
     page.get_by_role("button", name="Continuar").click()
     expect(page.get_by_text("Confirme el nuevo usuario")).to_be_visible()

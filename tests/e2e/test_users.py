@@ -20,6 +20,17 @@ def shot(page, folder, name: str) -> None:
     page.screenshot(path=folder / f"{name}.png", full_page=True)
 
 
+def fill_user_form(page, username: str, name: str, document: str, email: str, phone: str,
+                   profile: str) -> None:
+    """«Crear Usuario»'s data and profile (the token choice is the caller's)."""
+    for field_id, value in (("#username", username), ("#full_name", name),
+                            ("#document_number", document), ("#email", email),
+                            ("#phone", phone)):
+        page.locator(field_id).fill(value)
+    page.locator("#perfil").click()
+    page.get_by_role("option", name=profile).click()
+
+
 def test_admin_creates_a_user_and_sees_the_users_screens(e2e_server, logged_in,
                                                          screenshots_dir):
     page = logged_in("admin.demo")
@@ -28,13 +39,8 @@ def test_admin_creates_a_user_and_sees_the_users_screens(e2e_server, logged_in,
     shot(page, screenshots_dir, "usuarios-desktop")
 
     page.get_by_role("link", name="Crear Usuario").click()
-    page.locator("#username").fill("julian.restrepo")
-    page.locator("#full_name").fill("Julián Restrepo")
-    page.locator("#document_number").fill("1020304050")
-    page.locator("#email").fill("julian@empresa.com")
-    page.locator("#phone").fill("3001234567")
-    page.locator("#perfil").click()
-    page.get_by_role("option", name="Pruebas1").click()
+    fill_user_form(page, "julian.restrepo", "Julián Restrepo", "1020304050",
+                   "julian@empresa.com", "3001234567", "Pruebas1")
     page.get_by_role("radio", name=re.compile("Token virtual")).click()
     shot(page, screenshots_dir, "crear-usuario-desktop")
     page.get_by_role("button", name="Continuar").click()
