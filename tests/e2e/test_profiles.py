@@ -82,7 +82,8 @@ def test_profile_created_with_token_governs_the_menu(e2e_server: E2EServer, new_
     user = new_context().new_page()
     try:
         login(user, e2e_server, "prepara.demo")
-        assert module_buttons(user) == ["Menú Consultas", "Menú Ayudas"]
+        # Administración holds every user's own account (Cambio de Clave e Imagen Propia)
+        assert module_buttons(user) == ["Menú Consultas", "Menú Administración", "Menú Ayudas"]
         user.get_by_role("button", name="Menú Consultas").click()
         menu = user.get_by_role("dialog")
         expect(menu.get_by_role("link")).to_have_text(["Por Producto"])
@@ -104,7 +105,8 @@ def test_profile_created_with_token_governs_the_menu(e2e_server: E2EServer, new_
 
         user.reload()
         expect(user.get_by_role("button", name="Menú Transacciones")).to_be_visible()
-        assert module_buttons(user) == ["Menú Consultas", "Menú Transacciones"]
+        assert module_buttons(user) == ["Menú Consultas", "Menú Transacciones",
+                                        "Menú Administración"]
     finally:
         con = sqlite3.connect(e2e_server.db_path, timeout=10)
         con.execute("UPDATE user SET profile_id = (SELECT id FROM profile WHERE name = "
