@@ -153,9 +153,10 @@ def test_menus_are_filtered_by_profile(logged_in):
     page = logged_in("consulta.demo")
     page.goto("/")
     expect(page.get_by_role("button", name="Menú Consultas")).to_be_visible()
-    for hidden in ("Transacciones", "Servicio al Cliente", "Administración", "Ayudas",
-                   "Archivos"):
+    for hidden in ("Transacciones", "Servicio al Cliente", "Ayudas", "Archivos"):
         expect(page.get_by_role("button", name=f"Menú {hidden}")).to_have_count(0)
+    # Administración: every user's own account (Cambio de Clave e Imagen Propia)
+    expect(page.get_by_role("button", name="Menú Administración")).to_be_visible()
 
     menu = open_module_menu(page, "Consultas")
     expect(menu.get_by_role("link", name="Por Producto")).to_be_visible()
@@ -264,8 +265,9 @@ def test_service_page_requires_session_and_grant(page: Page, e2e_server: E2EServ
     expect(page.get_by_role("heading", name="Sofía Torres")).to_be_visible()
     expect(page.get_by_text(NO_BALANCES)).to_be_visible()
     expect(page.get_by_test_id("cuentas-corrientes")).to_have_count(0)
-    for module in MODULES:  # a profile without grants has no menus
-        expect(page.get_by_role("button", name=f"Menú {module}")).to_have_count(0)
+    for module in MODULES:  # a profile without grants: only the own account's menu
+        expect(page.get_by_role("button", name=f"Menú {module}")).to_have_count(
+            1 if module == "Administración" else 0)
 
     page.goto(SALDOS)
     expect(page.get_by_role("alert")).to_contain_text(DENIED)
@@ -304,9 +306,9 @@ def test_phone_layout(new_context, e2e_server: E2EServer):
     page.get_by_role("button", name="Abrir menú").tap()
     menu = page.get_by_role("dialog")
     expect(menu).to_contain_text("Carlos Pérez")
-    for module in MODULES:
-        expect(menu.get_by_role("button", name=module, exact=True)).to_have_count(0)
-    expect(menu.get_by_role("link")).to_have_count(0)
+    for module in MODULES:  # only Administración, for the own account
+        expect(menu.get_by_role("button", name=module, exact=True)).to_have_count(
+            1 if module == "Administración" else 0)
     expect(menu.get_by_text("Por Producto")).to_have_count(0)
 
 
@@ -342,7 +344,7 @@ def test_screenshots(new_context, auth_states, screenshots_dir):
         else:
             menu = open_module_menu(page, "Administración")
         expect(menu.get_by_role("link", name="Perfiles", exact=True)).to_be_visible()
-        expect_coming_soon(menu, "Configuración de Usuarios")
+        expect_coming_soon(menu, "Inscripción de Alertas")
         page.wait_for_timeout(400)  # let the open animation finish
         page.screenshot(path=screenshots_dir / f"menu-{kind}.png")
         if phone:
