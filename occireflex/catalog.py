@@ -115,6 +115,7 @@ BUILT: frozenset[str] = frozenset({
     ACTIVACION_USUARIOS,
     CAMBIO_CLAVE_IMAGEN,
     CONSULTA_ACTIVIDAD,
+    ADMINISTRACION_IPS,
 })
 
 # Every user has these on their own account, whatever their profile grants (issue 13:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from occireflex import catalog
-from occireflex.domain import access, audit, auth, ip_rules
+from occireflex.domain import access, audit, auth, ip_rules, paging
 from occireflex.domain.access import Actor
 from occireflex.domain.errors import ValidationError
 from occireflex.models import IpRule, IpRulesVersion, User
@@ -24,8 +24,10 @@ SERVICE = catalog.ADMINISTRACION_IPS
 MAX_RULES = 200
 ALL_USERS = "Todos"
 NOT_FOUND = "La regla de IP no existe."
-OWN_ADDRESS = ("Con este cambio su dirección actual ({ip}) quedaría por fuera de la lista "
-               "del portal y su sesión terminaría. Confirme que lo entiende para continuar.")
+OWN_WARNING = ("Con este cambio su dirección actual quedaría por fuera de la lista del "
+               "portal: su sesión terminaría en su próxima acción y no podría volver a "
+               "ingresar desde ella.")
+OWN_ADDRESS = OWN_WARNING + " ({ip}) Confirme que lo entiende para continuar."
 
 
 class OwnAddressExcluded(ValidationError):
@@ -44,14 +46,21 @@ class Draft:
     excludes_self: bool
 
 
-def listing(db: Session, actor: Actor) -> list[dict[str, str]]:
-    """The company's rules for the screen (display strings only)."""
+def listing(db: Session, actor: Actor, number: object = 1,
+            size: object = paging.PAGE_SIZES[0]) -> tuple[list[dict[str, str]], int]:
+    """One page of the company's rules for the screen (display strings only), and the
+    number of rules."""
     access.require(db, actor, SERVICE)
+    mine = IpRule.company_id == actor.company_id
+    total = db.exec(select(func.count()).select_from(IpRule).where(mine)).one()
+    size = paging.page_size_of(size)
+    number = paging.clamp_page(number, total, size)
     rows = db.exec(select(IpRule, User.username).outerjoin(User, User.id == IpRule.user_id)
-                   .where(IpRule.company_id == actor.company_id).order_by(IpRule.id)).all()
+                   .where(mine).order_by(IpRule.id)
+                   .offset(paging.offset(number, size)).limit(size)).all()
     return [{"id": str(rule.id), "network": rule.network, "user": username or ALL_USERS,
              "channel": ip_rules.CHANNELS.get(rule.channel, rule.channel),
-             "description": rule.description} for rule, username in rows]
+             "description": rule.description or "—"} for rule, username in rows], total
 
 
 def user_choices(db: Session, actor: Actor) -> list[str]:
@@ -99,6 +108,8 @@ def preview(db: Session, actor: Actor, raw_network: object, raw_user: object,
 
 
 def removal_excludes_self(db: Session, actor: Actor, rule_id: object) -> bool:
+    """Whether removing the rule would shut the actor out (before the token)."""
+    access.require(db, actor, SERVICE)
     rule = access.company_row(db, actor, IpRule, rule_id, "iprule", NOT_FOUND)
     return _excludes_self(actor, tuple(r for r in _current(db, actor.company_id)
                                        if r.id != rule.id))

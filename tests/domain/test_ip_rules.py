@@ -123,9 +123,9 @@ def test_add_and_remove_are_confirmed_with_the_token_and_audited(demo, db):
         ip_admin.add(db, admin, OFFICE, "", ip_rules.BOTH, "Oficina", "000000")
     db.rollback()
     rule = _add(db, admin, OFFICE, at=steps_apart(NOW, 1))
-    assert ip_admin.listing(db, admin) == [{"id": str(rule.id), "network": OFFICE,
-                                            "user": "Todos", "channel": "Portal y App",
-                                            "description": "Oficina"}]
+    assert ip_admin.listing(db, admin) == ([{"id": str(rule.id), "network": OFFICE,
+                                             "user": "Todos", "channel": "Portal y App",
+                                             "description": "Oficina"}], 1)
     with pytest.raises(ValidationError, match="Ya existe una regla"):
         ip_admin.preview(db, admin, OFFICE, "", ip_rules.BOTH, "")
     _remove(db, admin, rule.id, steps_apart(NOW, 2))
@@ -239,7 +239,7 @@ def test_another_companys_rule_or_user_cannot_be_touched(demo, db):
     rule = _add(db, admin, OFFICE, at=steps_apart(NOW, 1))
     raw = login(db, "admin.otra", now=steps_apart(NOW, 2), ip="10.20.3.4").session_token
     other_admin = access.load_actor(db, raw, ip="10.20.3.4", now=steps_apart(NOW, 2))
-    assert ip_admin.listing(db, other_admin) == []
+    assert ip_admin.listing(db, other_admin) == ([], 0)
     with pytest.raises(AccessDenied):
         _remove(db, other_admin, rule.id, steps_apart(NOW, 3), understood=True)
     with pytest.raises(AccessDenied):
