@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from occireflex.db import session_scope
-from occireflex.domain import sessions
+from occireflex.domain import network, sessions
 from occireflex.domain.access import load_actor
 from occireflex.domain.errors import DomainError, SessionExpired
 from occireflex.domain.tokens import device
@@ -131,7 +131,8 @@ async def enrollment_seed(request: Request) -> JSONResponse:
     except _Refused as refused:
         return refused.response
     raw_session = request.cookies.get(settings.app_session_cookie, "")
-    client = request.client.host if request.client else ""
+    client = network.client_address(request.client.host if request.client else "",
+                                    request.headers.get("x-forwarded-for", ""))
     try:
         data = await run_in_threadpool(_deliver, raw_session, ticket, client,
                                        request.headers.get("user-agent", ""))

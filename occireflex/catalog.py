@@ -54,6 +54,7 @@ CONSULTA_ACTIVIDAD = "administracion.usuarios.actividad"
 CONFIGURACION_USUARIOS = "administracion.usuarios.configuracion"
 CAMBIO_CLAVE_USUARIOS = "administracion.usuarios.cambio_clave_usuarios"
 ACTIVACION_USUARIOS = "administracion.usuarios.activacion"
+ADMINISTRACION_IPS = "administracion.seguridad.ips"  # Administración de IP's
 
 @dataclass(frozen=True)
 class Module:
@@ -114,6 +115,7 @@ BUILT: frozenset[str] = frozenset({
     ACTIVACION_USUARIOS,
     CAMBIO_CLAVE_IMAGEN,
     CONSULTA_ACTIVIDAD,
+    ADMINISTRACION_IPS,
 })
 
 # Every user has these on their own account, whatever their profile grants (issue 13:
@@ -216,7 +218,7 @@ SERVICES: tuple[Service, ...] = (
     _svc("administracion.productos.afiliados", "Productos", "Afiliados", _ADMIN),
     _svc("administracion.seguridad.autorizaciones", "Seguridad",
          "Configuración de Autorizaciones", _ADMIN),
-    _svc("administracion.seguridad.ips", "Seguridad", "Administración de IP's", _ADMIN),
+    _svc(ADMINISTRACION_IPS, "Seguridad", "Administración de IP's", _ADMIN),
     _svc(TOKEN_VIRTUAL, "Seguridad", "Administración de Token", _ADMIN_APP),
     _svc("administracion.seguridad.parametros", "Seguridad",
          "Parámetros Generales y de Seguridad", _ADMIN),

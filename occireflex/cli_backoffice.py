@@ -87,6 +87,12 @@ def _outbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ips_clear(args: argparse.Namespace) -> int:
+    from occireflex.domain import backoffice
+
+    return _report(_run(lambda db: backoffice.clear_ip_rules(db, args.empresa)))
+
+
 def _audit_verify(args: argparse.Namespace) -> int:
     """0: every chain asked for is intact; 1: a chain is broken; 2: unknown company."""
     from occireflex.db import session_scope
@@ -166,3 +172,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                                                "1 si está alterada)")
     p.add_argument("--empresa", help="NIT de una empresa (predeterminado: todas)")
     p.set_defaults(func=_audit_verify)
+
+    ips = sub.add_parser("ips", help="el Banco: reglas de IP de las empresas").add_subparsers(
+        dest="action", required=True)
+    p = ips.add_parser("limpiar", help="elimina todas las reglas de IP de una empresa")
+    p.add_argument("--empresa", required=True, help="NIT de la empresa")
+    p.set_defaults(func=_ips_clear)

@@ -443,3 +443,4 @@ for _dialect in ("sqlite", "postgresql"):  # the triggers of billsync.py, on cre
 # Users and their messages (issue 13) live in models_users.py, part of the same schema.
 from occireflex.models_users import OutboxMessage, PasswordHistory  # noqa: E402, F401, I001
 from occireflex.models_audit import AuditAnchor, AuditEvent, AuditHead  # noqa: E402, F401, I001
+from occireflex.models_security import IpRule, IpRulesVersion  # noqa: E402, F401, I001

@@ -17,6 +17,7 @@ from occireflex.pages import (
     ayudas,
     first_access,
     home,
+    ip_rules,
     login,
     movements,
     own_account,
@@ -37,7 +38,7 @@ from occireflex.web.failover import use_failover_token_manager
 from occireflex.web.headers import SecurityHeaders
 from occireflex.web.upload_gate import UploadGate
 
-PAGE_MODULES = (activity, app_pages, app_password, ayudas, first_access, home, login,
+PAGE_MODULES = (activity, app_pages, app_password, ayudas, first_access, home, ip_rules, login,
                 movements, own_account, payments, profiles, saldos, token_admin, transactions,
                 uploaded_files, users)
 

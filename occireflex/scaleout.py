@@ -59,6 +59,7 @@ def backend_env(base: dict[str, str], redis_url: str, port: int, ignore_config: 
         "REFLEX_ENV_MODE": "prod",
         "GRANIAN_WORKERS": "1",  # one process per backend: nginx balances between them
         "REFLEX_TRUSTED_PROXY_HOPS": "1",  # the client's IP from nginx's X-Forwarded-For
+        "OCCIREFLEX_TRUSTED_PROXY_HOPS": "1",  # the same for the IP rules (domain/network.py)
         "OCCIREFLEX_BACKEND_PORT": str(port),
     })
     # the oplock keeps state in the worker for seconds: a SIGKILL would lose it (README)

@@ -61,6 +61,9 @@ class Settings:
     # signs the audit chain's anchors (domain/audit_chain.py): OCCIREFLEX_AUDIT_KEY or
     # instance/audit.key, kept apart from the database an intruder might edit
     audit_key: bytes = field(default=b"", repr=False)
+    # reverse proxies in front of the backends (nginx in scale-out mode: 1); the client's
+    # address is the X-Forwarded-For entry that many from the right (domain/network.py)
+    trusted_proxy_hops: int = 0
 
 
 def load_settings() -> Settings:
@@ -88,6 +91,7 @@ def load_settings() -> Settings:
         redis_url=_env("REDIS_URL", "redis://127.0.0.1:6379/3"),
         smtp_url=_env("SMTP_URL", ""),
         mail_from=_env("MAIL_FROM", "OcciReflex <no-responder@occireflex.local>"),
+        trusted_proxy_hops=max(0, int(_env("TRUSTED_PROXY_HOPS", "0"))),
         audit_key=(_env("AUDIT_KEY", "").encode() or _load_or_create_key(instance / "audit.key")),
     )
 

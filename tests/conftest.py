@@ -37,7 +37,7 @@ from sqlmodel import Session, SQLModel, create_engine  # noqa: E402
 import occireflex.models  # noqa: E402,F401
 from occireflex import clock  # noqa: E402
 from occireflex import db as dbmod  # noqa: E402
-from occireflex.domain import actor_cache, deferred  # noqa: E402
+from occireflex.domain import actor_cache, deferred, ip_rules  # noqa: E402
 
 PG_URL = os.environ.get(
     "OCCIREFLEX_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -81,6 +81,7 @@ def engine(request, tmp_path):
     dbmod.use_engine(None)
     deferred.forget(eng)  # activity noted for this database dies with it
     actor_cache.clear()
+    ip_rules.clear()  # company ids repeat from one test database to the next
     eng.dispose()
     if request.param == "postgresql":
         admin = create_engine(PG_URL)

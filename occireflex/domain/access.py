@@ -18,9 +18,15 @@ from typing import TypeVar
 from sqlmodel import Session, select
 
 from occireflex import catalog
-from occireflex.domain import actor_cache, audit
+from occireflex.domain import actor_cache, audit, ip_rules
 from occireflex.domain.errors import AccessDenied, SessionExpired
-from occireflex.domain.sessions import ENDED_MESSAGE, note_activity, resolve_session
+from occireflex.domain.sessions import (
+    ENDED_MESSAGE,
+    REASON_IP,
+    end_now,
+    note_activity,
+    resolve_session,
+)
 from occireflex.models import Company, Grant, Profile, User, utcnow
 
 WEB, RESPONSIVE, APP = "web", "responsive", "app"
@@ -108,6 +114,8 @@ def load_actor(
     stamp = actor_cache.read_stamp(db, raw_session)
     known = actor_cache.cached(stamp, now) if stamp is not None else None
     if known is not None and (stamp.row.channel == APP) == app:
+        _enforce_ip(db, stamp.row.company_id, known.user_id, known.session_id,
+                    stamp.row.channel, ip, stamp.row.ip_rules_version, now)
         if touch:
             note_activity(known.session_id, stamp.last_seen_at, now)
         return known if (known.channel, known.ip) == (channel, ip) else replace(
@@ -116,11 +124,20 @@ def load_actor(
     if (session.channel == APP) != app:
         raise SessionExpired(ENDED_MESSAGE)
     user = db.get(User, session.user_id)
+    _enforce_ip(db, user.company_id, user.id, session.id, session.channel, ip,
+                stamp.row.ip_rules_version if stamp is not None else ..., now)
     company = db.get(Company, user.company_id)
     actor = _actor(db, user, company, session.id, channel, ip)
     if stamp is not None:
         actor_cache.remember(stamp, actor)
     return actor
+
+
+def _enforce_ip(db: Session, company_id: int, user_id: int, session_id: int, channel: str,
+                ip: str, version: object, now: datetime) -> None:
+    """A session whose address the company's rules no longer admit ends now, with why."""
+    if not ip_rules.allowed(db, company_id, user_id, channel, ip, version):
+        end_now(db, session_id, REASON_IP, now)
 
 
 def _actor(db: Session, user: User, company: Company, session_id: int, channel: str,

@@ -37,6 +37,7 @@ SERVICES = {
     "archivos": ("Archivos", ("carga_",)),
     "consultas": ("Consultas y exportaciones", ("transacciones_", "movimientos_", "perfiles_",
                                                 "usuarios_", "comprobante_", "detalle_")),
+    "seguridad": ("Administración de IP's", ("ip_",)),
     "accesos": ("Accesos denegados", ("acceso_denegado",)),
 }
 OUTCOMES = {"ok": "Exitoso", "denegado": "Denegado", "fallido": "Fallido"}
@@ -159,7 +160,8 @@ ACTIONS = ("acceso_denegado", "clave_cambiada", "clave_restablecida", "imagen_pr
            "sesion_terminada", "token_bloqueado", "token_liberacion_aprobada",
            "token_liberacion_solicitada", "token_virtual_activado", "usuario_activado",
            "usuario_creado", "usuario_inactivado", "usuario_modificado",
-           "carga_programacion_procesada", "carga_programacion_recibida")
+           "carga_programacion_procesada", "carga_programacion_recibida",
+           "ip_regla_creada", "ip_regla_eliminada", "ip_reglas_limpiadas")
 
 
 @dataclass(frozen=True)

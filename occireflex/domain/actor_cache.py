@@ -8,7 +8,8 @@ names) and the profile (its ``version``, raised by every save of its grants, its
 and a fingerprint of its grant rows for edits made outside the portal). A profile change
 therefore applies at the user's next event, in every worker, without a new login.
 Anything unusual (timeouts, a locked user) goes to the full path, which ends the session
-with its message.
+with its message. The stamp also carries the company's IP rules version, with which
+``access.load_actor`` checks the event's address on either path (``ip_rules``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy import bindparam, func, literal_column, select
 from sqlmodel import Session
 
 from occireflex.domain import deferred, security
-from occireflex.models import Grant, LoginSession, Profile, User
+from occireflex.models import Grant, IpRulesVersion, LoginSession, Profile, User
 from occireflex.settings import settings
 
 if TYPE_CHECKING:
@@ -47,9 +48,11 @@ _STAMP = (
            User.is_admin, User.profile_id, User.username, User.full_name,
            User.password_temporary_until, User.channel_portal, User.channel_app,
            Profile.version.label("profile_version"),
-           Profile.is_active.label("profile_active"), _GRANTS_PRINT.label("grants_print"))
+           Profile.is_active.label("profile_active"), _GRANTS_PRINT.label("grants_print"),
+           IpRulesVersion.version.label("ip_rules_version"))
     .join(User, User.id == LoginSession.user_id)
     .outerjoin(Profile, Profile.id == User.profile_id)
+    .outerjoin(IpRulesVersion, IpRulesVersion.company_id == User.company_id)
     .where(LoginSession.token_hash == bindparam("digest"))
 )
 # The stamp is read on every event: as SQL compiled once per database, sent straight to the

@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from occireflex.domain import audit, security, sessions, tokens
+from occireflex.domain import audit, ip_rules, security, sessions, tokens
 from occireflex.domain.errors import LoginFailed, ValidationError
 from occireflex.domain.tokens import activation
 from occireflex.models import LoginThrottle, Token, User, utcnow
@@ -288,17 +288,21 @@ CHANNEL_BARRED = {
 
 
 def _refuse_if_barred(db: Session, user: User, channel: str, ip: str) -> None:
-    """The right credentials of an inactive user, or on a channel not enabled for them:
-    refused with the reason (the credentials were proved), not counted as a failure."""
-    message = (sessions.INACTIVE_MESSAGE if not user.is_active else None if
-               sessions.channel_allowed(user, channel) else
-               CHANNEL_BARRED["app" if channel == sessions.APP_CHANNEL else "portal"])
+    """The right credentials of an inactive user, on a channel not enabled for them or
+    from an address the company's IP rules do not admit: refused with the reason (the
+    credentials were proved), not counted as a failure."""
+    reason, message = (
+        ("usuario inactivo", sessions.INACTIVE_MESSAGE) if not user.is_active else
+        ("canal no habilitado", CHANNEL_BARRED["app" if channel == sessions.APP_CHANNEL
+                                               else "portal"])
+        if not sessions.channel_allowed(user, channel) else
+        ("ip no autorizada", ip_rules.REFUSED.format(ip=ip or "desconocida"))
+        if not ip_rules.allowed(db, user.company_id, user.id, channel, ip) else (None, None))
     if message is None:
         return
     audit.record(db, "login_denegado", company_id=user.company_id, user_id=user.id,
                  target=user.username, outcome="denegado", ip=ip, channel=channel,
-                 after={"motivo": "usuario inactivo" if not user.is_active
-                        else "canal no habilitado"})
+                 after={"motivo": reason})
     raise LoginFailed(message)
 
 

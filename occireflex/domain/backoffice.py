@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from occireflex.domain import audit, money, nit, security, tokens
+from occireflex.domain import audit, ip_admin, money, nit, security, tokens
 from occireflex.domain.auth import normalize_username
 from occireflex.domain.errors import ValidationError
 from occireflex.domain.tokens import virtual as tv
@@ -156,3 +156,15 @@ def assign_token(db: Session, username: object, serial: object) -> Outcome:
 def serial_free(db: Session, serial: str) -> None:
     if db.exec(select(Token.id).where(Token.serial == serial)).first() is not None:
         raise ValidationError(f"El token {serial} ya fue entregado a otro usuario.")
+
+
+def clear_ip_rules(db: Session, nit_text: object) -> Outcome:
+    """``occireflex ips limpiar --empresa NIT``: the company's IP list emptied (a company
+    that shut its own administrator out); audited on the «banco» channel."""
+    stored = nit_text.strip() if isinstance(nit_text, str) else ""
+    # as stored first (older NITs may lack a valid check digit), else parsed
+    company = (db.exec(select(Company).where(Company.nit == stored)).first()
+               or _company(db, nit_text))
+    count = ip_admin.clear_company(db, company.id, CHANNEL)
+    return Outcome(count > 0, f"Se eliminaron {count} reglas de IP de {company.name} (NIT {company.nit}); "
+                   "sus usuarios pueden ingresar desde cualquier dirección.")

@@ -32,6 +32,7 @@ INACTIVE_MESSAGE = ("Su usuario está inactivo. Comuníquese con el administrado
 REASON_INACTIVATED = "usuario_inactivado"
 REASON_PASSWORD_RESET = "clave_restablecida"
 REASON_CHANNEL = "canal_inhabilitado"
+REASON_IP = "ip_no_autorizada"
 # why an ended session ended, as its user reads it at their next event
 _ENDED_BECAUSE = {
     REASON_INACTIVATED: INACTIVE_MESSAGE,
@@ -39,6 +40,8 @@ _ENDED_BECAUSE = {
                             "recibirá en su correo. Ingrese nuevamente con ella."),
     REASON_CHANNEL: ("Su usuario ya no tiene habilitado este canal. Comuníquese con el "
                      "administrador de su empresa."),
+    REASON_IP: ("Su sesión terminó: la dirección IP desde la que se conecta no está "
+                "autorizada por su empresa. Comuníquese con el administrador de su empresa."),
 }
 
 
@@ -123,16 +126,23 @@ def resolve_session(
         elif not channel_allowed(user, row.channel):
             reason, message = REASON_CHANNEL, _ENDED_BECAUSE[REASON_CHANNEL]
     if reason is not None:
-        # the ending must persist although the caller's operation is refused; whatever the
-        # caller had pending is dropped first (it belongs to the refused operation)
-        db.rollback()
-        row = db.get(LoginSession, row.id)
-        _end(db, row, reason, now)
-        db.commit()
-        raise SessionExpired(message)
+        end_now(db, row.id, reason, now, message)
     if touch:
         note_activity(row.id, row.last_seen_at, now)
     return row
+
+
+def end_now(db: Session, session_id: int, reason: str, now: datetime,
+            message: str | None = None) -> None:
+    """End the session for ``reason`` and raise SessionExpired with why. The ending must
+    persist although the caller's operation is refused; whatever the caller had pending is
+    dropped first (it belongs to the refused operation)."""
+    db.rollback()
+    row = db.get(LoginSession, session_id)
+    if row is not None and row.ended_at is None:
+        _end(db, row, reason, now)
+        db.commit()
+    raise SessionExpired(message or _ENDED_BECAUSE.get(reason, ENDED_MESSAGE))
 
 
 def _ended_message(db: Session, row: LoginSession | None) -> str:

@@ -15,7 +15,7 @@ import secrets
 import reflex as rx
 
 from occireflex.db import session_scope
-from occireflex.domain import sessions
+from occireflex.domain import network, sessions
 from occireflex.domain.access import Actor, load_actor
 from occireflex.domain.errors import SessionExpired
 from occireflex.settings import settings
@@ -63,7 +63,12 @@ class BrowserMixin(rx.State, mixin=True):
         return cookie_value(self.router.headers.cookie, name)
 
     def _client_meta(self) -> tuple[str, str]:
-        return self.router.headers.user_agent or "", self.router.session.client_ip or ""
+        """The user agent and the client's address: the handshake's peer (Reflex keeps it
+        as ``asgi-scope-client``) and X-Forwarded-For only as far as the trusted hops."""
+        raw = self.router.headers.raw_headers
+        peer = raw.get("asgi-scope-client") or self.router.session.client_ip or ""
+        return (self.router.headers.user_agent or "",
+                network.client_address(peer, raw.get("x-forwarded-for", "")))
 
 
 class SessionState(HandlerMixin, BrowserMixin, rx.State):

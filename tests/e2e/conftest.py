@@ -137,6 +137,9 @@ def _server_env(instance: Path, web: Path, states: Path, port: int) -> dict[str,
         "REFLEX_WEB_WORKDIR": str(web),
         "REFLEX_STATES_WORKDIR": str(states),
         "PYTHONUNBUFFERED": "1",
+        # the test server believes one proxy hop: a context may pose as another client by
+        # sending X-Forwarded-For (test_ip_rules); without the header the peer counts
+        "OCCIREFLEX_TRUSTED_PROXY_HOPS": "1",
     })
     registry = _npm_registry()
     if registry:

@@ -26,6 +26,7 @@ from occireflex.state.app_password import AppPasswordState
 from occireflex.state.balances import BalancesState
 from occireflex.state.bulk import BulkUploadState
 from occireflex.state.first_access import FirstAccessState
+from occireflex.state.ip_rules import IpRulesState
 from occireflex.state.login import LoginState
 from occireflex.state.movements import MovementsState
 from occireflex.state.own_account import OwnAccountState
@@ -83,13 +84,14 @@ class Browser:
               MovementsState, TokenAdminState, TokenHistoryState, AppState, AppTokenState,
               AppApprovalsState, AppBalancesState, AppTransactionsState, FirstAccessState,
               UsersListState, UserFormState, ResetState, ActivationState, OwnAccountState,
-              AppPasswordState, ActivityState)
+              AppPasswordState, ActivityState, IpRulesState)
 
     def __init__(self, user_agent: str = DESKTOP_UA, ip: str = "10.9.9.9"):
         os.environ.setdefault("PYTEST_CURRENT_TEST", "state")
         self.root = rx.State()
         self.user_agent, self.ip = user_agent, ip
         self.cookies: dict[str, str] = {}  # the jar, sent in the websocket's handshake
+        self.extra_headers: dict[str, str] = {}  # e.g. a forged X-Forwarded-For
         self.path = "/"
         self.navigate("/")
 
@@ -97,6 +99,7 @@ class Browser:
         """Set the router as the browser would when opening ``path`` (query included)."""
         self.path = path
         headers = {"user-agent": self.user_agent, "origin": "http://localhost:3000"}
+        headers.update(self.extra_headers)
         if self.cookies:
             headers["cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         router = RouterData.from_router_data({
