@@ -35,6 +35,7 @@ def test_a_consulted_transaction_writes_nothing_in_the_event_and_its_audit_comes
         ledger, db, pinned_clock, statements):  # noqa: F811
     actor = _actor(db)
     db.commit()
+    deferred.flush()  # the login's own activity note, before the window (not by the flusher in it)
     read_at = pinned_clock.advance(timedelta(minutes=1))
     statements.clear()
     transactions.get_detail(db, actor, ledger.p1)

@@ -185,8 +185,10 @@ def test_menus_are_filtered_by_profile(logged_in):
         "href", "/administracion/seguridad/token")
     expect(menu.get_by_role("link", name="Consulta de Token")).to_have_attribute(
         "href", "/administracion/seguridad/consulta-token")
-    expect_coming_soon(menu, "Configuración de Usuarios")
-    expect_coming_soon(menu, "Administración de IP's")
+    expect(menu.get_by_role("link", name="Configuración de Usuarios")).to_have_attribute(
+        "href", "/administracion/usuarios/configuracion")
+    expect_coming_soon(menu, "Inscripción de Alertas")
+    expect_coming_soon(menu, "Parámetros Generales y de Seguridad")
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog")).to_have_count(0)
     menu = open_module_menu(page, "Consultas")
