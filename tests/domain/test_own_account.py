@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from occireflex.domain import access, own_account, tokens
+from occireflex.domain.bogota import local_moment
 from occireflex.domain.errors import AccessDenied, ValidationError
 from occireflex.models import AuditEvent, OutboxMessage, User
 from tests.helpers import DEMO_PASSWORD, app_actor, code_for, login
@@ -35,8 +36,8 @@ def test_a_changed_password_is_told_by_mail_without_the_password(demo, db, pinne
     assert (message.kind, message.subject, message.to_address, message.user_id) == (
         "clave_cambiada", "Su clave fue cambiada", "admin.demo@example.com", actor.user_id)
     body = message.body
-    # 2026-12-15 13:00:36 UTC is 08:00 in Bogotá
-    assert "el 2026/12/15 a las 08:00 (hora de Bogotá)" in body
+    day, time = local_moment(pinned_clock.now).split()  # the pinned «now», in Bogotá
+    assert f"el {day} a las {time} (hora de Bogotá)" in body
     assert "desde el Portal Empresarial" in body and "admin.demo" in body
     assert ("Si usted no hizo este cambio, comuníquese con el administrador de su empresa o "
             "con la Banca Empresarial") in body
