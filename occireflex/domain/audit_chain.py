@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -203,8 +202,7 @@ def _sign(chain: int, seq: int, hash_: str) -> str:
     return hmac.new(settings.audit_key, message, hashlib.sha256).hexdigest()
 
 
-def anchor_heads(db: Session, now: datetime | None = None,
-                 only: Iterable[int] | None = None) -> int:
+def anchor_heads(db: Session, now: datetime | None = None) -> int:
     """Sign and append every chain's head that moved since its last anchor (the
     scheduler's step); returns how many anchors were written. The caller commits."""
     now = now or utcnow()
@@ -214,8 +212,7 @@ def anchor_heads(db: Session, now: datetime | None = None,
     heads = conn.execute(select(AuditHead.chain, AuditHead.seq, AuditHead.hash)).all()
     fresh = [{"chain": h.chain, "seq": h.seq, "hash": h.hash, "created_at": now,
               "signature": _sign(h.chain, h.seq, h.hash)}
-             for h in heads if h.seq > latest.get(h.chain, 0)
-             and (only is None or h.chain in set(only))]
+             for h in heads if h.seq > latest.get(h.chain, 0)]
     if fresh:
         conn.execute(insert(AuditAnchor), fresh)
     return len(fresh)

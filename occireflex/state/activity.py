@@ -7,6 +7,7 @@ from typing import ClassVar
 
 import reflex as rx
 
+from occireflex import catalog
 from occireflex.domain import activity, paging
 from occireflex.domain.access import Actor
 from occireflex.state.handler import TOAST, handler
@@ -112,5 +113,5 @@ class ActivityState(DatedQueryMixin, PortalState):
 
     @handler(error=TOAST)
     def print_list(self, actor: Actor, db):
-        self._export(actor, db, "imprimir")
+        self._export(actor, db, catalog.IMPRIMIR)
         self._run_in_page("print")

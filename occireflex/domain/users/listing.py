@@ -92,6 +92,7 @@ def _rows(db: Session, actor: Actor, users: list[User]) -> list[UserRow]:
     names = dict(db.exec(select(Profile.id, Profile.name).where(
         col(Profile.id).in_(profile_ids))).all()) if profile_ids else {}
     tokens = _token_labels(db, ids) if ids else {}
+    reachable: dict[int | None, bool] = {}
     return [UserRow(
         id=u.id, username=u.username, full_name=u.full_name,
         document=f"{u.document_type} {u.document_number}".strip(),
@@ -99,7 +100,7 @@ def _rows(db: Session, actor: Actor, users: list[User]) -> list[UserRow]:
         profile="Administrador" if u.is_admin else names.get(u.profile_id, "Sin perfil"),
         state=state_label(u), token=tokens.get(u.id, "Sin token"),
         last_login=local_moment(u.last_login_at) if u.last_login_at else "Nunca",
-        is_self=u.id == actor.user_id, problem=reach.problem_with(db, actor, u) or "")
+        is_self=u.id == actor.user_id, problem=reach.problem_with(db, actor, u, reachable) or "")
         for u in users]
 
 

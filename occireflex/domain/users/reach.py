@@ -48,13 +48,16 @@ def within_grants(db: Session, actor: Actor, profile_id: int | None) -> bool:
     return not grants_of(db, profile_id) - actor.grants
 
 
-def problem_with(db: Session, actor: Actor, user: User) -> str | None:
-    """Why the actor may not manage ``user`` (a page's row), or None."""
+def problem_with(db: Session, actor: Actor, user: User,
+                 known: dict[int | None, bool] | None = None) -> str | None:
+    """Why the actor may not manage ``user`` (a page's row), or None. ``known`` keeps
+    each profile's answer across a page's rows (one grants query per profile)."""
     if user.is_admin and not actor.is_admin:
         return ADMINS_ONLY
-    if not within_grants(db, actor, user.profile_id):
-        return BEYOND_REACH
-    return None
+    known = {} if known is None else known
+    if user.profile_id not in known:
+        known[user.profile_id] = within_grants(db, actor, user.profile_id)
+    return None if known[user.profile_id] else BEYOND_REACH
 
 
 def managed_user(db: Session, actor: Actor, service: str, action: str,
