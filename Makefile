@@ -67,13 +67,25 @@ run-scaled: deps bun scaled-deps db
 	$(PY) -m occireflex serve-scaled --workers $(WORKERS) --port $(PORT) \
 	  --backend-port $(BACKEND_PORT)
 
-# Everything on SQLite and PostgreSQL with the browser tests, then the domain and state
-# suites once more with the clock moved to 31 December late at night (already 1 January in
-# UTC): a test that reads the machine's clock shows up here (all dates: make test-dates).
+# Everything: the domain and state suites on SQLite and PostgreSQL, then once more with the
+# clock moved to 31 December late at night (already 1 January in UTC: a test that reads the
+# machine's clock shows up here; all dates: make test-dates), and beside them, in a second
+# lane, the browser tests, which mostly wait (for the next token step, for a page) and so
+# leave the other core to the first lane. The browser lane's log follows the first lane's.
+TEST_LOGS := .test-logs
 test: deps bun chromium scaled-deps
-	$(PY) -m pytest
-	OCCIREFLEX_TEST_TRAVEL=2027-12-31T23:30:00-05:00 OCCIREFLEX_TEST_PG=0 \
-	  $(PY) -m pytest tests/domain tests/state -q -p no:cacheprovider
+	@mkdir -p $(TEST_LOGS); \
+	$(PY) -m pytest tests/e2e -p no:cacheprovider > $(TEST_LOGS)/e2e.log 2>&1 & browser=$$!; \
+	trap 'kill $$browser 2>/dev/null' INT TERM; \
+	$(PY) -m pytest tests/domain tests/state -p no:cacheprovider; units=$$?; \
+	if [ $$units = 0 ]; then \
+	  OCCIREFLEX_TEST_TRAVEL=2027-12-31T23:30:00-05:00 OCCIREFLEX_TEST_PG=0 \
+	    $(PY) -m pytest tests/domain tests/state -q -p no:cacheprovider; units=$$?; \
+	fi; \
+	wait $$browser; e2e=$$?; \
+	echo "== tests/e2e (browser lane)"; cat $(TEST_LOGS)/e2e.log; \
+	echo "== domain+state: exit $$units · e2e: exit $$e2e"; \
+	[ $$units = 0 ] && [ $$e2e = 0 ]
 
 # The domain and state suites on SQLite with the whole test process moved to other days
 # (tests/conftest.py, OCCIREFLEX_TEST_TRAVEL): a month end, a Colombian holiday Monday (Reyes,
@@ -93,4 +105,4 @@ lint: deps
 	$(VENV)/bin/ruff check occireflex tests bench
 
 clean:
-	rm -rf .web .states
+	rm -rf .web .states $(TEST_LOGS)

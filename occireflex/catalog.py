@@ -55,6 +55,7 @@ CONFIGURACION_USUARIOS = "administracion.usuarios.configuracion"
 CAMBIO_CLAVE_USUARIOS = "administracion.usuarios.cambio_clave_usuarios"
 ACTIVACION_USUARIOS = "administracion.usuarios.activacion"
 ADMINISTRACION_IPS = "administracion.seguridad.ips"  # Administración de IP's
+PARAMETROS_SEGURIDAD = "administracion.seguridad.parametros"
 
 @dataclass(frozen=True)
 class Module:
@@ -116,6 +117,7 @@ BUILT: frozenset[str] = frozenset({
     CAMBIO_CLAVE_IMAGEN,
     CONSULTA_ACTIVIDAD,
     ADMINISTRACION_IPS,
+    PARAMETROS_SEGURIDAD,
 })
 
 # Every user has these on their own account, whatever their profile grants (issue 13:
@@ -220,7 +222,7 @@ SERVICES: tuple[Service, ...] = (
          "Configuración de Autorizaciones", _ADMIN),
     _svc(ADMINISTRACION_IPS, "Seguridad", "Administración de IP's", _ADMIN),
     _svc(TOKEN_VIRTUAL, "Seguridad", "Administración de Token", _ADMIN_APP),
-    _svc("administracion.seguridad.parametros", "Seguridad",
+    _svc(PARAMETROS_SEGURIDAD, "Seguridad",
          "Parámetros Generales y de Seguridad", _ADMIN),
     _svc(CONSULTA_TOKEN, "Seguridad", "Consulta de Token", _ADMIN),
     # Ayudas

@@ -65,6 +65,7 @@ class User(SQLModel, table=True):
     locked_at: datetime | None = None
     # a temporary password (first access, reset) works until then and must be changed
     password_temporary_until: datetime | None = None
+    password_changed_at: datetime | None = None  # for an expiry the company may set
     # Configuración de Usuarios (issue 13): identity, channels, last login, state's causal
     document_type: str = Field(default="", max_length=3)  # CC | CE | PA | PPT
     document_number: str = Field(default="", max_length=15)
@@ -443,4 +444,4 @@ for _dialect in ("sqlite", "postgresql"):  # the triggers of billsync.py, on cre
 # Users and their messages (issue 13) live in models_users.py, part of the same schema.
 from occireflex.models_users import OutboxMessage, PasswordHistory  # noqa: E402, F401, I001
 from occireflex.models_audit import AuditAnchor, AuditEvent, AuditHead  # noqa: E402, F401, I001
-from occireflex.models_security import IpRule, IpRulesVersion  # noqa: E402, F401, I001
+from occireflex.models_security import IpRule, IpRulesVersion, SecurityParams  # noqa: E402, F401, I001

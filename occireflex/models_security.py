@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, SQLModel
 
 from occireflex.models import utcnow
@@ -35,3 +35,26 @@ class IpRulesVersion(SQLModel, table=True):
     company_id: int = Field(primary_key=True, foreign_key="company.id",
                             sa_column_kwargs={"autoincrement": False})
     version: int = 0
+
+
+class SecurityParams(SQLModel, table=True):
+    """Parámetros Generales y de Seguridad of one company (``domain/security_params.py``);
+    no row: the bank's defaults. Timeouts and hours are joined into the per-event access
+    stamp, so a change applies at every session's next event."""
+
+    company_id: int = Field(primary_key=True, foreign_key="company.id",
+                            sa_column_kwargs={"autoincrement": False})
+    version: int = 1
+    idle_minutes: int
+    absolute_minutes: int
+    max_failed_attempts: int
+    min_password_length: int
+    password_expiry_days: int = 0  # 0: passwords do not expire (NIST SP 800-63B)
+    allowed_days: str = Field(default="0123456", max_length=7)  # Monday 0 … Sunday 6
+    open_from: int = 0  # minutes after midnight, Bogotá
+    open_until: int = 1440  # exclusive; 1440 is midnight
+    app_may_approve: bool = True
+    # payments up to this amount (centavos) go without asking the token again; 0: always
+    token_free_up_to: int = Field(default=0, sa_type=BigInteger)
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: int | None = Field(default=None, foreign_key="user.id")

@@ -24,6 +24,7 @@ from occireflex.pages import (
     payments,
     profiles,
     saldos,
+    security_params,
     token_admin,
     transactions,
     uploaded_files,
@@ -39,8 +40,8 @@ from occireflex.web.headers import SecurityHeaders
 from occireflex.web.upload_gate import UploadGate
 
 PAGE_MODULES = (activity, app_pages, app_password, ayudas, first_access, home, ip_rules, login,
-                movements, own_account, payments, profiles, saldos, token_admin, transactions,
-                uploaded_files, users)
+                movements, own_account, payments, profiles, saldos, security_params, token_admin,
+                transactions, uploaded_files, users)
 
 
 @lru_cache(maxsize=1)

@@ -64,6 +64,10 @@ class Settings:
     # reverse proxies in front of the backends (nginx in scale-out mode: 1); the client's
     # address is the X-Forwarded-For entry that many from the right (domain/network.py)
     trusted_proxy_hops: int = 0
+    # the bank's ceiling for «Parámetros Generales y de Seguridad»: the largest payment a
+    # company may let go without asking the token again (centavos); the timeouts and the
+    # failed attempts above are the ceilings (and defaults) of the company's own
+    token_free_max_centavos: int = 5_000_000_00
 
 
 def load_settings() -> Settings:
@@ -92,6 +96,7 @@ def load_settings() -> Settings:
         smtp_url=_env("SMTP_URL", ""),
         mail_from=_env("MAIL_FROM", "OcciReflex <no-responder@occireflex.local>"),
         trusted_proxy_hops=max(0, int(_env("TRUSTED_PROXY_HOPS", "0"))),
+        token_free_max_centavos=max(0, int(_env("TOKEN_FREE_MAX_PESOS", "5000000"))) * 100,
         audit_key=(_env("AUDIT_KEY", "").encode() or _load_or_create_key(instance / "audit.key")),
     )
 

@@ -36,8 +36,9 @@ SERVICES = {
     "pagos": ("Pagos", ("pago_",)),
     "archivos": ("Archivos", ("carga_",)),
     "consultas": ("Consultas y exportaciones", ("transacciones_", "movimientos_", "perfiles_",
-                                                "usuarios_", "comprobante_", "detalle_")),
-    "seguridad": ("Administración de IP's", ("ip_",)),
+                                                "usuarios_", "comprobante_", "detalle_",
+                                                "actividad_")),
+    "seguridad": ("IP's, parámetros y horario", ("ip_", "parametros_", "transaccion_")),
     "accesos": ("Accesos denegados", ("acceso_denegado",)),
 }
 OUTCOMES = {"ok": "Exitoso", "denegado": "Denegado", "fallido": "Fallido"}
@@ -161,7 +162,9 @@ ACTIONS = ("acceso_denegado", "clave_cambiada", "clave_restablecida", "imagen_pr
            "token_liberacion_solicitada", "token_virtual_activado", "usuario_activado",
            "usuario_creado", "usuario_inactivado", "usuario_modificado",
            "carga_programacion_procesada", "carga_programacion_recibida",
-           "ip_regla_creada", "ip_regla_eliminada", "ip_reglas_limpiadas")
+           "ip_regla_creada", "ip_regla_eliminada", "ip_reglas_limpiadas",
+           "parametros_actualizados", "transaccion_fuera_de_horario",
+           "clave_vencida", "actividad_exportada_excel", "actividad_exportada_pdf")
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,15 @@ from sqlalchemy import bindparam, func, literal_column, select
 from sqlmodel import Session
 
 from occireflex.domain import deferred, security
-from occireflex.models import Grant, IpRulesVersion, LoginSession, Profile, User
-from occireflex.settings import settings
+from occireflex.domain.security_params import timeouts_seconds
+from occireflex.models import (
+    Grant,
+    IpRulesVersion,
+    LoginSession,
+    Profile,
+    SecurityParams,
+    User,
+)
 
 if TYPE_CHECKING:
     from occireflex.domain.access import Actor
@@ -49,10 +56,12 @@ _STAMP = (
            User.password_temporary_until, User.channel_portal, User.channel_app,
            Profile.version.label("profile_version"),
            Profile.is_active.label("profile_active"), _GRANTS_PRINT.label("grants_print"),
-           IpRulesVersion.version.label("ip_rules_version"))
+           IpRulesVersion.version.label("ip_rules_version"),
+           SecurityParams.idle_minutes, SecurityParams.absolute_minutes)
     .join(User, User.id == LoginSession.user_id)
     .outerjoin(Profile, Profile.id == User.profile_id)
     .outerjoin(IpRulesVersion, IpRulesVersion.company_id == User.company_id)
+    .outerjoin(SecurityParams, SecurityParams.company_id == User.company_id)
     .where(LoginSession.token_hash == bindparam("digest"))
 )
 # The stamp is read on every event: as SQL compiled once per database, sent straight to the
@@ -84,15 +93,17 @@ class Stamp:
                 r.grants_print)
 
     def live(self, now: datetime) -> bool:
-        """No timeout, no ending, no lock: the fast path may serve the event."""
+        """No timeout (the company's, read with the stamp), no ending, no lock: the fast
+        path may serve the event."""
         r = self.row
+        idle, absolute = timeouts_seconds(r.idle_minutes, r.absolute_minutes)
         return (r.ended_at is None and r.redeemed_at is not None and r.is_active
                 and r.locked_at is None
                 and bool(r.channel_app if r.channel == "app" else r.channel_portal)
                 and now - _instant(r.created_at)
-                <= timedelta(seconds=settings.absolute_timeout_seconds)
+                <= timedelta(seconds=absolute)
                 and now - deferred.last_seen(r.id, self.last_seen_at)
-                <= timedelta(seconds=settings.idle_timeout_seconds))
+                <= timedelta(seconds=idle))
 
     @property
     def last_seen_at(self) -> datetime:

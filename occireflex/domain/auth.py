@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from occireflex.domain import audit, ip_rules, security, sessions, tokens
+from occireflex.domain import audit, ip_rules, security, security_params, sessions, tokens
 from occireflex.domain.errors import LoginFailed, ValidationError
 from occireflex.domain.tokens import activation
 from occireflex.models import LoginThrottle, Token, User, utcnow
@@ -180,9 +180,11 @@ def _is_locked(db: Session, user: User | None, username: str) -> bool:
 
 
 def _count_user_failure(db: Session, user: User | None, username: str, now: datetime) -> bool:
-    """Count one failure atomically; True when this failure locks the user name."""
+    """Count one failure atomically; True when this failure locks the user name (at the
+    user's company's limit; a name that is no user's at the bank's)."""
     limit = settings.login_max_failures
     if user is not None:
+        limit = security_params.of_company(db, user.company_id).max_failed_attempts
         db.execute(update(User).where(User.id == user.id)
                    .values(failed_attempts=User.failed_attempts + 1))
         locked = db.execute(
@@ -269,7 +271,8 @@ def submit_password(
                      target=user.username, outcome="fallido", ip=ip, channel=channel,
                      after={"motivo": "clave temporal vencida"})
         raise LoginFailed(TEMPORARY_EXPIRED)
-    _refuse_if_barred(db, user, channel, ip)
+    _refuse_if_barred(db, user, channel, ip, now)
+    security_params.arm_expired_password(db, user, now, ip, channel)
 
     db.execute(update(User).where(User.id == user.id).values(failed_attempts=0,
                                                              last_login_at=now))
@@ -287,17 +290,20 @@ CHANNEL_BARRED = {
 }
 
 
-def _refuse_if_barred(db: Session, user: User, channel: str, ip: str) -> None:
-    """The right credentials of an inactive user, on a channel not enabled for them or
-    from an address the company's IP rules do not admit: refused with the reason (the
-    credentials were proved), not counted as a failure."""
+def _refuse_if_barred(db: Session, user: User, channel: str, ip: str, now: datetime) -> None:
+    """The right credentials of an inactive user, on a channel not enabled for them, from
+    an address the company's IP rules do not admit or outside its days and hours: refused
+    with the reason (the credentials were proved), not counted as a failure."""
+    params = security_params.of_company(db, user.company_id)
     reason, message = (
         ("usuario inactivo", sessions.INACTIVE_MESSAGE) if not user.is_active else
         ("canal no habilitado", CHANNEL_BARRED["app" if channel == sessions.APP_CHANNEL
                                                else "portal"])
         if not sessions.channel_allowed(user, channel) else
         ("ip no autorizada", ip_rules.REFUSED.format(ip=ip or "desconocida"))
-        if not ip_rules.allowed(db, user.company_id, user.id, channel, ip) else (None, None))
+        if not ip_rules.allowed(db, user.company_id, user.id, channel, ip) else
+        ("fuera de horario", security_params.closed_login_message(params))
+        if not security_params.is_open(params, now) else (None, None))
     if message is None:
         return
     audit.record(db, "login_denegado", company_id=user.company_id, user_id=user.id,
@@ -393,7 +399,7 @@ def app_login(
     token_id, used_activation = None, False
     factor_ok = False
     if user is not None and password_ok:
-        _refuse_if_barred(db, user, APP_CHANNEL, ip)
+        _refuse_if_barred(db, user, APP_CHANNEL, ip, now)
         factor = second_factor.strip() if isinstance(second_factor, str) else None
         if tokens.active_tokens(db, user.id):
             token = tokens.verify_code(db, user.id, factor, now)
@@ -413,6 +419,7 @@ def app_login(
                      target=user.username, outcome="fallido", ip=ip, channel=APP_CHANNEL,
                      after={"motivo": "clave temporal vencida"})
         raise LoginFailed(TEMPORARY_EXPIRED)
+    security_params.arm_expired_password(db, user, now, ip, APP_CHANNEL)
 
     db.execute(update(User).where(User.id == user.id).values(failed_attempts=0,
                                                              last_login_at=now))

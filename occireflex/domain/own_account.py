@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlmodel import Session, col, delete, select
 
 from occireflex import catalog
-from occireflex.domain import audit, auth, outbox, passwords, security, tokens
+from occireflex.domain import audit, auth, outbox, passwords, security, security_params, tokens
 from occireflex.domain.access import APP, RESPONSIVE, WEB, require
 from occireflex.domain.bogota import local_date, local_time
 from occireflex.domain.errors import ValidationError
@@ -62,7 +62,14 @@ def _checked(db: Session, user: User, new: object, repeat: object) -> str:
         raise ValidationError(NOT_REPEATED)
     company = db.get(Company, user.company_id)
     return passwords.check(new, username=user.username, company_name=company.name,
+                           min_length=min_password_length(db, user.company_id),
                            previous_hashes=_history(db, user))
+
+
+def min_password_length(db: Session, company_id: int) -> int:
+    """The company's minimum (Parámetros Generales y de Seguridad), for the check and the
+    screens' hint."""
+    return security_params.of_company(db, company_id).min_password_length
 
 
 def _replace_password(db: Session, actor, clean: str, code: object, action: str,
@@ -74,7 +81,7 @@ def _replace_password(db: Session, actor, clean: str, code: object, action: str,
     db.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash, created_at=now))
     user.password_hash = security.hash_password(clean)
     user.password_temporary_until = None
-    user.updated_at = now
+    user.password_changed_at = user.updated_at = now
     db.add(user)
     db.flush()
     keep = select(PasswordHistory.id).where(PasswordHistory.user_id == user.id).order_by(

@@ -16,10 +16,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from occireflex.domain import audit, deferred, security
+from occireflex.domain import audit, deferred, security, security_params
 from occireflex.domain.errors import SessionExpired
 from occireflex.models import LoginSession, User, utcnow
-from occireflex.settings import settings
 
 APP_CHANNEL = "app"
 TICKET_SECONDS = 60
@@ -112,10 +111,12 @@ def resolve_session(
     if row is None or row.ended_at is not None or row.redeemed_at is None:
         raise SessionExpired(_ended_message(db, row))
     reason = None
-    if now - row.created_at > timedelta(seconds=settings.absolute_timeout_seconds):
+    params = security_params.of_company(db, row.company_id)
+    idle, absolute = security_params.timeouts_seconds(params.idle_minutes,
+                                                      params.absolute_minutes)
+    if now - row.created_at > timedelta(seconds=absolute):
         reason, message = "absoluto", ABSOLUTE_MESSAGE
-    elif now - deferred.last_seen(row.id, row.last_seen_at) > timedelta(
-            seconds=settings.idle_timeout_seconds):
+    elif now - deferred.last_seen(row.id, row.last_seen_at) > timedelta(seconds=idle):
         reason, message = "inactividad", IDLE_MESSAGE
     if reason is None:
         user = db.get(User, row.user_id)

@@ -228,7 +228,7 @@ def _request_card(request) -> rx.Component:
         rx.text("Causal: ", request["reason"], font_size="0.85rem", margin_top="0.5rem"),
         rx.text("Solicitó ", request["by"], " el ", request["at"], " · vence a las ",
                 request["expires"], color=theme.MUTED, font_size="0.8rem"),
-        rx.hstack(
+        rx.cond(P.app_may_approve, rx.hstack(
             rx.button("Rechazar", variant="soft", color_scheme="red", flex="1",
                       on_click=P.ask(request["id"], "rechazar"),
                       aria_label="Rechazar la liberación de " + request["username"]),
@@ -236,7 +236,9 @@ def _request_card(request) -> rx.Component:
                       on_click=P.ask(request["id"], "autorizar"),
                       aria_label="Autorizar la liberación de " + request["username"]),
             spacing="2", width="100%", margin_top="0.75rem",
-        ),
+        ), rx.text("Su empresa autoriza estas solicitudes en el portal (Administración de "
+                   "Token), con su token.", font_size="0.85rem", color=theme.MUTED,
+                   margin_top="0.5rem")),
         data_request=request["id"],
     )
 

@@ -14,7 +14,7 @@ from occireflex.components.fields import field as _field
 from occireflex.components.grid import paged_grid
 from occireflex.components.layout import portal_page
 from occireflex.components.notice import notice
-from occireflex.components.token_prompt import token_field, token_form
+from occireflex.components.token_prompt import confirm_actions, token_field, token_form
 from occireflex.domain.payments.inscriptions import STATES
 from occireflex.state.payments import TAB_ADMIN, TAB_BULK, TAB_GRID, PaymentsState
 
@@ -241,8 +241,15 @@ def _pay_panel() -> rx.Component:
                 background=theme.PAGE_BG),
             columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
         notice(P.pay_error),
-        token_form("token-pago", P.confirm_payment, P.back_to_grid, on_cancel=P.back_to_grid,
-                   width="100%"),
+        rx.cond(
+            P.pay_needs_token,
+            token_form("token-pago", P.confirm_payment, P.back_to_grid,
+                       on_cancel=P.back_to_grid, width="100%"),
+            rx.form(rx.vstack(
+                rx.text("Su empresa permite este monto sin volver a pedir el token.",
+                        color=theme.MUTED, font_size="0.9rem"),
+                confirm_actions(P.back_to_grid, on_cancel=P.back_to_grid, size="3"),
+                spacing="2", width="100%"), on_submit=P.confirm_payment, width="100%")),
         spacing="4", width="100%", style=theme.CARD,
     )
 

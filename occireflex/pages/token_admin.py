@@ -16,8 +16,9 @@ from occireflex.components.token_prompt import confirm_actions, token_field
 from occireflex.domain.tokens import history as token_history
 from occireflex.domain.tokens import states as ts
 from occireflex.state.token_admin import TokenAdminState, TokenHistoryState
+from occireflex.state.token_releases import PendingReleasesState
 
-S, H = TokenAdminState, TokenHistoryState
+S, H, R = TokenAdminState, TokenHistoryState, PendingReleasesState
 
 
 def _tabs() -> rx.Component:
@@ -82,9 +83,9 @@ def _release_card() -> rx.Component:
         rx.vstack(
             rx.text("Solicitud de liberación registrada para ",
                     rx.text.span(S.release_user, font_weight="700"), ".", font_weight="500"),
-            rx.text("Abra la App Banco de Occidente Empresas, entre a «Autorizaciones "
-                    "pendientes» y autorice la liberación antes de las ", S.release_expires,
-                    " (10 minutos)."),
+            rx.text("Autorícela antes de las ", S.release_expires, " (10 minutos) en la App "
+                    "Banco de Occidente Empresas, en «Autorizaciones pendientes», o aquí "
+                    "mismo en «Liberaciones pendientes por autorizar», con su token."),
             rx.hstack(rx.text("Número de verificación que verá en la App:"),
                       rx.badge(S.release_verification, size="3", variant="solid",
                                color_scheme="blue"), align="center", wrap="wrap"),
@@ -197,7 +198,67 @@ def _dialog() -> rx.Component:
     )
 
 
-@portal_page(catalog.TOKEN_VIRTUAL, on_load=[TokenAdminState.load], trail=("Token Virtual",))
+def _release_request(request) -> rx.Component:
+    return rx.flex(
+        rx.vstack(
+            rx.text(request["name"], " · ", request["username"], font_weight="600"),
+            rx.text("Causal: ", request["reason"], " · solicitó ", request["by"], " el ",
+                    request["at"], " · vence a las ", request["expires"],
+                    color=theme.MUTED, font_size="0.85rem"),
+            spacing="0", flex="1", min_width="0"),
+        rx.hstack(rx.text("Verificación", color=theme.MUTED, font_size="0.8rem"),
+                  rx.badge(request["verification"], size="2", variant="solid"),
+                  align="center"),
+        rx.hstack(
+            rx.button("Rechazar", size="2", variant="soft", color_scheme="red",
+                      on_click=R.ask(request["id"], "rechazar"),
+                      aria_label="Rechazar la liberación de " + request["username"]),
+            rx.button(rx.icon("check", size=14), "Autorizar", size="2",
+                      on_click=R.ask(request["id"], "autorizar"),
+                      aria_label="Autorizar la liberación de " + request["username"]),
+            spacing="2"),
+        gap="0.75rem", align=["start", "center"], direction=["column", "row"], width="100%",
+        padding="0.6rem 0", border_bottom=f"1px solid {theme.BORDER}")
+
+
+def _release_outcome() -> rx.Component:
+    return rx.cond(R.done_message != "", rx.callout(rx.vstack(
+        rx.text(R.done_message, font_weight="600"),
+        rx.cond(R.done_code != "", rx.text(
+            "Código de activación para ", R.done_name, ": ",
+            rx.code(R.done_code[:4] + " " + R.done_code[4:], size="4",
+                    class_name="occi-activation-code"),
+            ". Entréguelo personalmente; vence a las ", R.done_expires,
+            " y no se volverá a mostrar.")),
+        rx.button("Entendido", size="1", variant="soft", on_click=R.dismiss), spacing="2"),
+        icon="circle-check", color_scheme="green", width="100%", role="status"))
+
+
+def _pending_releases() -> rx.Component:
+    dialog = rx.dialog.root(rx.dialog.content(
+        rx.dialog.title(R.confirm_title),
+        rx.dialog.description(rx.cond(
+            R.confirm_verb == "autorizar",
+            rx.text("Se destruirá la semilla del token virtual de ", R.confirm_name,
+                    " y podrá enrolar un nuevo dispositivo."),
+            rx.text("El token de ", R.confirm_name, " seguirá como está.")), size="2"),
+        rx.form(rx.vstack(
+            token_field("token-liberacion", auto_focus=True),
+            notice(R.dialog_error, "red", "triangle-alert"),
+            confirm_actions(R.close, on_cancel=R.close), spacing="3", width="100%"),
+            on_submit=R.confirm, reset_on_submit=True, width="100%"),
+        max_width="520px"), open=R.confirm_verb != "", on_open_change=R.dialog_changed)
+    return rx.fragment(_release_outcome(), rx.cond(R.requests.length() > 0, rx.vstack(
+        rx.heading("Liberaciones pendientes por autorizar", size="3"),
+        rx.cond(~R.app_may_approve, rx.text(
+            "Su empresa no permite autorizarlas desde la App: autorícelas aquí.",
+            font_size="0.9rem", color=theme.MUTED)),
+        rx.foreach(R.requests, _release_request),
+        dialog, spacing="2", width="100%", style=theme.CARD, id="liberaciones-pendientes")))
+
+
+@portal_page(catalog.TOKEN_VIRTUAL, on_load=[TokenAdminState.load, PendingReleasesState.load],
+             trail=("Token Virtual",))
 def administracion_token() -> rx.Component:
     return rx.vstack(
         _tabs(),
@@ -206,6 +267,7 @@ def administracion_token() -> rx.Component:
             "Identifique al usuario y, en la columna «Acciones», seleccione «Cambiar Estado del "
             "Token Virtual».", icon="info", width="100%", color_scheme="gray", size="1"),
         _release_card(),
+        _pending_releases(),
         notice(S.message, "green", "check"),
         notice(S.error, "red", "triangle-alert"),
         rx.box(

@@ -23,6 +23,7 @@ from occireflex.settings import settings
 from occireflex.state.handler import HandlerMixin, blocking, handler
 from occireflex.state.inputs import id_or_raw, to_int
 from occireflex.state.session import BrowserMixin, assign_changed
+from occireflex.state.token_releases import pending_rows
 
 APP_HOME = "/app"
 APP_TOKEN = "/app/token"
@@ -188,6 +189,7 @@ class AppApprovalsState(AppState):
     error: str = ""
     confirm_id: int = 0
     confirm_verb: str = ""  # autorizar | rechazar
+    app_may_approve: bool = True  # Parámetros Generales y de Seguridad
     confirm_name: str = ""
     # the outcome of the last authorization; the activation code is shown once
     done_name: str = ""
@@ -196,11 +198,7 @@ class AppApprovalsState(AppState):
     done_message: str = ""
 
     def _reload(self, actor: Actor, db) -> None:
-        pending = ta.pending_requests(db, actor)
-        self.requests = [{
-            "id": str(p.id), "username": p.username, "name": p.full_name, "reason": p.reason,
-            "by": p.requested_by, "at": p.requested_at, "expires": p.expires,
-            "verification": p.verification} for p in pending]
+        self.requests, self.app_may_approve = pending_rows(db, actor)
 
     def _no_requests(self, exc: DomainError) -> None:
         self.requests, self.error = [], exc.message

@@ -22,6 +22,7 @@ from occireflex.state.handler import TOAST, handler
 from occireflex.state.inputs import id_or_raw, to_int, token_code
 from occireflex.state.paging import PagedMixin
 from occireflex.state.portal import PortalState
+from occireflex.state.token_releases import PendingReleasesState
 
 
 def _grid_row(r: ta.TokenRow) -> dict[str, str]:
@@ -154,6 +155,7 @@ class TokenAdminState(PagedMixin, PortalState):
                                "y en la App." if ended else "No tenía sesiones abiertas."))
         db.flush()
         self._reload(actor, db)
+        return PendingReleasesState.load  # a new release appears among the pending ones
 
     @rx.event
     def dismiss_release(self):

@@ -188,7 +188,9 @@ def test_menus_are_filtered_by_profile(logged_in):
     expect(menu.get_by_role("link", name="Configuración de Usuarios")).to_have_attribute(
         "href", "/administracion/usuarios/configuracion")
     expect_coming_soon(menu, "Inscripción de Alertas")
-    expect_coming_soon(menu, "Parámetros Generales y de Seguridad")
+    expect_coming_soon(menu, "Configuración de Autorizaciones")
+    expect(menu.get_by_role("link", name="Parámetros Generales y de Seguridad")
+           ).to_have_attribute("href", "/administracion/seguridad/parametros")
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog")).to_have_count(0)
     menu = open_module_menu(page, "Consultas")

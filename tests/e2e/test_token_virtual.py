@@ -37,6 +37,25 @@ HISTORY_PAGE = "/administracion/seguridad/consulta-token"
 LOGIN_URL = re.compile(r"/login/?(\?.*)?$")
 
 
+def app_may_approve(server: E2EServer, allowed: bool) -> None:
+    """The demo company's «Autorizaciones desde la App» set straight in the database (the
+    screen that sets it is tested in test_activity)."""
+    con = sqlite3.connect(server.db_path, timeout=10)
+    try:
+        con.execute("DELETE FROM securityparams")
+        if not allowed:
+            con.execute(
+                "INSERT INTO securityparams (company_id, version, idle_minutes, "
+                "absolute_minutes, max_failed_attempts, min_password_length, "
+                "password_expiry_days, allowed_days, open_from, open_until, app_may_approve, "
+                "token_free_up_to, updated_at) SELECT id, 1, 15, 720, 5, 8, 0, '0123456', 0, "
+                "1440, 0, 0, '2026-01-01 00:00:00.000000' FROM company "
+                "WHERE name = 'Empresa Demo S.A.S.'")
+        con.commit()
+    finally:
+        con.close()
+
+
 def open_change(page: Page, username: str) -> None:
     page.get_by_role("button", name=f"Cambiar Estado del Token Virtual de {username}").first.click()
     expect(page.get_by_role("dialog")).to_contain_text(username)
@@ -290,21 +309,34 @@ def test_device_change_with_the_activation_code(e2e_server: E2EServer, new_conte
     confirm_change(portal, e2e_server, "Liberar", "Cambio de dispositivo")
     expect(virtual_cell(portal, "autoriza.demo")).to_have_text("Pendiente de autorización")
 
-    app = admin_ctx.new_page()
-    app.set_viewport_size({"width": 390, "height": 844})
-    app_login(app, "admin.demo", fresh_code(e2e_server, "admin.demo"))
-    app.get_by_role("link", name=re.compile("Autorizaciones pendientes")).click()
-    expect(app.locator("[data-request]").filter(has_text="autoriza.demo")).to_contain_text(
-        "Cambio de dispositivo")
-    app.screenshot(path=str(screenshots_dir / "app-autorizaciones-phone.png"))
-    app.get_by_role("button", name="Autorizar la liberación de autoriza.demo").click()
-    app.get_by_role("button", name="Sí, autorizar").click()
-    code = app.locator(".occi-activation-code")
-    expect(code).to_have_text(re.compile(r"^\d{4} \d{4}$"))
-    activation = code.inner_text()
-    expect(app.get_by_role("alertdialog")).to_have_count(0)
-    app.screenshot(path=str(screenshots_dir / "app-codigo-activacion-phone.png"))
-    assert ("virtual", "liberado") in token_states(e2e_server, "autoriza.demo")
+    # the company does not let the App approve (Parámetros Generales y de Seguridad): the
+    # App shows the request without its buttons, and the portal authorizes it with the token
+    app_may_approve(e2e_server, False)
+    try:
+        app = admin_ctx.new_page()
+        app.set_viewport_size({"width": 390, "height": 844})
+        app_login(app, "admin.demo", fresh_code(e2e_server, "admin.demo"))
+        app.get_by_role("link", name=re.compile("Autorizaciones pendientes")).click()
+        request = app.locator("[data-request]").filter(has_text="autoriza.demo")
+        expect(request).to_contain_text("Cambio de dispositivo")
+        expect(request).to_contain_text("Su empresa autoriza estas solicitudes en el portal")
+        expect(app.get_by_role("button", name="Autorizar la liberación de autoriza.demo")
+               ).to_have_count(0)
+        app.screenshot(path=str(screenshots_dir / "app-autorizaciones-phone.png"))
+
+        expect(portal.locator("#liberaciones-pendientes")).to_contain_text(
+            "no permite autorizarlas desde la App")
+        portal.get_by_role("button", name="Autorizar la liberación de autoriza.demo").click()
+        dialog = portal.get_by_role("dialog")
+        dialog.get_by_label("Ingrese Token").fill(fresh_code(e2e_server, "admin.demo"))
+        dialog.get_by_role("button", name="Aceptar y Confirmar").click()
+        code = portal.locator(".occi-activation-code")
+        expect(code).to_have_text(re.compile(r"^\d{4} \d{4}$"))
+        activation = code.inner_text()
+        portal.screenshot(path=str(screenshots_dir / "liberacion-autorizada-portal-desktop.png"))
+        assert ("virtual", "liberado") in token_states(e2e_server, "autoriza.demo")
+    finally:
+        app_may_approve(e2e_server, True)
 
     # autoriza.demo: the old token's code is gone; the activation code opens the App once
     phone = user_ctx.new_page()

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from occireflex import catalog
-from occireflex.domain import audit, fields
+from occireflex.domain import audit, fields, security_params
 from occireflex.domain.access import Actor, actor_for_user, company_row, require
 from occireflex.domain.bogota import local_today
 from occireflex.domain.bulk.layout import (
@@ -87,6 +87,7 @@ def register(db: Session, actor: Actor, name: object, filename: object, data: ob
              now: datetime | None = None) -> BulkFile:
     """Keep the upload (state «Recibido») for ``process``; the caller commits."""
     require(db, actor, SERVICE)
+    security_params.ensure_open(db, actor, "carga_programacion", now or utcnow())
     text, key = _clean_name(name)
     if not isinstance(filename, str) or not isinstance(data, bytes | bytearray):
         raise ValidationError(NO_FILE)

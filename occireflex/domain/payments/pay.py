@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from occireflex.domain import audit, auth
+from occireflex.domain import audit, auth, security_params
 from occireflex.domain.access import Actor, require
 from occireflex.domain.bogota import day_text, local_today
 from occireflex.domain.errors import ValidationError
@@ -33,6 +33,7 @@ ALREADY_PAID = "La factura ya fue pagada."
 INSUFFICIENT = "Fondos insuficientes en la cuenta débito."
 CHANGED = "La factura cambió después de revisarla; consulte el nuevo valor e intente de nuevo."
 TOKEN_INVALID = auth.TOKEN_INVALID
+TOKEN_REQUIRED = "Este pago requiere el token: ingrese el código de su token."
 
 
 @dataclass(frozen=True)
@@ -172,22 +173,39 @@ def pay_bills(db: Session, actor: Actor, selections: object, account_id: object,
                 or not all(isinstance(v, int) and not isinstance(v, bool) for v in item)):
             raise ValidationError("La selección de facturas no es válida.")
         clean.append(tuple(item))
+    security_params.ensure_open(db, actor, "pago", now)
     account = company_account(db, actor, account_id)
     enrollments = {e: own_enrollment(db, actor, e) for e, _, _ in clean}
-    auth.confirm_with_token(db, actor, token_code, action="pago_token_rechazado",
-                            target="pago", now=now)
-    db.commit()  # the accepted time step is spent, whatever happens to the bills
+    total = db.exec(select(func.coalesce(func.sum(Bill.amount), 0)).where(
+        col(Bill.id).in_({bill_id for _, bill_id, _ in clean}))).one()
+    token_asked = asks_token(db, actor, total)
+    if token_asked and token_code == "":  # the screen did not ask for it: not a failure
+        raise ValidationError(TOKEN_REQUIRED)
+    if token_asked:
+        auth.confirm_with_token(db, actor, token_code, action="pago_token_rechazado",
+                                target="pago", now=now)
+        db.commit()  # the accepted time step is spent, whatever happens to the bills
 
     results = []
     for enrollment_id, bill_id, version in clean:
         enrollment = enrollments[enrollment_id]
-        result = _pay_committed(db, actor, enrollment, bill_id, version, account, now)
+        result = _pay_committed(db, actor, enrollment, bill_id, version, account, now,
+                                token_asked)
         results.append(result)
     return results
 
 
+def asks_token(db: Session, actor: Actor, total: int) -> bool:
+    """Whether a payment of ``total`` centavos asks for the token again: always, unless the
+    company lets payments up to an amount go with the login's token (Parámetros Generales
+    y de Seguridad)."""
+    free_up_to = security_params.of_company(db, actor.company_id).token_free_up_to
+    return not (free_up_to and 0 < total <= free_up_to)
+
+
 def _pay_committed(db: Session, actor: Actor, enrollment: Enrollment, bill_id: int,
-                   version: int, account: Account, now: datetime) -> PayResult:
+                   version: int, account: Account, now: datetime,
+                   token_asked: bool = True) -> PayResult:
     args = {"company_id": actor.company_id, "enrollment": enrollment, "bill_id": bill_id,
             "expected_version": version, "account": account, "channel": MANUAL,
             "user_id": actor.user_id, "now": now}
@@ -214,7 +232,8 @@ def _pay_committed(db: Session, actor: Actor, enrollment: Enrollment, bill_id: i
                  company_id=actor.company_id, user_id=actor.user_id,
                  target=f"factura:{bill_id}", outcome="ok" if result.ok else "fallido",
                  after={"comprobante": result.receipt, "valor": result.amount,
-                        "cuenta": account.number, "motivo": result.reason},
+                        "cuenta": account.number, "motivo": result.reason,
+                        **({} if token_asked else {"token": "no (monto permitido sin token)"})},
                  ip=actor.ip, channel=actor.channel)
     db.commit()
     return result

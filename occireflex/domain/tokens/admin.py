@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from occireflex import catalog
-from occireflex.domain import audit, auth, security, sessions
+from occireflex.domain import audit, auth, security, security_params, sessions
 from occireflex.domain.access import Actor, company_row, deny, require
 from occireflex.domain.bogota import local_moment, local_time
 from occireflex.domain.errors import DomainError
@@ -339,6 +339,10 @@ def pending_count(db: Session, actor: Actor, now: datetime | None = None) -> int
         TokenRequest.expires_at > (now or utcnow()))).one()
 
 
+APP_MAY_NOT_APPROVE = ("Su empresa no permite autorizar desde la App (Parámetros Generales y "
+                       "de Seguridad): autorice en el portal, en Administración de Token.")
+
+
 def _company_request(db: Session, actor: Actor, request_id: object) -> TokenRequest:
     return company_row(db, actor, TokenRequest, request_id, "solicitud_token", REQUEST_NOT_FOUND,
                        lambda request: request.action == ts.LIBERAR)
@@ -359,6 +363,9 @@ def _decide(db: Session, actor: Actor, request_id: object, event: str, verdict: 
     """An administrator's verdict on one pending release of their company: checked by the
     state machine, then compare-and-set from «pendiente» (once, ever, within 10 minutes)."""
     require_admin(db, actor, verdict)
+    if actor.channel == sessions.APP_CHANNEL and not security_params.of_company(
+            db, actor.company_id).app_may_approve:
+        deny(db, actor, f"solicitud_token:{str(request_id)[:30]}", APP_MAY_NOT_APPROVE)
     request = _company_request(db, actor, request_id)
     tv.lock_user(db, request.user_id)
     db.refresh(request)

@@ -19,6 +19,7 @@ class PayMixin(rx.State, mixin=True):
     pay_available: str = ""
     pay_after: str = ""
     pay_error: str = ""
+    pay_needs_token: bool = True
     results: list[dict[str, str]] = []
     results_ok: int = 0
     results_failed: int = 0
@@ -47,6 +48,7 @@ class PayMixin(rx.State, mixin=True):
                            "alias": line.alias, "due": line.due_on, "state": line.state,
                            "amount": format_money(line.amount)} for line in lines]
         self.pay_total = format_money(self._total_centavos)
+        self.pay_needs_token = pay.asks_token(db, actor, self._total_centavos)
         if not self.pay_account and self.accounts:
             self.pay_account = self.accounts[-1]["id"]
         self._refresh_balance(actor, db)
@@ -69,8 +71,10 @@ class PayMixin(rx.State, mixin=True):
 
     @handler(error="pay_error")
     def confirm_payment(self, actor: Actor, db, form_data: dict):
-        code = token_code(form_data)
+        code = token_code(form_data) if self.pay_needs_token else ""
         self.pay_error = ""
+        if not self.pay_needs_token:  # asked again if the amount or the parameter changed
+            self.pay_needs_token = pay.asks_token(db, actor, self._total_centavos)
         results = pay.pay_bills(db, actor, list(self._selection),
                                      to_id(self.pay_account), code)
         self.results = [{"biller": r.biller_name, "reference": r.reference,

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from sqlmodel import Session, select
 
-from occireflex.domain import audit, auth, money
+from occireflex.domain import audit, auth, money, security_params
 from occireflex.domain.access import Actor, require
 from occireflex.domain.bogota import local_today, previous_business_day
 from occireflex.domain.errors import ValidationError
@@ -73,6 +73,7 @@ def set_rule(db: Session, actor: Actor, enrollment_id: object, values: object,
     """Create or change an inscription's programming, confirmed with the token."""
     now = now or utcnow()
     require(db, actor, SERVICE)
+    security_params.ensure_open(db, actor, f"programacion:{str(enrollment_id)[:30]}", now)
     enrollment = own_enrollment(db, actor, enrollment_id)
     clean = validate_rule(values, local_today(now))
     account = company_account(db, actor, clean.account_id)
