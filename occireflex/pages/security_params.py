@@ -22,8 +22,8 @@ def _number(name: str, html_id: str, **props) -> rx.Component:
         security_admin.LABELS[name],
         rx.vstack(
             rx.input(id=html_id, value=S.values[name], on_change=S.set_value(name),
-                     input_mode="numeric", max_length=props.pop("max_length", 6),
-                     width="100%", **props),
+                     input_mode=props.pop("input_mode", "numeric"),
+                     max_length=props.pop("max_length", 6), width="100%", **props),
             rx.text(S.hints[name], color=theme.MUTED, font_size="0.8rem"),
             spacing="1", width="100%"),
         html_id)

@@ -217,7 +217,8 @@ def _release_request(request) -> rx.Component:
                       on_click=R.ask(request["id"], "autorizar"),
                       aria_label="Autorizar la liberación de " + request["username"]),
             spacing="2"),
-        gap="0.75rem", align=["start", "center"], direction=["column", "row"], width="100%",
+        gap="0.75rem", align=rx.breakpoints(initial="start", sm="center"),
+        direction=rx.breakpoints(initial="column", sm="row"), width="100%",
         padding="0.6rem 0", border_bottom=f"1px solid {theme.BORDER}")
 
 

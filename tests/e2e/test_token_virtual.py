@@ -324,6 +324,7 @@ def test_device_change_with_the_activation_code(e2e_server: E2EServer, new_conte
                ).to_have_count(0)
         app.screenshot(path=str(screenshots_dir / "app-autorizaciones-phone.png"))
 
+        portal.reload()  # the parameter was set after the page loaded
         expect(portal.locator("#liberaciones-pendientes")).to_contain_text(
             "no permite autorizarlas desde la App")
         portal.get_by_role("button", name="Autorizar la liberación de autoriza.demo").click()

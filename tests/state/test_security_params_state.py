@@ -85,7 +85,6 @@ def test_a_release_authorized_from_the_portal_and_forged_choices(logged_in, db, 
     from occireflex.domain.tokens import admin as token_admin
     from occireflex.models import TokenRequest
     from occireflex.state.token_releases import PendingReleasesState
-
     from tests.helpers import actor_at
 
     b = logged_in("admin.demo")
