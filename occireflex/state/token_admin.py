@@ -157,6 +157,11 @@ class TokenAdminState(PagedMixin, PortalState):
         self._reload(actor, db)
         return PendingReleasesState.load  # a new release appears among the pending ones
 
+    @handler(error=_grid_failed)
+    def refresh(self, actor: Actor, db):
+        """The grid again, as it is now (after a release was decided on the same page)."""
+        self._reload(actor, db)
+
     @rx.event
     def dismiss_release(self):
         self.release_user = ""

@@ -91,3 +91,6 @@ class PendingReleasesState(PortalState):
         self.confirm_verb, self._chosen = "", 0
         db.flush()
         self._reload(actor, db)
+        from occireflex.state.token_admin import TokenAdminState  # it imports this module
+
+        return TokenAdminState.refresh  # the grid shows the token's new state

@@ -334,6 +334,7 @@ def test_device_change_with_the_activation_code(e2e_server: E2EServer, new_conte
         code = portal.locator(".occi-activation-code")
         expect(code).to_have_text(re.compile(r"^\d{4} \d{4}$"))
         activation = code.inner_text()
+        expect(virtual_cell(portal, "autoriza.demo")).to_have_text("Liberado")  # the grid too
         portal.screenshot(path=str(screenshots_dir / "liberacion-autorizada-portal-desktop.png"))
         assert ("virtual", "liberado") in token_states(e2e_server, "autoriza.demo")
     finally:
