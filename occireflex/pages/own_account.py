@@ -21,9 +21,10 @@ from occireflex.domain import passwords
 from occireflex.state.own_account import OwnAccountState as S
 
 TIPS = (
-    ("text-cursor-input", f"De {passwords.MIN_LENGTH} a {passwords.MAX_LENGTH} caracteres; "
-                          "valen espacios, tildes y la ñ. No hace falta mezclar mayúsculas, "
-                          "números y símbolos: cuenta la longitud."),
+    ("text-cursor-input", rx.text.span(
+        "De ", S.min_length, f" a {passwords.MAX_LENGTH} caracteres (lo fija su empresa); "
+        "valen espacios, tildes y la ñ. No hace falta mezclar mayúsculas, números y "
+        "símbolos: cuenta la longitud.")),
     ("ban", "No use su usuario, el nombre de su empresa ni una de sus últimas "
             f"{passwords.HISTORY} claves."),
     ("shield-check", "El Banco nunca le pedirá su clave ni los códigos de su token por "

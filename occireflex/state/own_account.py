@@ -22,12 +22,14 @@ class OwnAccountState(NewPasswordMixin, OwnImageMixin, PortalState):
     password_message: str = ""
     image_error: str = ""
     image_message: str = ""
+    min_length: int = 8  # the company's (Parámetros Generales y de Seguridad)
 
     @handler
     def load(self, actor: Actor, db):
         if actor.must_change_password:
             return  # the guard sends the user to the first access
         self.current_image = own_account.current_image(db, actor)
+        self.min_length = own_account.min_password_length(db, actor.company_id)
         if not self._resumed:  # a reconnect keeps what the screen shows
             self.image, self.password_error, self.password_message = "", "", ""
             self.image_error, self.image_message = "", ""

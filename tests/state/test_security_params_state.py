@@ -112,3 +112,20 @@ def test_a_release_authorized_from_the_portal_and_forged_choices(logged_in, db, 
     secondary = logged_in("prepara.demo").get(PendingReleasesState)
     secondary.load()
     assert secondary.requests == []
+
+
+def test_the_own_account_screen_shows_the_companys_minimum(logged_in, db, pinned_clock):
+    from occireflex.state.own_account import OwnAccountState
+
+    b = logged_in("admin.demo")
+    own = b.get(OwnAccountState)
+    own.load()
+    assert own.min_length == 8
+    s = b.get(SecurityParamsState)
+    s.load()
+    s.set_value("min_password_length", "12")
+    s.ask_save()
+    s.confirm({"token": fresh_code(db, pinned_clock)})
+    assert stored(db)[0].min_password_length == 12, s.dialog_error
+    own.load()
+    assert own.min_length == 12
