@@ -129,3 +129,32 @@ def test_the_own_account_screen_shows_the_companys_minimum(logged_in, db, pinned
     assert stored(db)[0].min_password_length == 12, s.dialog_error
     own.load()
     assert own.min_length == 12
+
+
+def test_a_payment_within_the_companys_amount_goes_without_the_token(logged_in, db,
+                                                                     pinned_clock):
+    from sqlalchemy import func
+
+    from occireflex.models import Payment
+
+    b = logged_in("admin.demo")
+    s = b.get(SecurityParamsState)
+    s.load()
+    s.set_value("token_free_up_to", "1.000")  # $ 1.000: below any demo bill
+    s.ask_save()
+    s.confirm({"token": fresh_code(db, pinned_clock)})
+    assert stored(db)[0].token_free_up_to == 100_000, s.dialog_error
+    b.payments.load()
+    payable = [r for r in b.payments.rows if r["payable"]]
+    b.payments.pay_one(payable[0]["id"])
+    assert b.payments.stage == "pay" and b.payments.pay_needs_token  # above $ 1.000
+    b.payments.back_to_grid()
+    s.set_value("token_free_up_to", "5.000.000")
+    s.ask_save()
+    s.confirm({"token": fresh_code(db, pinned_clock)})
+    assert stored(db)[0].token_free_up_to == 500_000_000, s.dialog_error
+    b.payments.pay_one(payable[0]["id"])
+    assert not b.payments.pay_needs_token
+    b.payments.confirm_payment({})  # no token field on the screen
+    assert b.payments.stage == "result" and b.payments.results_ok == 1, b.payments.pay_error
+    assert db.exec(select(func.count()).select_from(Payment)).one() == 1
