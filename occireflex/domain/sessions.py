@@ -111,9 +111,8 @@ def resolve_session(
     if row is None or row.ended_at is not None or row.redeemed_at is None:
         raise SessionExpired(_ended_message(db, row))
     reason = None
-    params = security_params.of_company(db, row.company_id)
-    idle, absolute = security_params.timeouts_seconds(params.idle_minutes,
-                                                      params.absolute_minutes)
+    params = security_params.of_company(db, row.company_id)  # within the bank's ceilings
+    idle, absolute = params.idle_minutes * 60, params.absolute_minutes * 60
     if now - row.created_at > timedelta(seconds=absolute):
         reason, message = "absoluto", ABSOLUTE_MESSAGE
     elif now - deferred.last_seen(row.id, row.last_seen_at) > timedelta(seconds=idle):

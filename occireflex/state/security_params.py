@@ -10,7 +10,7 @@ import reflex as rx
 
 from occireflex.domain import money, security_admin
 from occireflex.domain.access import Actor
-from occireflex.domain.security_params import Limits, Params, clock_text
+from occireflex.domain.security_params import Limits, Params, clock_text, limits
 from occireflex.state.handler import handler
 from occireflex.state.inputs import token_code
 from occireflex.state.paging import text_value
@@ -111,5 +111,4 @@ class SecurityParamsState(PortalState):
         self.confirm_open = False
         self.message = ("Los parámetros quedaron guardados: se aplican desde la próxima "
                         "acción de cada usuario.")
-        _, bank = security_admin.view(db, actor)
-        self._fill(params, bank)
+        self._fill(params, limits())

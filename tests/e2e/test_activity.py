@@ -5,9 +5,9 @@
    another client through the X-Forwarded-For header the test server trusts (one hop),
    loses its session at its next event and is refused at login; the administrator keeps
    working.
-2. Parámetros Generales y de Seguridad: today's weekday taken out of the days of operation
-   (the dialog warns that it excludes now), confirmed with the token; a payment is then
-   refused with the schedule.
+2. Parámetros Generales y de Seguridad: today's and tomorrow's weekdays taken out of the
+   days of operation (the dialog warns that it excludes now), confirmed with the token; a
+   payment is then refused with the schedule.
 3. Consulta de Actividad shows these changes and the refusals, exports them and says
    «Registro íntegro»; a row altered in the database turns the screen and ``occireflex
    auditoria verificar`` to the broken link.
@@ -89,10 +89,14 @@ def _outsider_is_refused(outsider: Page, server) -> None:
 
 def _close_today(page: Page, server, shots) -> None:
     page.goto(PARAMS)
-    today = WEEKDAYS[datetime.now(ZoneInfo("America/Bogota")).weekday()]
+    # the server runs on the real clock: today and tomorrow both leave the days of
+    # operation, so the test holds on any day, even when it runs across midnight
+    weekday = datetime.now(ZoneInfo("America/Bogota")).weekday()
+    closed = (WEEKDAYS[weekday], WEEKDAYS[(weekday + 1) % 7])
     expect(page.locator("#param-inactividad")).to_have_value("15")
     page.screenshot(path=shots / "parametros-seguridad-desktop.png", full_page=True)
-    page.get_by_role("checkbox", name=today).click()
+    for day in closed:
+        page.get_by_role("checkbox", name=day).click()
     page.get_by_role("button", name="Guardar").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Días de operación")
