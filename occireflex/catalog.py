@@ -56,6 +56,11 @@ CAMBIO_CLAVE_USUARIOS = "administracion.usuarios.cambio_clave_usuarios"
 ACTIVACION_USUARIOS = "administracion.usuarios.activacion"
 ADMINISTRACION_IPS = "administracion.seguridad.ips"  # Administración de IP's
 PARAMETROS_SEGURIDAD = "administracion.seguridad.parametros"
+# dual control and alerts (issue 15)
+CONFIGURACION_AUTORIZACIONES = "administracion.seguridad.autorizaciones"
+PENDIENTES_AUTORIZAR = "consultas.pendientes_autorizar"  # Transacciones Pendientes por Autorizar
+MONTOS_ACUMULADOS = "administracion.usuarios.montos_acumulados"
+INSCRIPCION_ALERTAS = "administracion.usuarios.alertas"
 
 @dataclass(frozen=True)
 class Module:
@@ -123,7 +128,7 @@ BUILT: frozenset[str] = frozenset({
 # Every user has these on their own account, whatever their profile grants (issue 13:
 # «Cambio de Clave e Imagen Propia» is for every user); a temporary password still opens
 # nothing but the first access.
-SELF_SERVICE: frozenset[str] = frozenset({CAMBIO_CLAVE_IMAGEN})
+SELF_SERVICE: frozenset[str] = frozenset({CAMBIO_CLAVE_IMAGEN, INSCRIPCION_ALERTAS})
 SELF_SERVICE_ACTIONS = (ACCESO, CONSULTAR, APP, RESPONSIVE)
 
 # Only the company's administrator may use these, whatever a profile grants (seed 002:
@@ -136,6 +141,7 @@ APP_SCREENS: dict[str, str] = {
     SALDOS_POR_PRODUCTO: "/app/saldos",
     TRANSACCIONES_REALIZADAS: "/app/transacciones",
     CAMBIO_CLAVE_IMAGEN: "/app/clave",  # every user's (SELF_SERVICE): the password only
+    PENDIENTES_AUTORIZAR: "/app/autorizaciones",  # «Autorizaciones pendientes»
 }
 
 
@@ -155,7 +161,7 @@ SERVICES: tuple[Service, ...] = (
     _svc("consultas.operaciones_programadas", "", "Operaciones Programadas en el Canal", _ALL),
     _svc("consultas.anulacion_pagos", "", "Consulta y Anulación de Pagos y Débitos", _ALL),
     _svc("consultas.mi_banco", "", "Mi Banco", _ALL),
-    _svc("consultas.pendientes_autorizar", "", "Transacciones Pendientes por Autorizar", _ALL),
+    _svc(PENDIENTES_AUTORIZAR, "", "Transacciones Pendientes por Autorizar", _ALL),
     _svc(ARCHIVOS_CARGADOS, "", "Archivos Cargados", _ALL),
     _svc("consultas.transferencias_aval", "", "Transferencias Recibidas AVAL", _ALL),
     _svc("consultas.productos_aval", "", "Productos AVAL", _ALL),
@@ -207,18 +213,18 @@ SERVICES: tuple[Service, ...] = (
     # Administración (seed 001)
     _svc(PERFILES, "Usuarios", "Perfiles", _ADMIN),
     _svc(CONFIGURACION_USUARIOS, "Usuarios", "Configuración de Usuarios", _ADMIN),
-    _svc("administracion.usuarios.alertas", "Usuarios", "Inscripción de Alertas", _ADMIN),
+    _svc(INSCRIPCION_ALERTAS, "Usuarios", "Inscripción de Alertas", _ADMIN),
     _svc(CAMBIO_CLAVE_IMAGEN, "Usuarios",
          "Cambio de Clave e Imagen Propia", _ADMIN_APP),
     _svc(CAMBIO_CLAVE_USUARIOS, "Usuarios",
          "Cambio de Clave para Usuarios", _ADMIN),
     _svc(ACTIVACION_USUARIOS, "Usuarios", "Activación/Inactivación", _ADMIN),
     _svc(CONSULTA_ACTIVIDAD, "Usuarios", "Consulta de Actividad", _ADMIN),
-    _svc("administracion.usuarios.montos_acumulados", "Usuarios",
+    _svc(MONTOS_ACUMULADOS, "Usuarios",
          "Consulta Montos Acumulados por Usuario y Servicio", _ADMIN),
     _svc("administracion.productos.nombres", "Productos", "Nombres", _ADMIN),
     _svc("administracion.productos.afiliados", "Productos", "Afiliados", _ADMIN),
-    _svc("administracion.seguridad.autorizaciones", "Seguridad",
+    _svc(CONFIGURACION_AUTORIZACIONES, "Seguridad",
          "Configuración de Autorizaciones", _ADMIN),
     _svc(ADMINISTRACION_IPS, "Seguridad", "Administración de IP's", _ADMIN),
     _svc(TOKEN_VIRTUAL, "Seguridad", "Administración de Token", _ADMIN_APP),

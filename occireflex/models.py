@@ -365,7 +365,7 @@ class BulkFile(SQLModel, table=True):
     processed_at: datetime | None = None
     rows: int = 0  # data rows found in the file
     inscribed: int = 0  # inscriptions (each with its programming) created
-    state: str = Field(default="Recibido", max_length=12)  # Recibido|Validando|Procesado|Rechazado
+    state: str = Field(default="Recibido", max_length=25)  # Recibido|Validando|Procesado|Rechazado
     error_count: int = 0
     message: str = Field(default="", max_length=300)  # one-line outcome for the grid
     size: int = 0  # bytes uploaded
@@ -445,3 +445,6 @@ for _dialect in ("sqlite", "postgresql"):  # the triggers of billsync.py, on cre
 from occireflex.models_users import OutboxMessage, PasswordHistory  # noqa: E402, F401, I001
 from occireflex.models_audit import AuditAnchor, AuditEvent, AuditHead  # noqa: E402, F401, I001
 from occireflex.models_security import IpRule, IpRulesVersion, SecurityParams  # noqa: E402, F401, I001
+from occireflex.models_dual import (  # noqa: E402, F401, I001
+    AlertSubscription, AuthConfig, AuthRule, Authorizer, OperationApproval, PendingOperation,
+    PortalNotice, UserLimit)

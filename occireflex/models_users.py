@@ -32,6 +32,7 @@ class OutboxMessage(SQLModel, table=True):
     company_id: int | None = Field(default=None, foreign_key="company.id")
     user_id: int | None = Field(default=None, foreign_key="user.id")
     kind: str = Field(max_length=40)  # clave_temporal | clave_cambiada | usuario_inactivado …
+    channel: str = Field(default="correo", max_length=10)  # correo | sms (a stored message)
     to_address: str = Field(max_length=120)
     subject: str = Field(max_length=160)
     body: str = Field(sa_column=Column(Text, nullable=False))
