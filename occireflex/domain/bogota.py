@@ -77,3 +77,12 @@ def previous_business_day(day: date) -> date:
     while not is_business_day(day):
         day -= timedelta(days=1)
     return day
+
+
+def end_of_business_day(now: datetime) -> datetime:
+    """The instant the Bogotá business day of ``now`` ends (midnight after it); on a weekend
+    or holiday, the end of the next business day."""
+    day = local_today(now)
+    while not is_business_day(day):
+        day += timedelta(days=1)
+    return day_start(day + timedelta(days=1))
