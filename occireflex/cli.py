@@ -48,7 +48,7 @@ def _cmd_seed_demo(args: argparse.Namespace) -> int:
         if args.if_empty and db.exec(select(Company.id)).first() is not None:
             print("La base de datos ya tiene empresas: no se cargan datos de demostración.")
             return 0
-        created = seed_demo(db)
+        created = seed_demo(db, single_signature=args.firma_unica)
     print("Datos de demostración cargados." if created else "Los datos de demostración ya existen.")
     return 0
 
@@ -119,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("seed-demo", help="carga los datos de demostración (idempotente)")
     p.add_argument("--if-empty", action="store_true",
                    help="solo si la base de datos no tiene ninguna empresa")
+    p.add_argument("--firma-unica", action="store_true",
+                   help="las empresas demo no requieren autorizaciones (pruebas de pagos)")
     p.set_defaults(func=_cmd_seed_demo)
     p = sub.add_parser("token-code", help="código actual del token activo de un usuario "
                                           "(simulador del llavero y de la App)")

@@ -102,7 +102,7 @@ def demo(engine):
     from occireflex.domain.demo import seed_demo
 
     with Session(engine) as session:
-        seed_demo(session)
+        seed_demo(session, single_signature=True)
         session.commit()
     return engine
 

@@ -9,10 +9,13 @@ from sqlmodel import Session, select
 from occireflex import catalog
 from occireflex.domain import security, tokens
 from occireflex.domain.bogota import local_today
+from occireflex.domain.dual.rules import KINDS
 from occireflex.domain.payments import billers
 from occireflex.domain.tokens import virtual as tv
 from occireflex.models import (
     Account,
+    AuthConfig,
+    AuthRule,
     Biller,
     Company,
     Enrollment,
@@ -138,8 +141,19 @@ def _demo_inscriptions(db: Session, company: Company, account: Account) -> None:
         billers.ensure_current_bill(db, biller, reference, today)
 
 
-def seed_demo(db: Session) -> bool:
-    """Load the demo companies; returns False when they are already there."""
+def _single_signature(db: Session, company_id: int) -> None:
+    """Configuración de Autorizaciones saying no operation needs an authorization."""
+    db.add(AuthConfig(company_id=company_id))
+    for kind in KINDS:
+        db.add(AuthRule(company_id=company_id, kind=kind, amount_from=0, amount_to=None,
+                        required=0))
+
+
+def seed_demo(db: Session, *, single_signature: bool = False) -> bool:
+    """Load the demo companies; returns False when they are already there.
+
+    The demo companies keep the bank's default of one authorization for every operation;
+    ``single_signature`` configures them to need none (tests of the payments themselves)."""
     billers.ensure_billers(db)
     db.flush()
     if db.exec(select(Company).where(Company.nit == DEMO_NIT)).first() is not None:
@@ -162,6 +176,9 @@ def seed_demo(db: Session) -> bool:
             db.add(Grant(profile_id=profile.id, service_code=service_code, action_code=action))
         profiles[name] = profile
 
+    if single_signature:
+        for company in (demo, other):
+            _single_signature(db, company.id)
     for username, full_name, is_admin, profile_name, image, serial in DEMO_USERS:
         user = _add_user(db, demo, username, full_name, is_admin,
                          profiles.get(profile_name) if profile_name else None, image, serial)

@@ -75,6 +75,8 @@ class AppState(HandlerMixin, BrowserMixin, rx.State):
             tiles.append({"label": "Autorizaciones pendientes", "route": "/app/autorizaciones",
                           "icon": "shield-check", "badge": str(pending) if pending else ""})
         for code, route in catalog.APP_SCREENS.items():
+            if code == catalog.PENDIENTES_AUTORIZAR:
+                continue  # inside «Autorizaciones pendientes»
             if actor.can(code) or (code in catalog.SELF_SERVICE and first_access
                                    and not token_missing):
                 label, icon = TILES.get(code, (catalog.SERVICES_BY_CODE[code].name, "circle"))

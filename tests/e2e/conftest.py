@@ -199,7 +199,7 @@ def e2e_server() -> Iterator[E2EServer]:
     proc: subprocess.Popen | None = None
     try:
         server.cli("init-db")
-        server.cli("seed-demo")
+        server.cli("seed-demo", "--firma-unica")
         reflex = Path(sys.executable).with_name("reflex")
         with open(server.log_path, "wb") as log:
             proc = subprocess.Popen(

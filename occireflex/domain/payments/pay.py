@@ -154,15 +154,8 @@ class _Changed(Exception):
     pass
 
 
-def pay_bills(db: Session, actor: Actor, selections: object, account_id: object,
-              token_code: object, now: datetime | None = None) -> list[PayResult]:
-    """«Aceptar y Confirmar»: verify the token once, then pay each bill on its own.
-
-    ``selections`` are (enrollment id, bill id, bill version) as shown in the summary.
-    Commits per bill: a failure touches nothing of that bill and does not stop the rest.
-    """
-    now = now or utcnow()
-    require(db, actor, SERVICE)
+def clean_selections(selections: object) -> list[tuple[int, int, int]]:
+    """(enrollment id, bill id, bill version) triples as the browser sent them, checked."""
     if (not isinstance(selections, list | tuple) or not selections
             or len(selections) > MAX_BILLS_PER_PAYMENT):
         raise ValidationError(
@@ -173,26 +166,48 @@ def pay_bills(db: Session, actor: Actor, selections: object, account_id: object,
                 or not all(isinstance(v, int) and not isinstance(v, bool) for v in item)):
             raise ValidationError("La selección de facturas no es válida.")
         clean.append(tuple(item))
+    return clean
+
+
+def selection_total(db: Session, clean: list[tuple[int, int, int]]) -> int:
+    """What the selected bills add up to now (centavos)."""
+    return int(db.exec(select(func.coalesce(func.sum(Bill.amount), 0)).where(
+        col(Bill.id).in_({bill_id for _, bill_id, _ in clean}))).one())
+
+
+def pay_bills(db: Session, actor: Actor, selections: object, account_id: object,
+              token_code: object, now: datetime | None = None) -> list[PayResult]:
+    """«Aceptar y Confirmar» when no authorization is needed: verify the token once, then
+    pay each bill on its own (``domain/dual/prepare.submit_payment`` decides).
+
+    ``selections`` are (enrollment id, bill id, bill version) as shown in the summary.
+    Commits per bill: a failure touches nothing of that bill and does not stop the rest.
+    """
+    now = now or utcnow()
+    require(db, actor, SERVICE)
+    clean = clean_selections(selections)
     security_params.ensure_open(db, actor, "pago", now)
     account = company_account(db, actor, account_id)
     enrollments = {e: own_enrollment(db, actor, e) for e, _, _ in clean}
-    total = db.exec(select(func.coalesce(func.sum(Bill.amount), 0)).where(
-        col(Bill.id).in_({bill_id for _, bill_id, _ in clean}))).one()
-    token_asked = asks_token(db, actor, total)
+    token_asked = asks_token(db, actor, selection_total(db, clean))
     if token_asked and token_code == "":  # the screen did not ask for it: not a failure
         raise ValidationError(TOKEN_REQUIRED)
     if token_asked:
         auth.confirm_with_token(db, actor, token_code, action="pago_token_rechazado",
                                 target="pago", now=now)
         db.commit()  # the accepted time step is spent, whatever happens to the bills
+    return pay_selections(db, actor, clean, account, now, token_asked, enrollments)
 
-    results = []
-    for enrollment_id, bill_id, version in clean:
-        enrollment = enrollments[enrollment_id]
-        result = _pay_committed(db, actor, enrollment, bill_id, version, account, now,
-                                token_asked)
-        results.append(result)
-    return results
+
+def pay_selections(db: Session, actor: Actor, clean: list[tuple[int, int, int]],
+                   account: Account, now: datetime, token_asked: bool = True,
+                   enrollments: dict[int, Enrollment] | None = None) -> list[PayResult]:
+    """Pay each checked selection in its own committed transaction, for ``actor`` (who
+    prepared the payment); also runs an authorized operation (``domain/dual/decide``)."""
+    enrollments = enrollments or {e: own_enrollment(db, actor, e) for e, _, _ in clean}
+    return [_pay_committed(db, actor, enrollments[enrollment_id], bill_id, version, account,
+                           now, token_asked)
+            for enrollment_id, bill_id, version in clean]
 
 
 def asks_token(db: Session, actor: Actor, total: int) -> bool:

@@ -20,10 +20,7 @@ from occireflex.domain.bogota import local_today, previous_business_day
 from occireflex.domain.errors import ValidationError
 from occireflex.domain.payments.accounts import company_account
 from occireflex.domain.payments.inscriptions import SERVICE, own_enrollment
-from occireflex.models import (
-    AutoPayRule,
-    utcnow,
-)
+from occireflex.models import Account, AutoPayRule, Enrollment, utcnow
 
 MAX_DAYS_BEFORE = 10
 OVER_MAX = "El valor de la factura supera el monto máximo programado."
@@ -70,15 +67,28 @@ def pay_date(due_on: date, days_before: int) -> date:
 
 def set_rule(db: Session, actor: Actor, enrollment_id: object, values: object,
              token_code: object, now: datetime | None = None) -> AutoPayRule:
-    """Create or change an inscription's programming, confirmed with the token."""
+    """Create or change an inscription's programming, confirmed with the token (when no
+    authorization is needed: ``domain/dual/prepare.submit_programming`` decides)."""
     now = now or utcnow()
+    enrollment, clean, account = checked_rule(db, actor, enrollment_id, values, now)
+    auth.confirm_with_token(db, actor, token_code, action="programacion_token_rechazado",
+                            target=f"inscripcion:{enrollment.id}", now=now)
+    return apply_rule(db, actor, enrollment, clean, account, now)
+
+
+def checked_rule(db: Session, actor: Actor, enrollment_id: object, values: object,
+                 now: datetime) -> tuple[Enrollment, RuleInput, Account]:
+    """The programming as the form sent it, checked (grant, hours, own rows)."""
     require(db, actor, SERVICE)
     security_params.ensure_open(db, actor, f"programacion:{str(enrollment_id)[:30]}", now)
     enrollment = own_enrollment(db, actor, enrollment_id)
     clean = validate_rule(values, local_today(now))
-    account = company_account(db, actor, clean.account_id)
-    auth.confirm_with_token(db, actor, token_code, action="programacion_token_rechazado",
-                            target=f"inscripcion:{enrollment.id}", now=now)
+    return enrollment, clean, company_account(db, actor, clean.account_id)
+
+
+def apply_rule(db: Session, actor: Actor, enrollment: Enrollment, clean: RuleInput,
+               account: Account, now: datetime) -> AutoPayRule:
+    """Save a checked programming for ``actor`` (its preparer); the caller confirmed it."""
     rule = db.exec(select(AutoPayRule).where(
         AutoPayRule.enrollment_id == enrollment.id)).first()
     before = None
