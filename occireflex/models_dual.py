@@ -58,6 +58,7 @@ class PendingOperation(SQLModel, table=True):
     __table_args__ = (
         Index("ix_pendingop_company_state", "company_id", "state", "id"),
         Index("ix_pendingop_preparer", "company_id", "prepared_by", "kind", "prepared_day"),
+        Index("ix_pendingop_state_expiry", "state", "expires_at"),  # the expiry sweep
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -22,6 +22,7 @@ from occireflex.pages import (
     movements,
     own_account,
     payments,
+    pending_ops,
     profiles,
     saldos,
     security_params,
@@ -40,7 +41,7 @@ from occireflex.web.headers import SecurityHeaders
 from occireflex.web.upload_gate import UploadGate
 
 PAGE_MODULES = (activity, app_pages, app_password, ayudas, first_access, home, ip_rules, login,
-                movements, own_account, payments, profiles, saldos, security_params, token_admin,
+                movements, own_account, payments, pending_ops, profiles, saldos, security_params, token_admin,
                 transactions, uploaded_files, users)
 
 

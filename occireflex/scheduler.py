@@ -148,6 +148,21 @@ def expire_token_requests(now: datetime) -> int:
     return expired
 
 
+def expire_pending_operations(now: datetime) -> int:
+    """Operations still waiting for authorization at the end of their business day (or
+    whose bills were paid meanwhile) become «Vencida»."""
+    from sqlmodel import Session
+
+    from occireflex.db import get_engine
+    from occireflex.domain.dual import inbox
+
+    with Session(get_engine(), expire_on_commit=False) as db:
+        expired = inbox.expire_due(db, now)
+    if expired:
+        log.info("%d operación(es) pendiente(s) de autorización vencieron.", expired)
+    return expired
+
+
 def holder_id() -> str:
     """host:pid plus a random suffix: two containers can both be PID 1 on one host name."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:80]
@@ -288,6 +303,10 @@ class Sidecar:
                 expire_token_requests(now)
             except Exception:
                 log.exception("No fue posible vencer las solicitudes de token; se reintentará.")
+            try:
+                expire_pending_operations(now)
+            except Exception:
+                log.exception("No fue posible vencer las operaciones pendientes; se reintentará.")
 
     # running -----------------------------------------------------------------------
 
@@ -393,6 +412,8 @@ def run(args: argparse.Namespace) -> int:
         expired = expire_token_requests(now)
         if expired:
             print(f"Solicitudes de liberación de token expiradas: {expired}.")
+        if operations := expire_pending_operations(now):
+            print(f"Operaciones pendientes de autorización vencidas: {operations}.")
         return 0
     _configure_logging()
     return Sidecar(interval=interval, lease_seconds=lease_seconds, batch=batch).run()

@@ -107,6 +107,18 @@ def demo(engine):
     return engine
 
 
+@pytest.fixture
+def bank(engine):
+    """The demo with the bank's default: one authorization for every operation (dual
+    control)."""
+    from occireflex.domain.demo import seed_demo
+
+    with Session(engine) as session:
+        seed_demo(session)
+        session.commit()
+    return engine
+
+
 # The business clock ---------------------------------------------------------------------
 
 BOGOTA = ZoneInfo("America/Bogota")

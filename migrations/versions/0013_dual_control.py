@@ -86,6 +86,8 @@ def upgrade() -> None:
                     ['company_id', 'state', 'id'], unique=False)
     op.create_index('ix_pendingop_preparer', 'pendingoperation',
                     ['company_id', 'prepared_by', 'kind', 'prepared_day'], unique=False)
+    op.create_index('ix_pendingop_state_expiry', 'pendingoperation',
+                    ['state', 'expires_at'], unique=False)
     op.create_table(
         'operationapproval',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -165,6 +167,7 @@ def downgrade() -> None:
     op.drop_table('alertsubscription')
     op.drop_table('userlimit')
     op.drop_table('operationapproval')
+    op.drop_index('ix_pendingop_state_expiry', table_name='pendingoperation')
     op.drop_index('ix_pendingop_preparer', table_name='pendingoperation')
     op.drop_index('ix_pendingop_company_state', table_name='pendingoperation')
     op.drop_table('pendingoperation')

@@ -54,7 +54,7 @@ def _bottom_nav(active: str) -> rx.Component:
     return rx.cond(AppState.ready, rx.hstack(
         item("inicio", "Inicio", "house", APP_HOME),
         item("token", "Token", "key-round", "/app/token"),
-        rx.cond(AppState.is_admin, item("autorizaciones", "Autorizar", "shield-check",
+        rx.cond(AppState.may_authorize, item("autorizaciones", "Autorizar", "shield-check",
                                         "/app/autorizaciones")),
         width="100%", max_width=APP_MAX_WIDTH, position="fixed", bottom="0",
         left="50%", transform="translateX(-50%)", background="white",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from occireflex.components import pending_ops as ops
 from occireflex.components import theme
 from occireflex.components.app_shell import app_card, app_frame, app_page, token_code
 from occireflex.components.badges import payment_status_badge
@@ -296,11 +297,31 @@ def app_autorizaciones() -> rx.Component:
         _outcome(),
         notice(P.error),
         rx.foreach(P.requests, _request_card),
-        rx.cond((P.requests.length() == 0) & (P.error == ""), app_card(
-            rx.text("No tiene autorizaciones pendientes.", color=theme.MUTED))),
+        rx.cond(P.may_operations, _operations()),
+        rx.cond((P.requests.length() == 0) & (P.ops_total == 0) & (P.error == ""),
+                app_card(rx.text("No tiene autorizaciones pendientes.", color=theme.MUTED))),
         _confirm_dialog(),
         spacing="3", width="100%",
     )
+
+
+def _operations() -> rx.Component:
+    """The company's operations waiting for authorization (Transacciones Pendientes por
+    Autorizar), each confirmed with the authorizer's token."""
+    return rx.vstack(
+        ops.outcomes(P),
+        notice(P.ops_error),
+        rx.cond(P.ops_total > 0, app_card(
+            rx.text("Transacciones pendientes por autorizar", font_weight="700",
+                    color=theme.BRAND_DARK),
+            rx.foreach(P.ops_rows, lambda row: ops.op_card(P, row)),
+            rx.cond(P.ops_selected.length() > 1, rx.button(
+                "Autorizar seleccionadas (", P.ops_selected.length(), ")", width="100%",
+                on_click=P.ops_ask("autorizar", ""), margin_top="0.5rem")),
+            id="app-operations")),
+        ops.decision_dialog(P, "token-autorizacion-app"),
+        ops.detail_dialog(P),
+        spacing="3", width="100%")
 
 
 # Saldos and Transacciones Realizadas --------------------------------------------------------

@@ -240,6 +240,13 @@ def _pay_panel() -> rx.Component:
                 spacing="1", width="100%", padding="0.75rem", border_radius="8px",
                 background=theme.PAGE_BG),
             columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
+        rx.cond(P.pay_required > 0, rx.callout.root(
+            rx.callout.icon(rx.icon("shield-check")),
+            rx.callout.text(
+                "Este pago requiere ", P.pay_required, " autorización(es) de otro usuario: "
+                "al confirmarlo quedará «Pendiente por autorizar» y el dinero se debitará "
+                "cuando llegue la última autorización."),
+            color_scheme="blue", id="pay-needs-authorization", width="100%")),
         notice(P.pay_error),
         rx.cond(
             P.pay_needs_token,
@@ -254,8 +261,25 @@ def _pay_panel() -> rx.Component:
     )
 
 
-def _result_panel() -> rx.Component:
+def _pending_result() -> rx.Component:
     return rx.vstack(
+        rx.heading("Pago enviado a autorización", size="4", color=theme.BRAND_DARK),
+        rx.callout(P.pending_text, icon="hourglass", color_scheme="amber", width="100%",
+                   id="pay-pending"),
+        rx.foreach(P.results, lambda r: rx.hstack(
+            rx.icon("clock", color="#B54708"),
+            rx.text(r["biller"], " · ref. ", r["reference"], " · ", r["amount"],
+                    font_weight="600"),
+            rx.spacer(), rx.badge("Pendiente por autorizar", color_scheme="amber"),
+            width="100%", padding="0.5rem 0", border_bottom=f"1px solid {theme.BORDER}",
+            class_name="occi-pay-pending", wrap="wrap")),
+        rx.button("Volver a Inscripciones", on_click=P.back_to_grid),
+        spacing="3", width="100%", style=theme.CARD,
+    )
+
+
+def _result_panel() -> rx.Component:
+    return rx.cond(P.pending_text != "", _pending_result(), rx.vstack(
         rx.heading("Resultado del pago", size="4", color=theme.BRAND_DARK),
         rx.hstack(rx.badge(P.results_ok, " exitosa(s)", color_scheme="green", size="2"),
                   rx.badge(P.results_failed, " fallida(s)", color_scheme="red", size="2"),
@@ -276,7 +300,7 @@ def _result_panel() -> rx.Component:
             class_name=rx.cond(r["ok"] != "", "occi-pay-ok", "occi-pay-failed"))),
         rx.button("Volver a Inscripciones", on_click=P.back_to_grid),
         spacing="3", width="100%", style=theme.CARD,
-    )
+    ))
 
 
 # Dialogs --------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from occireflex import catalog
 from occireflex.db import session_scope
 from occireflex.domain import auth, money, own_account, sessions
 from occireflex.domain.access import Actor
+from occireflex.domain.dual import inbox
 from occireflex.domain.errors import DomainError
 from occireflex.domain.payments import accounts, transactions
 from occireflex.domain.tokens import admin as ta
@@ -22,6 +23,7 @@ from occireflex.domain.tokens import device as token_device
 from occireflex.settings import settings
 from occireflex.state.handler import HandlerMixin, blocking, handler
 from occireflex.state.inputs import id_or_raw, to_int
+from occireflex.state.pending_ops import PendingOpsMixin
 from occireflex.state.session import BrowserMixin, assign_changed
 from occireflex.state.token_releases import pending_rows
 
@@ -42,6 +44,7 @@ class AppState(HandlerMixin, BrowserMixin, rx.State):
     username: str = ""
     company_name: str = ""
     is_admin: bool = False
+    may_authorize: bool = False  # «Autorizaciones pendientes» (releases or operations)
     tiles: list[dict[str, str]] = []
     coming_count: int = 0  # services granted «Acceso App» that have no App screen yet
     # a temporary password: the App opens only «Token Virtual» and the first access
@@ -70,8 +73,11 @@ class AppState(HandlerMixin, BrowserMixin, rx.State):
         token_missing = first_access and own_account.token_kind(db, actor) == ""
         tiles = [{"label": "Token Virtual", "route": APP_TOKEN, "icon": "key-round",
                   "badge": ""}]
-        if actor.is_admin and not first_access:
-            pending = ta.pending_count(db, actor)
+        may_authorize = (actor.is_admin or actor.can(catalog.PENDIENTES_AUTORIZAR)
+                         ) and not first_access
+        if may_authorize:
+            pending = ((ta.pending_count(db, actor) if actor.is_admin else 0)
+                       + inbox.badge_count(db, actor))
             tiles.append({"label": "Autorizaciones pendientes", "route": "/app/autorizaciones",
                           "icon": "shield-check", "badge": str(pending) if pending else ""})
         for code, route in catalog.APP_SCREENS.items():
@@ -87,6 +93,7 @@ class AppState(HandlerMixin, BrowserMixin, rx.State):
                              if s.code not in catalog.APP_SCREENS and s.code != ta.SERVICE),
             user_name=actor.full_name, username=actor.username,
             company_name=actor.company_name, is_admin=actor.is_admin and not first_access,
+            may_authorize=may_authorize,
             must_change=first_access, token_missing=token_missing, ready=True)
 
     @blocking
@@ -184,8 +191,9 @@ class AppTokenState(AppState):
         self._run_in_page("confirm", actor.username)
 
 
-class AppApprovalsState(AppState):
-    """«Autorizaciones pendientes»: the administrator authorizes releases (seed 002 step 9)."""
+class AppApprovalsState(PendingOpsMixin, AppState):
+    """«Autorizaciones pendientes»: the administrator authorizes token releases (seed 002
+    step 9); a holder of «Transacciones Pendientes por Autorizar» the company's operations."""
 
     requests: list[dict[str, str]] = []
     error: str = ""
@@ -199,15 +207,23 @@ class AppApprovalsState(AppState):
     done_expires: str = ""
     done_message: str = ""
 
+    may_releases: bool = False
+    may_operations: bool = False
+
     def _reload(self, actor: Actor, db) -> None:
-        self.requests, self.app_may_approve = pending_rows(db, actor)
+        self.may_releases = actor.is_admin
+        self.may_operations = actor.can(catalog.PENDIENTES_AUTORIZAR)
+        if self.may_releases or not self.may_operations:  # neither: the domain refuses
+            self.requests, self.app_may_approve = pending_rows(db, actor)
+        if self.may_operations:
+            self._ops_reload(actor, db)
 
     def _no_requests(self, exc: DomainError) -> None:
         self.requests, self.error = [], exc.message
 
     @handler(error=_no_requests)
     def load(self, actor: Actor, db):
-        self.error, self.confirm_id = "", 0
+        self.error, self.confirm_id, self.ops_error, self.ops_verb = "", 0, "", ""
         self._reload(actor, db)
 
     @rx.event

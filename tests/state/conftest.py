@@ -31,6 +31,7 @@ from occireflex.state.login import LoginState
 from occireflex.state.movements import MovementsState
 from occireflex.state.own_account import OwnAccountState
 from occireflex.state.payments import PaymentsState
+from occireflex.state.pending_ops import PendingOpsState
 from occireflex.state.portal import PortalState
 from occireflex.state.profiles import ProfileFormState, ProfilesListState, ProfileViewState
 from occireflex.state.token_admin import TokenAdminState, TokenHistoryState
@@ -84,7 +85,7 @@ class Browser:
               MovementsState, TokenAdminState, TokenHistoryState, AppState, AppTokenState,
               AppApprovalsState, AppBalancesState, AppTransactionsState, FirstAccessState,
               UsersListState, UserFormState, ResetState, ActivationState, OwnAccountState,
-              AppPasswordState, ActivityState, IpRulesState)
+              AppPasswordState, ActivityState, IpRulesState, PendingOpsState)
 
     def __init__(self, user_agent: str = DESKTOP_UA, ip: str = "10.9.9.9"):
         os.environ.setdefault("PYTEST_CURRENT_TEST", "state")

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from occireflex import catalog
 from occireflex.domain.access import grants_for
-from occireflex.models import AuthConfig, AuthRule, Authorizer, User
+from occireflex.models import AuthConfig, Authorizer, AuthRule, User
 
 PAGO, PROGRAMACION, ARCHIVO = "pago", "programacion", "archivo"
 KINDS: dict[str, str] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from occireflex.domain.access import Actor
+from occireflex.domain.dual import prepare, rules
 from occireflex.domain.money import format_money
 from occireflex.domain.payments import pay
 from occireflex.state.handler import handler
@@ -23,6 +24,8 @@ class PayMixin(rx.State, mixin=True):
     results: list[dict[str, str]] = []
     results_ok: int = 0
     results_failed: int = 0
+    pay_required: int = 0  # authorizations the payment needs (Configuración de Autorizaciones)
+    pending_text: str = ""  # kept «Pendiente por autorizar» instead of paid
     _selection: list[tuple[int, int, int]] = []
     _total_centavos: int = 0
 
@@ -49,6 +52,8 @@ class PayMixin(rx.State, mixin=True):
                            "amount": format_money(line.amount)} for line in lines]
         self.pay_total = format_money(self._total_centavos)
         self.pay_needs_token = pay.asks_token(db, actor, self._total_centavos)
+        self.pay_required = rules.required_for(db, actor.company_id, rules.PAGO,
+                                               self._total_centavos)
         if not self.pay_account and self.accounts:
             self.pay_account = self.accounts[-1]["id"]
         self._refresh_balance(actor, db)
@@ -75,11 +80,21 @@ class PayMixin(rx.State, mixin=True):
         self.pay_error = ""
         if not self.pay_needs_token:  # asked again if the amount or the parameter changed
             self.pay_needs_token = pay.asks_token(db, actor, self._total_centavos)
-        results = pay.pay_bills(db, actor, list(self._selection),
-                                     to_id(self.pay_account), code)
-        self.results = [{"biller": r.biller_name, "reference": r.reference,
-                         "amount": format_money(r.amount), "ok": "1" if r.ok else "",
-                         "receipt": r.receipt, "reason": r.reason} for r in results]
-        self.results_ok = sum(1 for r in results if r.ok)
-        self.results_failed = len(results) - self.results_ok
+        sent = prepare.submit_payment(db, actor, list(self._selection),
+                                      to_id(self.pay_account), code)
+        if sent.operation_id is not None:
+            self.results = [{**line, "ok": "", "receipt": "", "reason": ""}
+                            for line in self.pay_lines]
+            self.results_ok = self.results_failed = 0
+            self.pending_text = (
+                f"Operación N.° {sent.operation_id} «Pendiente por autorizar»: requiere "
+                f"{sent.required} autorización(es) de otro usuario en Transacciones "
+                "Pendientes por Autorizar. El dinero no se ha debitado.")
+        else:
+            self.pending_text = ""
+            self.results = [{"biller": r.biller_name, "reference": r.reference,
+                             "amount": format_money(r.amount), "ok": "1" if r.ok else "",
+                             "receipt": r.receipt, "reason": r.reason} for r in sent.results]
+            self.results_ok = sum(1 for r in sent.results if r.ok)
+            self.results_failed = len(sent.results) - self.results_ok
         self.stage, self.selected, self._selection = "result", [], []

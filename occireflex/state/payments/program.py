@@ -8,6 +8,7 @@ import reflex as rx
 
 from occireflex.domain import bogota, money
 from occireflex.domain.access import Actor
+from occireflex.domain.dual import prepare
 from occireflex.domain.errors import ValidationError
 from occireflex.domain.payments import autopay
 from occireflex.models import utcnow
@@ -89,9 +90,14 @@ class ProgramMixin(rx.State, mixin=True):
         for field in ("program_days", "program_max", "program_start", "program_end"):
             if field in data:
                 self._apply_program_field(field, data[field])
-        autopay.set_rule(db, actor, self.program_id, self._rule_input(), token_code(data))
+        sent = prepare.submit_programming(db, actor, self.program_id, self._rule_input(),
+                                          token_code(data))
         label, self.program_id = self.program_label, 0
-        self._changed(actor, db, f"Programación automática guardada para {label}.")
+        self._changed(actor, db, f"Programación automática guardada para {label}."
+                      if sent.operation_id is None else
+                      f"La programación automática de {label} quedó «Pendiente por "
+                      f"autorizar» (operación N.° {sent.operation_id}): se activará cuando "
+                      "otro usuario la autorice.")
 
     @handler(error="program_error")
     def cancel_program(self, actor: Actor, db):
