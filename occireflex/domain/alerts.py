@@ -167,8 +167,8 @@ def save(db: Session, actor: Actor, values: object, now: datetime | None = None
     for event, (email, sms, portal) in clean.items():
         row = rows.get((actor.user_id, event))
         old = _choice(event, row)
-        if (old.correo, old.sms, old.portal) == (email, sms, portal) and row is not None:
-            continue
+        if (old.correo, old.sms, old.portal) == (email, sms, portal):
+            continue  # an untouched default stays a default (no row)
         before[event], after[event] = old.as_dict(), {CORREO: email, SMS: sms, PORTAL: portal}
         row = row or AlertSubscription(user_id=actor.user_id, event=event)
         row.by_email, row.by_sms, row.by_portal, row.updated_at = email, sms, portal, now

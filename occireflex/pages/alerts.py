@@ -72,5 +72,6 @@ def inscripcion_de_alertas() -> rx.Component:
                         flex="1"),
                 rx.button(rx.icon("save", size=16), "Guardar", on_click=S.save, size="3",
                           id="alerts-save", width=["100%", "auto"]),
-                gap="1rem", align="center", width="100%", direction=["column", "row"]),
+                gap="1rem", align="center", width="100%",
+                direction=rx.breakpoints(initial="column", sm="row")),
         spacing="4", width="100%")
