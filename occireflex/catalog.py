@@ -124,6 +124,7 @@ BUILT: frozenset[str] = frozenset({
     ADMINISTRACION_IPS,
     PARAMETROS_SEGURIDAD,
     PENDIENTES_AUTORIZAR,
+    INSCRIPCION_ALERTAS,
 })
 
 # Every user has these on their own account, whatever their profile grants (issue 13:

@@ -13,6 +13,7 @@ from occireflex.components.routing import register_pages
 from occireflex.domain import bulk
 from occireflex.pages import (
     activity,
+    alerts,
     app_password,
     ayudas,
     first_access,
@@ -40,8 +41,9 @@ from occireflex.web.failover import use_failover_token_manager
 from occireflex.web.headers import SecurityHeaders
 from occireflex.web.upload_gate import UploadGate
 
-PAGE_MODULES = (activity, app_pages, app_password, ayudas, first_access, home, ip_rules, login,
-                movements, own_account, payments, pending_ops, profiles, saldos, security_params, token_admin,
+PAGE_MODULES = (activity, alerts, app_pages, app_password, ayudas, first_access, home, ip_rules,
+                login, movements, own_account, payments, pending_ops, profiles, saldos,
+                security_params, token_admin,
                 transactions, uploaded_files, users)
 
 

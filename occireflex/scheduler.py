@@ -27,10 +27,10 @@ import sys
 import threading
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from occireflex.domain.bogota import BOGOTA, as_utc
+from occireflex.domain.bogota import BOGOTA, as_utc, local_today
 
 if TYPE_CHECKING:
     from occireflex.domain.payments.autopay import SweepReport
@@ -163,6 +163,25 @@ def expire_pending_operations(now: datetime) -> int:
     return expired
 
 
+def remind_programmed(now: datetime) -> int:
+    """«Pago programado para mañana» (domain/payments/autopay/reminders.py): each payment
+    reminded once, however often this runs. -1: it failed (retried at the next sweep)."""
+    from sqlmodel import Session
+
+    from occireflex.db import get_engine
+    from occireflex.domain.payments.autopay import reminders
+
+    try:
+        with Session(get_engine(), expire_on_commit=False) as db:
+            done = reminders.remind_tomorrow(db, now)
+    except Exception:
+        log.exception("No fue posible avisar los pagos programados de mañana; se reintentará.")
+        return -1
+    if done:
+        log.info("Alertas: %d pago(s) programado(s) para mañana avisados.", done)
+    return done
+
+
 def holder_id() -> str:
     """host:pid plus a random suffix: two containers can both be PID 1 on one host name."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:80]
@@ -213,6 +232,7 @@ class Sidecar:
         self._sweeping = threading.Lock()  # held while a sweep runs
         self._lease_lock = threading.Lock()
         self._waiting_for: str | None = None
+        self._reminded_on: date | None = None  # the Bogotá day of the last reminders
         self.scheduler = BlockingScheduler(timezone=UTC)
 
     # the lease ---------------------------------------------------------------------
@@ -297,6 +317,8 @@ class Sidecar:
                 return
             log.info("%s Duración: %.1f s.", summary(report, now), time.monotonic() - started)
             process_stranded_uploads(now)
+            if self._reminded_on != local_today(now) and remind_programmed(now) >= 0:
+                self._reminded_on = local_today(now)  # once a day (deduplicated anyway)
             deliver_outbox(now)
             anchor_audit(now)
             try:

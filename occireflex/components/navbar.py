@@ -10,6 +10,7 @@ import reflex as rx
 
 from occireflex import catalog
 from occireflex.components import theme
+from occireflex.components.alert_bell import alert_bell
 from occireflex.components.brand import logo
 from occireflex.state.portal import PortalState
 
@@ -180,7 +181,10 @@ def navbar() -> rx.Component:
         width="100%", align="center", style=theme.COMPACT_ONLY,
     )
     return rx.box(
-        rx.box(desktop, compact, max_width="1280px", margin="0 auto", padding="0.6rem 1rem"),
+        # one bell for both layouts (its ids are unique on the page)
+        rx.hstack(rx.box(desktop, compact, flex="1", min_width="0"), alert_bell(),
+                  align="center", spacing="3", max_width="1280px", margin="0 auto",
+                  padding="0.6rem 1rem"),
         background=f"linear-gradient(90deg, {theme.BRAND_DARK}, {theme.BRAND})",
         box_shadow="0 2px 8px rgba(0,34,113,.25)",
         position="sticky", top="0", z_index="50", width="100%",

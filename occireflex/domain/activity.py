@@ -39,6 +39,7 @@ SERVICES = {
                                                 "usuarios_", "comprobante_", "detalle_",
                                                 "actividad_")),
     "seguridad": ("IP's, parámetros y horario", ("ip_", "parametros_", "transaccion_")),
+    "alertas": ("Inscripción de Alertas", ("alerta",)),
     "accesos": ("Accesos denegados", ("acceso_denegado",)),
 }
 OUTCOMES = {"ok": "Exitoso", "denegado": "Denegado", "fallido": "Fallido"}
@@ -164,7 +165,8 @@ ACTIONS = ("acceso_denegado", "clave_cambiada", "clave_restablecida", "imagen_pr
            "carga_programacion_procesada", "carga_programacion_recibida",
            "ip_regla_creada", "ip_regla_eliminada", "ip_reglas_limpiadas",
            "parametros_actualizados", "transaccion_fuera_de_horario",
-           "clave_vencida", "actividad_exportada_excel", "actividad_exportada_pdf")
+           "clave_vencida", "actividad_exportada_excel", "actividad_exportada_pdf",
+           "alertas_actualizadas", "alerta_pago_programado")
 
 
 @dataclass(frozen=True)

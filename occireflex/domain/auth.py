@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from occireflex.domain import audit, ip_rules, security, security_params, sessions, tokens
+from occireflex.domain import alert_hooks, audit, ip_rules, security, security_params, sessions, tokens
 from occireflex.domain.errors import LoginFailed, ValidationError
 from occireflex.domain.tokens import activation
 from occireflex.models import LoginThrottle, Token, User, utcnow
@@ -276,6 +276,7 @@ def submit_password(
 
     db.execute(update(User).where(User.id == user.id).values(failed_attempts=0,
                                                              last_login_at=now))
+    alert_hooks.login_ip(db, user, ip, channel, now)
     ticket = sessions.open_session(db, user, flow.token_id, channel, ip, user_agent, now)
     audit.record(db, "login", company_id=user.company_id, user_id=user.id,
                  target=user.username, ip=ip, channel=channel)
@@ -423,6 +424,7 @@ def app_login(
 
     db.execute(update(User).where(User.id == user.id).values(failed_attempts=0,
                                                              last_login_at=now))
+    alert_hooks.login_ip(db, user, ip, APP_CHANNEL, now)
     ticket = sessions.open_session(db, user, token_id, APP_CHANNEL, ip, user_agent, now)
     audit.record(db, "login", company_id=user.company_id, user_id=user.id,
                  target=user.username, ip=ip, channel=APP_CHANNEL,

@@ -4,9 +4,11 @@
 exists exactly when the change was committed. ``deliver_due`` (the scheduler's job, every
 minute) sends what is due: by SMTP when ``OCCIREFLEX_SMTP_URL`` is set, otherwise as an
 ``.eml`` file in ``instance/outbox/`` (mode 600: a first-access message holds a temporary
-password). A failed send is retried later (1, 5, 15, 60 minutes, then hourly) and the
-message is never lost or deleted; each row is claimed before sending, so two senders never
-send one twice. Bodies are never logged; ``occireflex outbox`` lists subjects only.
+password). An SMS (``channel`` sms: the bank has no gateway here) is stored as
+``instance/outbox/sms/<id>.txt`` for the operator and the tests. A failed send is retried
+later (1, 5, 15, 60 minutes, then hourly) and the message is never lost or deleted; each
+row is claimed before sending, so two senders never send one twice. Bodies are never
+logged; ``occireflex outbox`` lists subjects only.
 """
 
 from __future__ import annotations
@@ -30,12 +32,16 @@ from occireflex.settings import settings
 BACKOFF_MINUTES = (1, 5, 15, 60)
 CLAIM = timedelta(minutes=5)
 BATCH = 50
+CORREO, SMS = "correo", "sms"
 log = logging.getLogger(__name__)
 
 
-def enqueue(db: Session, user: User, kind: str, subject: str, body: str) -> OutboxMessage:
+def enqueue(db: Session, user: User, kind: str, subject: str, body: str, *,
+            channel: str = CORREO) -> OutboxMessage:
+    to_address = user.phone if channel == SMS else user.email
     message = OutboxMessage(company_id=user.company_id, user_id=user.id, kind=kind,
-                            to_address=user.email, subject=subject[:160], body=body)
+                            channel=SMS if channel == SMS else CORREO,
+                            to_address=to_address, subject=subject[:160], body=body)
     db.add(message)
     return message
 
@@ -97,6 +103,11 @@ def _email(message: OutboxMessage, now: datetime) -> EmailMessage:
 
 
 def _send(message: OutboxMessage, now: datetime) -> None:
+    if message.channel == SMS:
+        if not message.to_address:
+            raise ValueError("el usuario no tiene celular registrado")
+        _write_sms(message, now)
+        return
     if not message.to_address:
         raise ValueError("el usuario no tiene correo registrado")
     email = _email(message, now)
@@ -123,6 +134,20 @@ def _write_eml(message: OutboxMessage, email: EmailMessage) -> None:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as file:
         file.write(email.as_bytes())
+
+
+def sms_dir() -> Path:
+    return outbox_dir() / "sms"
+
+
+def _write_sms(message: OutboxMessage, now: datetime) -> None:
+    folder = sms_dir()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor = os.open(folder / f"{message.id:08d}.txt",
+                         os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(f"Para: {message.to_address}\nFecha: {format_datetime(now)}\n\n"
+                   f"{message.body}\n")
 
 
 def listing(db: Session, *, pending_only: bool = False, limit: int = 100) -> list[str]:

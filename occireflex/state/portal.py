@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from occireflex import catalog
-from occireflex.domain import favorites
+from occireflex.domain import alerts, favorites
 from occireflex.domain.access import RESPONSIVE, Actor, deny
 from occireflex.domain.errors import AccessDenied
 from occireflex.state.first_access import FIRST_ACCESS_ROUTE
@@ -23,6 +23,7 @@ class PortalState(SessionState):
     visible_groups: list[str] = []
     visible_modules: list[str] = []
     favorite_links: list[dict[str, str]] = []
+    bell_count: int = 0  # unread notices in the bell (Inscripción de Alertas)
     # the page being shown
     service_code: str = ""
     denied: bool = False
@@ -71,6 +72,7 @@ class PortalState(SessionState):
         page was showing)."""
         if not self.ready:
             self._load_shell(actor, db)
+        self.bell_count = alerts.unread_count(db, actor)
 
     def _note_page(self) -> None:
         url = self.router.url
@@ -110,8 +112,10 @@ class PortalState(SessionState):
         """Periodic check from the page: ends the screen when the session expired.
 
         It does not count as activity, so an idle screen still times out after 15 minutes.
-        Resolving the actor is the check: it re-applies the grants to the shell and page.
+        Resolving the actor is the check: it re-applies the grants to the shell and page;
+        the bell's count is refreshed too.
         """
+        self.bell_count = alerts.unread_count(db, actor)
 
     @rx.var
     def is_favorite(self) -> bool:

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from occireflex import catalog
-from occireflex.domain import audit, auth, security, security_params, sessions
+from occireflex.domain import alert_hooks, audit, auth, security, security_params, sessions
 from occireflex.domain.access import Actor, company_row, deny, require
 from occireflex.domain.bogota import local_moment, local_time
 from occireflex.domain.errors import DomainError
@@ -267,6 +267,7 @@ def _block_now(db: Session, user: User, reason: str, now: datetime, *,
     ended = sessions.end_user_sessions(db, user.id, "token_bloqueado", now)
     tv.record_event(db, user, tv.EV_BLOQUEADO, token=current, reason=reason, actor_id=actor_id,
                     channel=channel, request_id=request_id, now=now)
+    alert_hooks.token_changed(db, user, True, now)
     return ended
 
 
@@ -418,6 +419,7 @@ def approve(db: Session, actor: Actor, request_id: object, now: datetime | None 
     tv.record_event(db, user, tv.EV_LIBERADO, token=current, reason=request.reason,
                     actor_id=actor.user_id, channel=actor.channel, request_id=request.id,
                     detail="con código de activación" if code else "", now=now)
+    alert_hooks.token_changed(db, user, False, now)
     audit.record(db, "token_liberacion_aprobada", company_id=actor.company_id,
                  user_id=actor.user_id, target=f"usuario:{user.username}", ip=actor.ip,
                  channel=actor.channel,
