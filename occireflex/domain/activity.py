@@ -38,7 +38,8 @@ SERVICES = {
     "consultas": ("Consultas y exportaciones", ("transacciones_", "movimientos_", "perfiles_",
                                                 "usuarios_", "comprobante_", "detalle_",
                                                 "actividad_")),
-    "seguridad": ("IP's, parámetros y horario", ("ip_", "parametros_", "transaccion_")),
+    "seguridad": ("IP's, parámetros y horario",
+                  ("ip_", "parametros_", "transaccion_", "autorizaciones_", "limites_")),
     "accesos": ("Accesos denegados", ("acceso_denegado",)),
 }
 OUTCOMES = {"ok": "Exitoso", "denegado": "Denegado", "fallido": "Fallido"}
@@ -164,7 +165,8 @@ ACTIONS = ("acceso_denegado", "clave_cambiada", "clave_restablecida", "imagen_pr
            "carga_programacion_procesada", "carga_programacion_recibida",
            "ip_regla_creada", "ip_regla_eliminada", "ip_reglas_limpiadas",
            "parametros_actualizados", "transaccion_fuera_de_horario",
-           "clave_vencida", "actividad_exportada_excel", "actividad_exportada_pdf")
+           "clave_vencida", "actividad_exportada_excel", "actividad_exportada_pdf",
+           "autorizaciones_actualizadas", "limites_actualizados")
 
 
 @dataclass(frozen=True)
