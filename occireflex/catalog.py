@@ -123,6 +123,7 @@ BUILT: frozenset[str] = frozenset({
     CONSULTA_ACTIVIDAD,
     ADMINISTRACION_IPS,
     PARAMETROS_SEGURIDAD,
+    CONFIGURACION_AUTORIZACIONES,
 })
 
 # Every user has these on their own account, whatever their profile grants (issue 13:

@@ -17,8 +17,8 @@ from occireflex.domain.errors import AccessDenied, ValidationError
 from occireflex.models import (
     AuditEvent,
     AuthConfig,
-    AuthRule,
     Authorizer,
+    AuthRule,
     Company,
     User,
     UserLimit,

@@ -23,7 +23,7 @@ from occireflex.domain.dual import rules
 from occireflex.domain.dual.rules import KINDS, MAX_REQUIRED, Range
 from occireflex.domain.errors import ValidationError
 from occireflex.domain.users.reach import lock_company
-from occireflex.models import AuthConfig, AuthRule, Authorizer, User, utcnow
+from occireflex.models import AuthConfig, Authorizer, AuthRule, User, utcnow
 
 SERVICE = catalog.CONFIGURACION_AUTORIZACIONES
 MAX_RANGES = 10
