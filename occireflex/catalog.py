@@ -125,6 +125,7 @@ BUILT: frozenset[str] = frozenset({
     PARAMETROS_SEGURIDAD,
     PENDIENTES_AUTORIZAR,
     INSCRIPCION_ALERTAS,
+    CONFIGURACION_AUTORIZACIONES,
 })
 
 # Every user has these on their own account, whatever their profile grants (issue 13:
@@ -135,7 +136,9 @@ SELF_SERVICE_ACTIONS = (ACCESO, CONSULTAR, APP, RESPONSIVE)
 
 # Only the company's administrator may use these, whatever a profile grants (seed 002:
 # «Este proceso solo se puede realizar desde el usuario administrador»).
-ADMIN_ONLY: frozenset[str] = frozenset({TOKEN_VIRTUAL})
+# Configuración de Autorizaciones (issue 15: «administrator»): whoever sets the rules of dual
+# control must not be one of the users they bind.
+ADMIN_ONLY: frozenset[str] = frozenset({TOKEN_VIRTUAL, CONFIGURACION_AUTORIZACIONES})
 
 # Services with a screen in the App Banco de Occidente Empresas (``/app``); a profile
 # opens them there with «Acceso App».

@@ -38,7 +38,8 @@ SERVICES = {
     "consultas": ("Consultas y exportaciones", ("transacciones_", "movimientos_", "perfiles_",
                                                 "usuarios_", "comprobante_", "detalle_",
                                                 "actividad_")),
-    "seguridad": ("IP's, parámetros y horario", ("ip_", "parametros_", "transaccion_")),
+    "seguridad": ("IP's, parámetros y horario",
+                  ("ip_", "parametros_", "transaccion_", "autorizaciones_", "limites_")),
     "alertas": ("Inscripción de Alertas", ("alerta",)),
     "accesos": ("Accesos denegados", ("acceso_denegado",)),
 }
@@ -166,7 +167,8 @@ ACTIONS = ("acceso_denegado", "clave_cambiada", "clave_restablecida", "imagen_pr
            "ip_regla_creada", "ip_regla_eliminada", "ip_reglas_limpiadas",
            "parametros_actualizados", "transaccion_fuera_de_horario",
            "clave_vencida", "actividad_exportada_excel", "actividad_exportada_pdf",
-           "alertas_actualizadas", "alerta_pago_programado")
+           "alertas_actualizadas", "alerta_pago_programado",
+           "autorizaciones_actualizadas", "limites_actualizados")
 
 
 @dataclass(frozen=True)
