@@ -37,7 +37,7 @@ SERVICES = {
     "archivos": ("Archivos", ("carga_",)),
     "consultas": ("Consultas y exportaciones", ("transacciones_", "movimientos_", "perfiles_",
                                                 "usuarios_", "comprobante_", "detalle_",
-                                                "actividad_")),
+                                                "actividad_", "montos_")),
     "seguridad": ("IP's, parámetros y horario", ("ip_", "parametros_", "transaccion_")),
     "accesos": ("Accesos denegados", ("acceso_denegado",)),
 }
@@ -164,7 +164,8 @@ ACTIONS = ("acceso_denegado", "clave_cambiada", "clave_restablecida", "imagen_pr
            "carga_programacion_procesada", "carga_programacion_recibida",
            "ip_regla_creada", "ip_regla_eliminada", "ip_reglas_limpiadas",
            "parametros_actualizados", "transaccion_fuera_de_horario",
-           "clave_vencida", "actividad_exportada_excel", "actividad_exportada_pdf")
+           "clave_vencida", "actividad_exportada_excel", "actividad_exportada_pdf",
+           "montos_acumulados_exportados_excel", "montos_acumulados_exportados_pdf")
 
 
 @dataclass(frozen=True)
