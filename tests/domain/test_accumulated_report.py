@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from occireflex import catalog
-from occireflex.domain.dual import accumulated_report as acc
 from occireflex.domain import deferred
+from occireflex.domain.dual import accumulated_report as acc
 from occireflex.domain.dual import limits
 from occireflex.domain.errors import AccessDenied, ValidationError
 from occireflex.models import AuditEvent, PendingOperation, User, UserLimit
