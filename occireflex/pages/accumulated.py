@@ -61,11 +61,11 @@ def _source(row) -> rx.Component:
         (accumulated_report.SOURCES["empresa"], "gray"), "green"))
 
 
-def _pair(amount, count, limit_amount, limit_count) -> rx.Component:
-    """An amount and its count over the limits: «$1,500.00 · 2» / «de $10,000.00 · 10»."""
+def _pair(amount, count, limits) -> rx.Component:
+    """An amount and its count over their limits: «$1,500.00 · 2 op.» / «Límite: …»."""
     return rx.vstack(
         rx.text(amount, " · ", count, " op.", style=_SMALL, class_name="occi-money"),
-        rx.text("Límite: ", limit_amount, " · ", limit_count, " op.", style=_MUTED),
+        rx.text("Límite: ", limits, style=_MUTED),
         spacing="0", align="end")
 
 
@@ -82,10 +82,8 @@ def _row(row) -> rx.Component:
     return rx.table.row(
         rx.table.cell(_user(row)),
         rx.table.cell(row["kind"], style=_SMALL),
-        money_cell(_pair(row["day_amount"], row["day_count"], row["day_limit"],
-                         row["day_count_limit"])),
-        money_cell(_pair(row["month_amount"], row["month_count"], row["month_limit"],
-                         row["month_count_limit"])),
+        money_cell(_pair(row["day_amount"], row["day_count"], row["day_limits"])),
+        money_cell(_pair(row["month_amount"], row["month_count"], row["month_limits"])),
         money_cell(row["per_operation"], style=_SMALL),
         rx.table.cell(_source(row)),
         rx.table.cell(_bar(row)),
@@ -106,11 +104,9 @@ def _card(row) -> rx.Component:
         rx.hstack(_user(row), rx.spacer(), _source(row), width="100%", align="start"),
         rx.text(row["kind"], font_weight="600", font_size="0.9rem"),
         amount_line("Hoy", row["day_amount"] + " · " + row["day_count"] + " op."),
-        amount_line("Límite diario", row["day_limit"] + " · " + row["day_count_limit"]
-                    + " op."),
+        amount_line("Límite diario", row["day_limits"]),
         amount_line("Mes", row["month_amount"] + " · " + row["month_count"] + " op."),
-        amount_line("Límite mensual", row["month_limit"] + " · " + row["month_count_limit"]
-                    + " op."),
+        amount_line("Límite mensual", row["month_limits"]),
         amount_line("Máx. por operación", row["per_operation"]),
         rx.hstack(rx.text("Usado", color=theme.MUTED, font_size="0.8rem"), rx.spacer(),
                   _bar(row), width="100%", align="center"),

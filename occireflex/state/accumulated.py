@@ -31,6 +31,14 @@ def _level(used: int | None) -> str:
     return "over" if used >= 100 else "warn" if used >= WARN_FROM else "ok"
 
 
+def limits_line(amount: int, count: int) -> str:
+    """«$5,000.00 · 10 op.», «$5,000.00 · sin límite de op.», «Sin límite»."""
+    if not amount and not count:
+        return acc.NO_LIMIT
+    count_text = f"{count} op." if count else "sin límite de op."
+    return f"{acc.limit_text('day_amount', amount)} · {count_text}"
+
+
 def row_view(r: acc.Row) -> dict[str, str]:
     """One row as the page shows it: texts only, the limits as «Sin límite» for 0."""
     lim = r.limits
@@ -45,6 +53,8 @@ def row_view(r: acc.Row) -> dict[str, str]:
         "day_count_limit": acc.limit_text("day_count", lim.day_count),
         "month_limit": acc.limit_text("month_amount", lim.month_amount),
         "month_count_limit": acc.limit_text("month_count", lim.month_count),
+        "day_limits": limits_line(lim.day_amount, lim.day_count),
+        "month_limits": limits_line(lim.month_amount, lim.month_count),
         "day_used": acc.used_text(r.used("day_amount")),
         "month_used": acc.used_text(r.used("month_amount")),
         "source": acc.SOURCES[r.source], "own": "1" if lim.own else "",

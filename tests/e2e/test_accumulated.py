@@ -68,6 +68,7 @@ def test_the_administrator_sees_the_accumulated_amounts(e2e_server, logged_in,
     expect(row).to_contain_text("$1,500.00 · 2 op.")
     expect(row).to_contain_text("De la empresa")
     expect(row).to_contain_text("30 %")
+    expect(row).to_contain_text("Límite: $5,000.00 · sin límite de op.")
     page.screenshot(path=screenshots_dir / "montos-acumulados-desktop.png", full_page=True)
     with page.expect_download() as download:
         page.get_by_role("button", name="Exportar a Excel").click()
@@ -75,6 +76,6 @@ def test_the_administrator_sees_the_accumulated_amounts(e2e_server, logged_in,
 
     phone = logged_in("admin.demo", phone=True)
     phone.goto(ACCUMULATED)
-    expect(phone.get_by_text("prepara.demo").first).to_be_visible()
+    expect(phone.locator("p:visible", has_text="prepara.demo").first).to_be_visible()
     expect(phone.locator("#acc-table")).to_be_hidden()
     phone.screenshot(path=screenshots_dir / "montos-acumulados-phone.png", full_page=True)

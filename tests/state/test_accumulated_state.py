@@ -56,6 +56,8 @@ def test_the_screen_shows_every_user_and_service_with_limits(logged_in, seeded):
     assert (row["day_amount"], row["day_count"]) == ("$1,500.00", "2")
     assert (row["month_amount"], row["month_count"]) == ("$3,500.00", "3")
     assert row["day_limit"] == "$10,000.00" and row["per_operation"] == "Sin límite"
+    assert row["day_limits"] == "$10,000.00 · sin límite de op."
+    assert row["month_limits"] == "Sin límite · 10 op."
     assert row["source"] == "De la empresa" and row["used"] == "30 %" and row["bar"] == "30%"
     s.set_kind("programacion")
     s.apply_filters()
