@@ -12,6 +12,7 @@ from occireflex.components import theme
 from occireflex.components.routing import register_pages
 from occireflex.domain import bulk
 from occireflex.pages import (
+    accumulated,
     activity,
     alerts,
     app_password,
@@ -42,9 +43,10 @@ from occireflex.web.failover import use_failover_token_manager
 from occireflex.web.headers import SecurityHeaders
 from occireflex.web.upload_gate import UploadGate
 
-PAGE_MODULES = (activity, alerts, app_pages, app_password, auth_config, ayudas, first_access,
-                home, ip_rules, login, movements, own_account, payments, pending_ops, profiles,
-                saldos, security_params, token_admin, transactions, uploaded_files, users)
+PAGE_MODULES = (accumulated, activity, alerts, app_pages, app_password, auth_config, ayudas,
+                first_access, home, ip_rules, login, movements, own_account, payments,
+                pending_ops, profiles, saldos, security_params, token_admin, transactions,
+                uploaded_files, users)
 
 
 @lru_cache(maxsize=1)

@@ -37,7 +37,7 @@ SERVICES = {
     "archivos": ("Archivos", ("carga_",)),
     "consultas": ("Consultas y exportaciones", ("transacciones_", "movimientos_", "perfiles_",
                                                 "usuarios_", "comprobante_", "detalle_",
-                                                "actividad_")),
+                                                "actividad_", "montos_")),
     "seguridad": ("IP's, parámetros y horario",
                   ("ip_", "parametros_", "transaccion_", "autorizaciones_", "limites_")),
     "alertas": ("Inscripción de Alertas", ("alerta",)),
@@ -168,7 +168,8 @@ ACTIONS = ("acceso_denegado", "clave_cambiada", "clave_restablecida", "imagen_pr
            "parametros_actualizados", "transaccion_fuera_de_horario",
            "clave_vencida", "actividad_exportada_excel", "actividad_exportada_pdf",
            "alertas_actualizadas", "alerta_pago_programado",
-           "autorizaciones_actualizadas", "limites_actualizados")
+           "autorizaciones_actualizadas", "limites_actualizados",
+           "montos_acumulados_exportados_excel", "montos_acumulados_exportados_pdf")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from sqlalchemy import event
 
 from occireflex.domain import profiles
 from occireflex.domain.bulk import files as bulk_files
+from occireflex.domain.dual import accumulated_report
 from occireflex.domain.payments import autopay, inscriptions, movements, transactions
 from occireflex.domain.payments import pay as payments
 from occireflex.domain.tokens import admin as token_admin
@@ -28,7 +29,7 @@ from tests.helpers import actor_at
 # tables that grow with every company and every month
 LARGE = {"bill", "payment", "movement", "auditevent", "enrollment", "autopayrule",
          "loginsession", "tokenevent", "tokenrequest", "bulkfile", "user", "profile",
-         "grant", "favorite", "account", "token"}
+         "grant", "favorite", "account", "token", "pendingoperation", "userlimit"}
 
 
 @contextmanager
@@ -143,6 +144,8 @@ def _grids(db, actor) -> None:
         users_listing.list_users(db, actor, service, "", "", 1, 10)
     users_listing.list_users(db, actor, users_listing.SERVICES[0], "laura", "activo", 1, 10)
     users_listing.user_detail(db, actor, users_listing.SERVICES[0], other.id)
+    accumulated_report.report(db, actor, utcnow())
+    accumulated_report.report(db, actor, utcnow(), user_filter=other.id, kind_filter="pago")
 
 
 @pytest.mark.parametrize("part", ["grids", "sweep"])
@@ -157,3 +160,24 @@ def test_no_full_scan_of_a_large_table(demo, db, part):
     db.rollback()
     assert len(statements) > (10 if part == "grids" else 2)
     assert full_scans(demo, statements) == []
+
+
+def test_accumulated_amounts_read_the_preparers_index_once(demo, db):
+    """«Consulta Montos Acumulados»: one grouped query over the company's operations of the
+    month for every user and kind, on ``ix_pendingop_preparer`` (never one per user)."""
+    actor = actor_at(db, "admin.demo", utcnow())
+    db.commit()
+    with captured(demo) as statements:
+        accumulated_report.report(db, actor, utcnow())
+    db.rollback()
+    over_operations = [(s, p) for s, p in statements if "FROM pendingoperation" in s]
+    assert len(over_operations) == 1
+    statement, parameters = over_operations[0]
+    with demo.connect() as conn:
+        if demo.dialect.name == "sqlite":
+            plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
+                                                            parameters)]
+        else:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = [row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters)]
+    assert any("ix_pendingop_preparer" in line for line in plan), plan

@@ -14,6 +14,7 @@ import occireflex.occireflex  # noqa: F401  (registers every page and state)
 from occireflex import api
 from occireflex.domain import deferred
 from occireflex.settings import settings
+from occireflex.state.accumulated import AccumulatedState
 from occireflex.state.activity import ActivityState
 from occireflex.state.app import (
     AppApprovalsState,
@@ -85,7 +86,8 @@ class Browser:
               MovementsState, TokenAdminState, TokenHistoryState, AppState, AppTokenState,
               AppApprovalsState, AppBalancesState, AppTransactionsState, FirstAccessState,
               UsersListState, UserFormState, ResetState, ActivationState, OwnAccountState,
-              AppPasswordState, ActivityState, IpRulesState, PendingOpsState)
+              AppPasswordState, ActivityState, IpRulesState, PendingOpsState,
+              AccumulatedState)
 
     def __init__(self, user_agent: str = DESKTOP_UA, ip: str = "10.9.9.9"):
         os.environ.setdefault("PYTEST_CURRENT_TEST", "state")

@@ -1,0 +1,81 @@
+"""Consulta Montos Acumulados por Usuario y Servicio in Chromium: the administrator opens the
+screen, sees today's counting operations of prepara.demo against the company's limit,
+filters by service, exports to Excel; the phone shows the same rows as cards. Screenshots
+desktop and phone.
+
+No screen prepares operations on this branch yet: the test writes them (and the limits)
+straight into the server's database, dated with the Bogotá day of the real clock the
+server runs on.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
+
+ACCUMULATED = "/administracion/usuarios/montos-acumulados"
+OP_COLUMNS = ("company_id, kind, state, summary, amount, items, payload, required, approvals, "
+              "prepared_by, prepared_at, prepared_day, expires_at, reason, result, version")
+
+
+def _seed(db_path) -> None:
+    """prepara.demo: $1,000 pending and $500 authorized today, $700 rejected (not counted);
+    the company's limit of payments: $5,000 a day, 10 a month."""
+    now = datetime.now(ZoneInfo("America/Bogota"))
+    day, stamp = now.date().isoformat(), now.strftime("%Y-%m-%d %H:%M:%S.000000")
+    expires = (now + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S.000000")
+    con = sqlite3.connect(db_path, timeout=10)
+    try:
+        company, user = con.execute(
+            'SELECT u.company_id, u.id FROM "user" u WHERE u.username = ?',
+            ("prepara.demo",)).fetchone()
+        for state, amount in (("pendiente", 100_000), ("autorizada", 50_000),
+                              ("rechazada", 70_000)):
+            con.execute(f"INSERT INTO pendingoperation ({OP_COLUMNS}) VALUES "
+                        "(?, 'pago', ?, 'Factura de prueba', ?, 1, '{}', 1, 0, ?, ?, ?, ?, "
+                        "'', '', 1)", (company, state, amount, user, stamp, day, expires))
+        con.execute("INSERT INTO userlimit (company_id, user_id, kind, per_operation, "
+                    "day_amount, day_count, month_amount, month_count, updated_at) "
+                    "VALUES (?, NULL, 'pago', 0, 500000, 0, 0, 10, ?)", (company, stamp))
+        con.commit()
+    finally:
+        con.close()
+
+
+def _choose(page: Page, select_id: str, option: str) -> None:
+    page.locator(select_id).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_the_administrator_sees_the_accumulated_amounts(e2e_server, logged_in,
+                                                        screenshots_dir):
+    _seed(e2e_server.db_path)
+    page = logged_in("admin.demo")
+    page.goto(ACCUMULATED)
+    table = page.locator("#acc-table")
+    expect(table).to_contain_text("prepara.demo")
+    expect(table).to_contain_text("autoriza.demo")
+    _choose(page, "#acc-kind", "Pago de facturas")
+    page.get_by_role("button", name="Consultar").click()
+    expect(table).not_to_contain_text("Programación automática")
+    row = table.get_by_role("row").filter(has_text="prepara.demo")
+    expect(row).to_contain_text("$1,500.00 · 2 op.")
+    expect(row).to_contain_text("De la empresa")
+    expect(row).to_contain_text("30 %")
+    expect(row).to_contain_text("Límite: $5,000.00 · sin límite de op.")
+    page.screenshot(path=screenshots_dir / "montos-acumulados-desktop.png", full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Exportar a Excel").click()
+    assert download.value.suggested_filename == "montos-acumulados.xlsx"
+
+    phone = logged_in("admin.demo", phone=True)
+    phone.goto(ACCUMULATED)
+    expect(phone.locator("p:visible", has_text="prepara.demo").first).to_be_visible()
+    expect(phone.locator("#acc-table")).to_be_hidden()
+    phone.screenshot(path=screenshots_dir / "montos-acumulados-phone.png", full_page=True)
