@@ -41,6 +41,8 @@ SERVICES = {
     "seguridad": ("IP's, parámetros y horario",
                   ("ip_", "parametros_", "transaccion_", "autorizaciones_", "limites_")),
     "alertas": ("Inscripción de Alertas", ("alerta",)),
+    "autorizaciones": ("Operaciones y autorizaciones", ("operacion_", "autorizacion_",
+                                                          "rechazo_", "pendientes_")),
     "accesos": ("Accesos denegados", ("acceso_denegado",)),
 }
 OUTCOMES = {"ok": "Exitoso", "denegado": "Denegado", "fallido": "Fallido"}
@@ -169,7 +171,11 @@ ACTIONS = ("acceso_denegado", "clave_cambiada", "clave_restablecida", "imagen_pr
            "clave_vencida", "actividad_exportada_excel", "actividad_exportada_pdf",
            "alertas_actualizadas", "alerta_pago_programado",
            "autorizaciones_actualizadas", "limites_actualizados",
-           "montos_acumulados_exportados_excel", "montos_acumulados_exportados_pdf")
+           "montos_acumulados_exportados_excel", "montos_acumulados_exportados_pdf",
+           "operacion_preparada", "operacion_autorizada", "operacion_rechazada",
+           "operacion_cancelada", "operacion_vencida", "autorizacion_token_rechazado",
+           "rechazo_token_rechazado", "pendientes_exportadas_excel",
+           "pendientes_exportadas_pdf")
 
 
 @dataclass(frozen=True)
