@@ -57,6 +57,7 @@ def pay_one(page: Page, server: E2EServer, reference: str) -> str:
 def one_authorization(e2e_server: E2EServer):
     """The demo company's payments need one authorization (the suite's server starts with
     «firma única»); restored afterwards, with the limit the test sets."""
+    sql(e2e_server, f"DELETE FROM userlimit WHERE company_id = {DEMO}")
     sql(e2e_server, f"UPDATE authrule SET required = 1 WHERE kind = 'pago' AND company_id = {DEMO}")
     yield
     sql(e2e_server, f"UPDATE authrule SET required = 0 WHERE kind = 'pago' AND company_id = {DEMO}")
