@@ -187,8 +187,10 @@ def test_menus_are_filtered_by_profile(logged_in):
         "href", "/administracion/seguridad/consulta-token")
     expect(menu.get_by_role("link", name="Configuración de Usuarios")).to_have_attribute(
         "href", "/administracion/usuarios/configuracion")
-    expect_coming_soon(menu, "Inscripción de Alertas")
-    expect_coming_soon(menu, "Configuración de Autorizaciones")
+    expect(menu.get_by_role("link", name="Inscripción de Alertas")).to_have_attribute(
+        "href", "/administracion/usuarios/alertas")
+    expect(menu.get_by_role("link", name="Configuración de Autorizaciones")
+           ).to_have_attribute("href", "/administracion/seguridad/autorizaciones")
     expect(menu.get_by_role("link", name="Parámetros Generales y de Seguridad")
            ).to_have_attribute("href", "/administracion/seguridad/parametros")
     page.keyboard.press("Escape")
@@ -348,7 +350,7 @@ def test_screenshots(new_context, auth_states, screenshots_dir):
         else:
             menu = open_module_menu(page, "Administración")
         expect(menu.get_by_role("link", name="Perfiles", exact=True)).to_be_visible()
-        expect_coming_soon(menu, "Inscripción de Alertas")
+        expect(menu.get_by_role("link", name="Inscripción de Alertas")).to_be_visible()
         page.wait_for_timeout(400)  # let the open animation finish
         page.screenshot(path=screenshots_dir / f"menu-{kind}.png")
         if phone:
