@@ -31,6 +31,8 @@ from occireflex.models import (
 )
 from tests.helpers import actor_at, code_for, login
 
+pytestmark = pytest.mark.clock("2026-12-15T09:00")  # never the day the suite runs
+
 
 def uid(db: Session, username: str) -> int:
     return db.exec(select(User).where(User.username == username)).one().id

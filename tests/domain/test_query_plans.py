@@ -162,6 +162,7 @@ def test_no_full_scan_of_a_large_table(demo, db, part):
     assert full_scans(demo, statements) == []
 
 
+@pytest.mark.clock("2026-12-15T09:00")
 def test_accumulated_amounts_read_the_preparers_index_once(demo, db):
     """«Consulta Montos Acumulados»: one grouped query over the company's operations of the
     month for every user and kind, on ``ix_pendingop_preparer`` (never one per user)."""
