@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from occireflex.components import theme
+from occireflex.domain import bulk
 from occireflex.state.bulk import UPLOAD_ID, BulkUploadState
 
 B = BulkUploadState
@@ -33,6 +34,11 @@ def _outcome() -> rx.Component:
             rx.text("Archivo Procesado: ", B.outcome_inscribed, " servicio(s) inscrito(s) y "
                     "programado(s) de ", B.outcome_rows, " fila(s)."),
             icon="circle-check", color_scheme="green", width="100%", role="status"),
+        rx.cond(B.outcome == bulk.POR_AUTORIZAR, rx.callout(
+            rx.text("Archivo Pendiente por autorizar: ", B.outcome_message, " Los servicios se "
+                    "inscribirán cuando se complete la autorización."),
+            icon="clock", color_scheme="amber", width="100%", role="status",
+            id="bulk-pending-authorization"),
         rx.cond(B.outcome == "Rechazado", rx.vstack(
             rx.callout(rx.text("Archivo Rechazado: ", B.outcome_message,
                                " No se inscribió ningún servicio."),
@@ -41,7 +47,7 @@ def _outcome() -> rx.Component:
                 rx.text("Primeros errores (el reporte completo está en «Archivos Cargados»):",
                         font_weight="600", font_size="0.9rem"),
                 _errors_table(), width="100%")),
-            width="100%")),
+            width="100%"))),
     )
 
 

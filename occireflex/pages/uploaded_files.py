@@ -13,7 +13,8 @@ from occireflex.components.notice import notice
 from occireflex.state.bulk import BulkUploadState
 
 B = BulkUploadState
-_COLORS = (("Procesado", "green"), ("Rechazado", "red"), ("Validando", "amber"), "gray")
+_COLORS = (("Procesado", "green"), ("Rechazado", "red"), ("Validando", "amber"),
+           ("Pendiente por autorizar", "amber"), "gray")
 
 
 def _state(state) -> rx.Component:

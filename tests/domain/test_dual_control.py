@@ -338,3 +338,19 @@ def test_the_sweep_expires_overdue_and_paid_elsewhere_operations(bank, db):
     # expired operations stop counting for the preparer's limits
     assert limits.accumulated(db, preparer.company_id, preparer.user_id, rules.PAGO,
                               bogota.local_today(NOW)).day_count == 0
+
+
+def test_a_payment_without_authorization_alerts_its_payer(demo, db):
+    from occireflex.models import OutboxMessage, PortalNotice
+
+    payer_actor = actor(db, "prepara.demo")
+    picked = selections(db, payer_actor)
+    sent = prepare.submit_payment(db, payer_actor, picked, payer(db).id,
+                                  code(db, "prepara.demo"), NOW)
+    assert sent.operation_id is None and all(r.ok for r in sent.results)
+    mail = db.exec(select(OutboxMessage).where(
+        OutboxMessage.user_id == payer_actor.user_id,
+        OutboxMessage.kind == "alerta_pago")).one()
+    assert mail.subject == "Pago realizado" and "2 de 2 factura(s) pagada(s)" in mail.body
+    assert db.exec(select(PortalNotice).where(
+        PortalNotice.user_id == payer_actor.user_id, PortalNotice.event == "pago")).one()

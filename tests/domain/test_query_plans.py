@@ -15,15 +15,16 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
-from occireflex.domain import profiles
+from occireflex.domain import bogota, profiles
 from occireflex.domain.bulk import files as bulk_files
-from occireflex.domain.dual import accumulated_report
+from occireflex.domain.dual import accumulated_report, inbox, limits
 from occireflex.domain.payments import autopay, inscriptions, movements, transactions
 from occireflex.domain.payments import pay as payments
+from occireflex.domain.payments.autopay.sweep_limits import LimitGuard
 from occireflex.domain.tokens import admin as token_admin
 from occireflex.domain.tokens import history as token_history
 from occireflex.domain.users import listing as users_listing
-from occireflex.models import Account, Enrollment, User, utcnow
+from occireflex.models import Account, Enrollment, User, UserLimit, utcnow
 from tests.helpers import actor_at
 
 # tables that grow with every company and every month
@@ -146,17 +147,24 @@ def _grids(db, actor) -> None:
     users_listing.user_detail(db, actor, users_listing.SERVICES[0], other.id)
     accumulated_report.report(db, actor, utcnow())
     accumulated_report.report(db, actor, utcnow(), user_filter=other.id, kind_filter="pago")
+    inbox.pending_page(db, actor, 1)
+    inbox.badge_count(db, actor)
+    limits.check(db, actor.company_id, actor.user_id, "pago", 100, utcnow())
 
 
 @pytest.mark.parametrize("part", ["grids", "sweep"])
 def test_no_full_scan_of_a_large_table(demo, db, part):
     actor = actor_at(db, "admin.demo", utcnow())
-    db.commit()
+    db.add(UserLimit(company_id=actor.company_id, user_id=None, kind="pago", day_amount=10**12))
+    db.commit()  # a limit: the sweep's programmed payments and the checks read the totals
     with captured(demo) as statements:
         if part == "grids":
             _grids(db, actor)
         else:
             autopay.run_sweep(db, utcnow())
+            inbox.expire_due(db, utcnow())
+            guard = LimitGuard(db, {actor.company_id}, bogota.local_today(utcnow()))
+            assert guard.refusal(actor.company_id, actor.user_id, 100) == ""
     db.rollback()
     assert len(statements) > (10 if part == "grids" else 2)
     assert full_scans(demo, statements) == []
@@ -167,7 +175,8 @@ def test_accumulated_amounts_read_the_preparers_index_once(demo, db):
     """«Consulta Montos Acumulados»: one grouped query over the company's operations of the
     month for every user and kind, on ``ix_pendingop_preparer`` (never one per user)."""
     actor = actor_at(db, "admin.demo", utcnow())
-    db.commit()
+    db.add(UserLimit(company_id=actor.company_id, user_id=None, kind="pago", day_amount=10**12))
+    db.commit()  # a limit: the sweep's programmed payments and the checks read the totals
     with captured(demo) as statements:
         accumulated_report.report(db, actor, utcnow())
     db.rollback()

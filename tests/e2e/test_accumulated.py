@@ -3,9 +3,9 @@ screen, sees today's counting operations of prepara.demo against the company's l
 filters by service, exports to Excel; the phone shows the same rows as cards. Screenshots
 desktop and phone.
 
-No screen prepares operations on this branch yet: the test writes them (and the limits)
-straight into the server's database, dated with the Bogotá day of the real clock the
-server runs on.
+The test writes its operations (and the limits) straight into the server's database, dated
+with the Bogotá day of the real clock the server runs on, and moves aside for its duration
+what earlier tests prepared this month.
 """
 
 from __future__ import annotations
@@ -24,9 +24,13 @@ OP_COLUMNS = ("company_id, kind, state, summary, amount, items, payload, require
               "prepared_by, prepared_at, prepared_day, expires_at, reason, result, version")
 
 
-def _seed(db_path) -> None:
+ASIDE_DAY = "2000-01-01"  # where the operations other tests left today wait meanwhile
+
+
+def _seed(db_path) -> list[tuple[int, str]]:
     """prepara.demo: $1,000 pending and $500 authorized today, $700 rejected (not counted);
-    the company's limit of payments: $5,000 a day, 10 a month."""
+    the company's limit of payments: $5,000 a day, 10 a month. What other tests prepared
+    earlier on the shared server is moved to another day meanwhile; returns it."""
     now = datetime.now(ZoneInfo("America/Bogota"))
     day, stamp = now.date().isoformat(), now.strftime("%Y-%m-%d %H:%M:%S.000000")
     expires = (now + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S.000000")
@@ -35,6 +39,11 @@ def _seed(db_path) -> None:
         company, user = con.execute(
             'SELECT u.company_id, u.id FROM "user" u WHERE u.username = ?',
             ("prepara.demo",)).fetchone()
+        aside = con.execute("SELECT id, prepared_day FROM pendingoperation WHERE "
+                            "prepared_by = ? AND prepared_day >= ?",
+                            (user, day[:8] + "01")).fetchall()
+        con.executemany("UPDATE pendingoperation SET prepared_day = ? WHERE id = ?",
+                        [(ASIDE_DAY, op_id) for op_id, _ in aside])
         for state, amount in (("pendiente", 100_000), ("autorizada", 50_000),
                               ("rechazada", 70_000)):
             con.execute(f"INSERT INTO pendingoperation ({OP_COLUMNS}) VALUES "
@@ -46,12 +55,15 @@ def _seed(db_path) -> None:
         con.commit()
     finally:
         con.close()
+    return aside
 
 
-def _unseed(db_path) -> None:
+def _unseed(db_path, aside: list[tuple[int, str]]) -> None:
     """Leave the shared server as it was: the next tests pay and set limits themselves."""
     con = sqlite3.connect(db_path, timeout=10)
     try:
+        con.executemany("UPDATE pendingoperation SET prepared_day = ? WHERE id = ?",
+                        [(prepared_day, op_id) for op_id, prepared_day in aside])
         con.execute("DELETE FROM pendingoperation WHERE summary = 'Factura de prueba'")
         con.execute("DELETE FROM userlimit WHERE user_id IS NULL AND kind = 'pago'")
         con.commit()
@@ -61,9 +73,9 @@ def _unseed(db_path) -> None:
 
 @pytest.fixture
 def seeded(e2e_server):
-    _seed(e2e_server.db_path)
+    aside = _seed(e2e_server.db_path)
     yield
-    _unseed(e2e_server.db_path)
+    _unseed(e2e_server.db_path, aside)
 
 
 def _choose(page: Page, select_id: str, option: str) -> None:

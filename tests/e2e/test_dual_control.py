@@ -2,7 +2,8 @@
 «Pendiente por autorizar» with the balance unchanged; autoriza.demo sees them in the portal
 inbox and in the App, authorizes one in the App and rejects the other in the portal; exactly
 one payment moves money; prepara.demo is never offered «Autorizar» on its own operations; a
-limit exceeded is refused with its message; the authorizer's alert is in the outbox."""
+limit exceeded is refused with its message; the authorizer's alert is in the outbox. A bulk
+file waits «Pendiente por autorizar» and is inscribed when authorized."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import E2EServer, fresh_code, login
+from tests.e2e.test_bulk import HEADER, upload
 from tests.e2e.test_payments import inscribe, visible
 from tests.e2e.test_token_virtual import app_login
 
@@ -150,3 +152,57 @@ def test_prepare_authorize_in_the_app_and_reject_in_the_portal(
     maker.get_by_role("button", name="Aceptar y Confirmar").click()
     expect(maker.get_by_text("Monto máximo por operación")).to_be_visible()
     assert sql(e2e_server, "SELECT count(*) FROM pendingoperation")[0][0] == waiting
+
+
+@pytest.fixture
+def files_need_authorization(e2e_server: E2EServer):
+    sql(e2e_server, f"UPDATE authrule SET required = 1 WHERE kind = 'archivo' "
+        f"AND company_id = {DEMO}")
+    yield
+    sql(e2e_server, f"UPDATE authrule SET required = 0 WHERE kind = 'archivo' "
+        f"AND company_id = {DEMO}")
+
+
+def test_a_bulk_file_waits_for_authorization_then_is_inscribed(
+        e2e_server: E2EServer, new_context, files_need_authorization, tmp_path,
+        screenshots_dir):
+    stamp = str(int(time.time()))[-6:]
+    refs = [f"73{stamp}{i}" for i in range(2)]
+    data = tmp_path / "sedes.csv"
+    data.write_text(HEADER + "".join(
+        f"1004;{ref};Sede {i};256098765;DIAS_ANTES;2;900.000;;\n"
+        for i, ref in enumerate(refs)), encoding="utf-8")
+    maker = new_context().new_page()
+    login(maker, e2e_server, "prepara.demo")
+    maker.goto(SERVICIOS)
+    maker.get_by_role("button", name="Carga Programación Automática").click()
+    upload(maker, f"Sedes dual {stamp}", str(data))
+    expect(maker.locator("#bulk-pending-authorization")).to_contain_text(
+        "Pendiente por autorizar", timeout=60_000)
+    inscribed = f"SELECT count(*) FROM enrollment WHERE reference IN ('{refs[0]}', '{refs[1]}')"
+    assert sql(e2e_server, inscribed)[0][0] == 0
+    maker.screenshot(path=str(screenshots_dir / "carga-pendiente-desktop.png"))
+    [(number,)] = sql(e2e_server, "SELECT id FROM pendingoperation WHERE kind = 'archivo' "
+                      "AND summary LIKE ?", f"%Sedes dual {stamp}%")
+
+    phone = new_context(phone=True).new_page()
+    login(phone, e2e_server, "autoriza.demo")
+    phone.goto(INBOX)
+    expect(visible(phone.get_by_text(f"Sedes dual {stamp}"))).to_be_visible()
+    phone.screenshot(path=str(screenshots_dir / "pendientes-autorizar-phone.png"),
+                     full_page=True)
+
+    checker = new_context().new_page()
+    login(checker, e2e_server, "autoriza.demo")
+    checker.goto(INBOX)
+    row = checker.locator(f"tr[data-operation='{number}']")
+    expect(row).to_contain_text("Carga Programación Automática (archivo)")
+    row.get_by_role("button", name="Autorizar").click()
+    checker.locator("#token-autorizacion").fill(fresh_code(e2e_server, "autoriza.demo"))
+    checker.get_by_role("button", name="Aceptar y Confirmar").click()
+    expect(checker.locator("#ops-outcome")).to_contain_text("2 inscripción(es)")
+    assert sql(e2e_server, inscribed)[0][0] == 2
+
+    maker.goto("/consultas/archivos-cargados")
+    expect(maker.get_by_role("row").filter(has_text=f"Sedes dual {stamp}").get_by_text(
+        "Procesado")).to_be_visible()

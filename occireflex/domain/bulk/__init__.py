@@ -33,6 +33,7 @@ from occireflex.domain.bulk.layout import (
     MAX_ROWS,
     MAX_UNZIPPED,
     NUMERIC_REF,
+    POR_AUTORIZAR,
     PROCESADO,
     RECHAZADO,
     RECIBIDO,
@@ -54,7 +55,7 @@ from occireflex.domain.bulk.template import template_xlsx
 __all__ = [
     "COLUMNS", "DATA_SHEET", "DIAS_ANTES", "EXTENSIONS", "FILES_SERVICE", "HEADERS",
     "HELP_SHEET", "LABEL", "MAX_BYTES", "MAX_REPORT_LINES", "MAX_ROWS", "MAX_UNZIPPED",
-    "NUMERIC_REF", "PROCESADO", "RECHAZADO", "RECIBIDO", "ROW", "SERVICE", "STATES",
+    "NUMERIC_REF", "POR_AUTORIZAR", "PROCESADO", "RECHAZADO", "RECIBIDO", "ROW", "SERVICE", "STATES",
     "TEMPLATE_NAME", "VALIDANDO", "VENCIMIENTO", "BulkFileRow", "Progress", "RowError",
     "enroll_all", "error_report", "first_errors", "list_files", "name_available", "name_key",
     "own_file", "parse", "pending_files", "process", "register", "report_bytes",

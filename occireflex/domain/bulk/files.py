@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, update
@@ -30,7 +29,6 @@ from occireflex.domain.bulk.layout import (
     EXTENSIONS,
     FILES_SERVICE,
     MAX_BYTES,
-    MAX_REPORT_LINES,
     NO_FILE,
     PROCESADO,
     RECHAZADO,
@@ -46,9 +44,10 @@ from occireflex.domain.bulk.layout import (
 )
 from occireflex.domain.bulk.loader import enroll
 from occireflex.domain.bulk.reader import parse
+from occireflex.domain.bulk.reports import error_report, report_csv
 from occireflex.domain.bulk.rows import check_rows
+from occireflex.domain.dual import file_ops
 from occireflex.domain.errors import DomainError, ValidationError
-from occireflex.domain.exports import neutralise
 from occireflex.domain.money import thousands
 from occireflex.domain.paging import offset, page_number, page_size_of
 from occireflex.models import BulkFile, User, utcnow
@@ -116,22 +115,6 @@ def register(db: Session, actor: Actor, name: object, filename: object, data: ob
     return row
 
 
-def _report_csv(lines: Iterable[tuple[object, ...]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    for line in lines:
-        writer.writerow([neutralise(v) for v in line])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel reads the accents
-
-
-def error_report(errors: list[RowError]) -> bytes:
-    lines: list[tuple[object, ...]] = [("Fila", "Columna", "Valor", "Motivo")]
-    lines += [(e.row, e.column, e.value, e.reason) for e in errors[:MAX_REPORT_LINES]]
-    if len(errors) > MAX_REPORT_LINES:
-        lines.append(("", "", "", f"… y {len(errors) - MAX_REPORT_LINES} errores más."))
-    return _report_csv(lines)
-
-
 def _finish(db: Session, bulk: BulkFile, state: str, message: str, report: bytes,
             error_count: int, now: datetime) -> None:
     bulk.state, bulk.message, bulk.report = state, message[:300], report
@@ -174,10 +157,14 @@ def process(db: Session, file_id: int, progress: Progress | None = None,
                                 "errores": len(errors)}, channel=CHANNEL)
             db.commit()
             return bulk
-        note(0.5, "Inscribiendo")
         del rows
+        if file_ops.hold_for_authorization(db, actor, bulk, planned, now) is not None:
+            db.commit()
+            note(1.0, "Archivo pendiente de autorización")
+            return bulk
+        note(0.5, "Inscribiendo")
         count = enroll(db, actor, bulk, planned, now, note)
-        summary = _report_csv([("Archivo", "Filas", "Inscritas y programadas", "Estado"),
+        summary = report_csv([("Archivo", "Filas", "Inscritas y programadas", "Estado"),
                                (bulk.name, bulk.rows, count, PROCESADO)])
         _finish(db, bulk, PROCESADO, f"{count} inscripciones creadas y programadas.", summary,
                 0, now)
@@ -188,7 +175,7 @@ def process(db: Session, file_id: int, progress: Progress | None = None,
         db.rollback()
         bulk = db.get(BulkFile, file_id)
         _finish(db, bulk, RECHAZADO, exc.message,
-                _report_csv([("Fila", "Columna", "Valor", "Motivo"), ("", "", "", exc.message)]),
+                report_csv([("Fila", "Columna", "Valor", "Motivo"), ("", "", "", exc.message)]),
                 1, now)
         audit.record(db, "carga_programacion_rechazada", company_id=bulk.company_id,
                      user_id=bulk.user_id, target=f"archivo:{bulk.id}", outcome="fallido",
@@ -202,7 +189,7 @@ def process(db: Session, file_id: int, progress: Progress | None = None,
         bulk = db.get(BulkFile, file_id)
         message = "Error interno al procesar el archivo; cárguelo de nuevo con otro nombre."
         _finish(db, bulk, RECHAZADO, message,
-                _report_csv([("Fila", "Columna", "Valor", "Motivo"), ("", "", "", message)]),
+                report_csv([("Fila", "Columna", "Valor", "Motivo"), ("", "", "", message)]),
                 1, now)
         db.commit()
         raise

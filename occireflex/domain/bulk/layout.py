@@ -29,7 +29,8 @@ TOO_BIG = "El archivo supera el tamaño máximo de 20 MB."
 NO_FILE = "Seleccione un archivo para cargar."
 
 RECIBIDO, VALIDANDO, PROCESADO, RECHAZADO = "Recibido", "Validando", "Procesado", "Rechazado"
-STATES = (RECIBIDO, VALIDANDO, PROCESADO, RECHAZADO)
+POR_AUTORIZAR = "Pendiente por autorizar"  # valid, waiting for Control dual (domain/dual)
+STATES = (RECIBIDO, VALIDANDO, POR_AUTORIZAR, PROCESADO, RECHAZADO)
 VENCIMIENTO, DIAS_ANTES = "VENCIMIENTO", "DIAS_ANTES"
 
 # (header as shown, key in the parsed rows)

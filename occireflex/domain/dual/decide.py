@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from occireflex.domain import access, alerts, audit, auth, security_params
 from occireflex.domain.access import Actor, require
-from occireflex.domain.dual import limits, rules
+from occireflex.domain.dual import file_ops, limits, prepare, rules
 from occireflex.domain.errors import AccessDenied, DomainError, ValidationError
 from occireflex.domain.payments import pay
 from occireflex.domain.payments.accounts import company_account
@@ -146,11 +146,14 @@ def _execute(db: Session, operation_id: int, now: datetime) -> Outcome:
         require(db, preparer, SERVICE)
         if operation.kind == rules.PAGO:
             message = _run_payment(db, preparer, payload, now)
+        elif operation.kind == rules.ARCHIVO:
+            message = file_ops.run_file(db, preparer, payload, now)
         else:
             message = _run_programming(db, preparer, payload, now)
     except (AccessDenied, DomainError) as exc:
         db.rollback()
         message = f"No se ejecutó: {exc.message}"
+        file_ops.file_closed(db, db.get(PendingOperation, operation_id), message)
     operation = db.get(PendingOperation, operation_id)
     operation.result = message[:300]
     db.add(operation)
@@ -163,11 +166,7 @@ def _execute(db: Session, operation_id: int, now: datetime) -> Outcome:
 def _run_payment(db: Session, preparer: Actor, payload: dict, now: datetime) -> str:
     clean = pay.clean_selections([tuple(item) for item in payload["selections"]])
     account = company_account(db, preparer, payload["account_id"])
-    results = pay.pay_selections(db, preparer, clean, account, now)
-    paid = [r for r in results if r.ok]
-    text = f"{len(paid)} de {len(results)} factura(s) pagada(s)."
-    failed = [f"{r.biller_name} ref. {r.reference}: {r.reason}" for r in results if not r.ok]
-    return text + (" " + "; ".join(failed) if failed else "")
+    return prepare.payment_outcome(pay.pay_selections(db, preparer, clean, account, now))
 
 
 def _run_programming(db: Session, preparer: Actor, payload: dict, now: datetime) -> str:
@@ -229,6 +228,7 @@ def _close(db: Session, actor: Actor, operation_id: int, state: str, reason: str
     audit.record(db, f"operacion_{state}", company_id=actor.company_id,
                  user_id=actor.user_id, target=f"operacion:{operation_id}",
                  after={"motivo": reason}, ip=actor.ip, channel=actor.channel)
+    file_ops.file_closed(db, operation, f"{STATE_LABELS[state]}: {reason}")
     if state == RECHAZADA:
         alerts.emit(db, [operation.prepared_by], alerts.PAGO, "Operación rechazada",
                     f"Su operación «{operation.summary}» fue rechazada: {reason}")

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, func, select
 from occireflex.domain import alerts, audit
 from occireflex.domain.access import Actor, company_row, require
 from occireflex.domain.bogota import day_text, local_moment
-from occireflex.domain.dual import rules
+from occireflex.domain.dual import file_ops, rules
 from occireflex.domain.dual.decide import NOT_FOUND, PENDIENTE, STATE_LABELS, VENCIDA
 from occireflex.domain.exports import EXPORT_MAX, TableExport, check_export_action
 from occireflex.domain.money import format_money
@@ -150,12 +150,21 @@ def _programming_lines(db: Session, payload: dict) -> list[dict]:
              "amount": f"Tope {format_money(payload.get('max_amount', 0))}"}]
 
 
+def _file_lines(payload: dict) -> list[dict]:
+    lines = list(payload.get("lines", []))
+    if payload.get("more"):
+        lines.append({"label": f"… y {payload['more']} fila(s) más", "detail": "",
+                      "amount": ""})
+    return lines
+
+
 def detail(db: Session, actor: Actor, operation_id: object) -> dict:
     """One operation of the company, whatever its state: its lines, account, approvals."""
     require(db, actor, rules.INBOX)
     op = company_row(db, actor, PendingOperation, operation_id, "operacion", NOT_FOUND)
     payload = json.loads(op.payload)
     lines = (_payment_lines(db, payload) if op.kind == rules.PAGO
+             else _file_lines(payload) if op.kind == rules.ARCHIVO
              else _programming_lines(db, payload))
     account = db.get(Account, op.account_id) if op.account_id else None
     approvals = db.exec(select(OperationApproval).where(
@@ -211,6 +220,7 @@ def _expire(db: Session, operation: PendingOperation, reason: str, now: datetime
         .values(state=VENCIDA, reason=reason[:200], decided_at=now,
                 version=PendingOperation.version + 1)).rowcount
     if closed == 1:
+        file_ops.file_closed(db, operation, f"Vencida: {reason}")
         audit.record(db, "operacion_vencida", company_id=operation.company_id,
                      target=f"operacion:{operation.id}", after={"motivo": reason},
                      channel="sistema")

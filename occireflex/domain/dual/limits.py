@@ -92,9 +92,16 @@ def check(db: Session, company_id: int, user_id: int, kind: str, amount: int,
     limits = limits_for(db, company_id, user_id, kind)
     if not any(getattr(limits, f) for f in FIELDS):
         return
-    if limits.per_operation and amount > limits.per_operation:
-        raise ValidationError(_message("per_operation", limits.per_operation, amount))
     sums = accumulated(db, company_id, user_id, kind, local_today(now))
+    refused = refusal(limits, sums, amount, counted=counted)
+    if refused:
+        raise ValidationError(refused)
+
+
+def refusal(limits: Limits, sums: Accumulated, amount: int, *, counted: bool = False) -> str:
+    """The message naming the first limit an operation of ``amount`` exceeds, or ""."""
+    if limits.per_operation and amount > limits.per_operation:
+        return _message("per_operation", limits.per_operation, amount)
     extra_amount, extra_count = (0, 0) if counted else (amount, 1)
     checks = (("day_amount", sums.day_amount + extra_amount),
               ("day_count", sums.day_count + extra_count),
@@ -103,7 +110,8 @@ def check(db: Session, company_id: int, user_id: int, kind: str, amount: int,
     for field, value in checks:
         ceiling = getattr(limits, field)
         if ceiling and value > ceiling:
-            raise ValidationError(_message(field, ceiling, value))
+            return _message(field, ceiling, value)
+    return ""
 
 
 def _message(field: str, ceiling: int, value: int) -> str:

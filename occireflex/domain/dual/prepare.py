@@ -39,7 +39,7 @@ class Submission:
     rule: AutoPayRule | None = None
 
 
-def _record(db: Session, actor: Actor, kind: str, *, summary: str, amount: int, items: int,
+def record(db: Session, actor: Actor, kind: str, *, summary: str, amount: int, items: int,
             account_id: int | None, payload: dict, required: int, now: datetime,
             state: str) -> PendingOperation:
     operation = PendingOperation(
@@ -53,7 +53,7 @@ def _record(db: Session, actor: Actor, kind: str, *, summary: str, amount: int, 
     return operation
 
 
-def _keep_for_authorization(db: Session, actor: Actor, operation: PendingOperation) -> None:
+def keep_for_authorization(db: Session, actor: Actor, operation: PendingOperation) -> None:
     audit.record(db, "operacion_preparada", company_id=actor.company_id,
                  user_id=actor.user_id, target=f"operacion:{operation.id}",
                  after={"tipo": rules.KINDS[operation.kind], "resumen": operation.summary,
@@ -68,7 +68,7 @@ def _keep_for_authorization(db: Session, actor: Actor, operation: PendingOperati
                 "Transacciones Pendientes por Autorizar.")
 
 
-def _required(db: Session, actor: Actor, kind: str, amount: int) -> int:
+def required_authorizations(db: Session, actor: Actor, kind: str, amount: int) -> int:
     required = rules.required_for(db, actor.company_id, kind, amount)
     if required and len(rules.authorizers(db, actor.company_id, kind,
                                           besides=actor.user_id)) < required:
@@ -101,6 +101,15 @@ def payment_summary(db: Session, enrollments: dict[int, Enrollment]) -> str:
     return (head + ", ".join(names))[:300]
 
 
+def payment_outcome(results: list[pay.PayResult]) -> str:
+    """«2 de 3 factura(s) pagada(s) por $…», then each failure with its reason."""
+    paid = [r for r in results if r.ok]
+    text = (f"{len(paid)} de {len(results)} factura(s) pagada(s) por "
+            f"{format_money(sum(r.amount for r in paid))}.")
+    failed = [f"{r.biller_name} ref. {r.reference}: {r.reason}" for r in results if not r.ok]
+    return text + (" " + "; ".join(failed) if failed else "")
+
+
 def submit_payment(db: Session, actor: Actor, selections: object, account_id: object,
                    token_code: object, now: datetime | None = None) -> Submission:
     """«Aceptar y Confirmar» of Pagar: pays now, or keeps the payment for authorization."""
@@ -112,25 +121,28 @@ def submit_payment(db: Session, actor: Actor, selections: object, account_id: ob
     enrollments = {e: own_enrollment(db, actor, e) for e, _, _ in clean}
     total = _checked_total(db, clean, enrollments)
     limits.check(db, actor.company_id, actor.user_id, rules.PAGO, total, now)
-    required = _required(db, actor, rules.PAGO, total)
+    required = required_authorizations(db, actor, rules.PAGO, total)
     summary = payment_summary(db, enrollments)
     payload = {"selections": [list(item) for item in clean], "account_id": account.id}
     if required == 0:
         results = pay.pay_bills(db, actor, clean, account.id, token_code, now)
         paid = [r for r in results if r.ok]
         if paid:
-            _record(db, actor, rules.PAGO, summary=summary, amount=sum(r.amount for r in paid),
-                    items=len(paid), account_id=account.id, payload=payload, required=0,
-                    now=now, state=AUTORIZADA)
-            db.commit()
+            record(db, actor, rules.PAGO, summary=summary, amount=sum(r.amount for r in paid),
+                   items=len(paid), account_id=account.id, payload=payload, required=0,
+                   now=now, state=AUTORIZADA)
+        alerts.emit(db, [actor.user_id], alerts.PAGO,
+                    "Pago realizado" if len(paid) == len(results) else "Pago con novedades",
+                    payment_outcome(results))
+        db.commit()
         return Submission(None, 0, results)
     if pay.asks_token(db, actor, total) or token_code != "":
         auth.confirm_with_token(db, actor, token_code, action="pago_token_rechazado",
                                 target="pago", now=now)
-    operation = _record(db, actor, rules.PAGO, summary=summary, amount=total,
-                        items=len(clean), account_id=account.id, payload=payload,
-                        required=required, now=now, state=PENDIENTE)
-    _keep_for_authorization(db, actor, operation)
+    operation = record(db, actor, rules.PAGO, summary=summary, amount=total,
+                       items=len(clean), account_id=account.id, payload=payload,
+                       required=required, now=now, state=PENDIENTE)
+    keep_for_authorization(db, actor, operation)
     db.commit()
     return Submission(operation.id, required)
 
@@ -143,7 +155,7 @@ def submit_programming(db: Session, actor: Actor, enrollment_id: object, values:
     enrollment, clean, account = autopay.checked_rule(db, actor, enrollment_id, values, now)
     limits.check(db, actor.company_id, actor.user_id, rules.PROGRAMACION, clean.max_amount,
                  now)
-    required = _required(db, actor, rules.PROGRAMACION, clean.max_amount)
+    required = required_authorizations(db, actor, rules.PROGRAMACION, clean.max_amount)
     auth.confirm_with_token(db, actor, token_code, action="programacion_token_rechazado",
                             target=f"inscripcion:{enrollment.id}", now=now)
     biller = db.get(Biller, enrollment.biller_id)
@@ -152,13 +164,13 @@ def submit_programming(db: Session, actor: Actor, enrollment_id: object, values:
                "days_before": clean.days_before, "max_amount": clean.max_amount,
                "start_on": clean.start_on.isoformat(),
                "end_on": clean.end_on.isoformat() if clean.end_on else None}
-    operation = _record(db, actor, rules.PROGRAMACION, summary=summary,
-                        amount=clean.max_amount, items=1, account_id=account.id,
-                        payload=payload, required=required, now=now,
-                        state=AUTORIZADA if required == 0 else PENDIENTE)
+    operation = record(db, actor, rules.PROGRAMACION, summary=summary,
+                       amount=clean.max_amount, items=1, account_id=account.id,
+                       payload=payload, required=required, now=now,
+                       state=AUTORIZADA if required == 0 else PENDIENTE)
     if required == 0:
         return Submission(None, 0, rule=autopay.apply_rule(db, actor, enrollment, clean,
                                                            account, now))
-    _keep_for_authorization(db, actor, operation)
+    keep_for_authorization(db, actor, operation)
     db.commit()
     return Submission(operation.id, required)

@@ -1,6 +1,7 @@
 """The scheduler's sweep: pays every due programmed bill.
 
-A bill over the rule's maximum, or without funds, is recorded once as a failed payment
+A bill over the rule's maximum, without funds, or over the limits of the user who saved the
+programming (``sweep_limits``), is recorded once as a failed payment
 with its reason and stays «pendiente» (the user pays it by hand). The sweep is idempotent
 and restartable: each (rule, bill) attempt has a unique ``attempt_key``, a bill has at
 most one successful payment (database index), and work is committed in batches, so a
@@ -41,6 +42,7 @@ from occireflex.domain.bogota import local_today
 from occireflex.domain.fastinsert import insert_rows
 from occireflex.domain.payments import billers
 from occireflex.domain.payments.autopay.rules import MAX_DAYS_BEFORE, OVER_MAX, pay_date
+from occireflex.domain.payments.autopay.sweep_limits import LimitGuard
 from occireflex.domain.payments.pay import (
     EXITOSA,
     FALLIDA,
@@ -109,6 +111,7 @@ class _Item(NamedTuple):
     account_id: int
     days_before: int
     max_amount: int
+    owner_id: int | None  # who saved the programming: their limits apply
     enrollment_id: int
     reference: str
     bill_id: int
@@ -138,7 +141,7 @@ def _due_select(dialect: str, today: date, bill_ids: list[int] | None):
     status = func.coalesce(b.c.status, "") if dialect == "sqlite" else b.c.status
     stmt = (
         select(r.c.id, r.c.company_id, r.c.account_id, r.c.days_before, r.c.max_amount,
-               e.c.id, e.c.reference, b.c.id, b.c.version, b.c.amount, b.c.due_on, bl.c.name)
+               r.c.created_by, e.c.id, e.c.reference, b.c.id, b.c.version, b.c.amount, b.c.due_on, bl.c.name)
         .select_from(r.join(e, e.c.id == r.c.enrollment_id)
                      .join(b, (b.c.biller_id == e.c.biller_id) & (b.c.reference == e.c.reference))
                      .join(bl, bl.c.id == e.c.biller_id))
@@ -303,6 +306,7 @@ def _execute_batch(db: Session, batch: list[_Item], now: datetime) -> tuple[int,
     account_ids = sorted({item.account_id for item in batch})
     seen = _accounts(conn, account_ids, lock=False)
     available = {i: row.available for i, row in seen.items()}
+    guard = LimitGuard(db, {item.company_id for item in batch}, local_today(now))
     decided: list[tuple[_Item, str, str | None]] = []
     payments, paid_here, skipped = [], set(), 0
     for item in batch:
@@ -317,9 +321,10 @@ def _execute_batch(db: Session, batch: list[_Item], now: datetime) -> tuple[int,
         elif available[item.account_id] < item.amount:
             reason = INSUFFICIENT
         else:
-            reason = ""
+            reason = guard.refusal(item.company_id, item.owner_id, item.amount)
         receipt = None
         if not reason:
+            guard.add(item.company_id, item.owner_id, item.amount)
             available[item.account_id] -= item.amount
             paid_here.add(item.bill_id)
             receipt = receipt_for(item.bill_id, now)
