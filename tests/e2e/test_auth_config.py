@@ -39,6 +39,7 @@ def test_the_pago_rule_changed_and_restored(logged_in, e2e_server: E2EServer,
     page.locator("#auth-range-to-0").fill("1.000.000")
     _choose(page, "#auth-range-req-1", "1 autorización")
     expect(page.get_by_text("Más de $ 1.000.000", exact=True)).to_be_visible()
+    page.evaluate("window.scrollTo(0, 0)")  # a full-page capture of a scrolled page
     page.screenshot(path=screenshots_dir / "configuracion-autorizaciones-desktop.png",
                     full_page=True)
     page.locator("#auth-save").click()
@@ -65,5 +66,6 @@ def test_the_pago_rule_changed_and_restored(logged_in, e2e_server: E2EServer,
     phone = logged_in("admin.demo", phone=True)
     phone.goto(ROUTE)
     expect(phone.locator("#auth-kind")).to_be_visible()
+    phone.evaluate("window.scrollTo(0, 0)")  # draws the sticky bar mid-page otherwise
     phone.screenshot(path=screenshots_dir / "configuracion-autorizaciones-phone.png",
                      full_page=True)

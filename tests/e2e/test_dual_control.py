@@ -42,7 +42,7 @@ def balance(server: E2EServer) -> int:
     return sql(server, "SELECT current FROM account WHERE number = '256098765'")[0][0]
 
 
-def pay_one(page: Page, server: E2EServer, reference: str) -> str:
+def pay_one(page: Page, server: E2EServer, reference: str, screenshot=None) -> str:
     """prepara.demo pays one bill: kept for authorization; returns the operation number."""
     visible(page.get_by_label(f"Pagar {reference}")).click()
     expect(page.locator("#pay-needs-authorization")).to_be_visible()
@@ -51,6 +51,8 @@ def pay_one(page: Page, server: E2EServer, reference: str) -> str:
     pending = page.locator("#pay-pending")
     expect(pending).to_contain_text("Pendiente por autorizar")
     number = pending.inner_text().split("N.° ")[1].split(" ")[0]
+    if screenshot:
+        page.screenshot(path=str(screenshot))
     page.get_by_role("button", name="Volver a Inscripciones").click()
     return number
 
@@ -77,9 +79,10 @@ def test_prepare_authorize_in_the_app_and_reject_in_the_portal(
         inscribe(maker, "1004 · Vanti Gas Natural", ref, f"Dual {i}")
     before, paid_before = balance(e2e_server), sql(
         e2e_server, "SELECT count(*) FROM payment WHERE status = 'exitosa'")[0][0]
-    numbers = [pay_one(maker, e2e_server, ref) for ref in refs]
+    numbers = [pay_one(maker, e2e_server, refs[0],
+                       screenshots_dir / "pago-pendiente-desktop.png"),
+               pay_one(maker, e2e_server, refs[1])]
     assert balance(e2e_server) == before  # nothing moved yet
-    maker.screenshot(path=str(screenshots_dir / "pago-pendiente-desktop.png"))
 
     # the preparer sees its operations, never «Autorizar» on them
     maker.goto(INBOX)
