@@ -28,7 +28,7 @@ def token_state_badge(label, code=None) -> rx.Component:
 
 
 def payment_status_badge(status) -> rx.Component:
-    """«Exitosa» in green, anything else («Fallida») in red."""
+    """«Exitosa» in green, anything else («Rechazada») in red."""
     return rx.badge(status, color_scheme=rx.cond(status == "Exitosa", "green", "red"),
                     variant="soft")
 

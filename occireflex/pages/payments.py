@@ -218,12 +218,13 @@ def _pay_panel() -> rx.Component:
         rx.heading("Pagar facturas", size="4", color=theme.BRAND_DARK),
         rx.box(rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
-                "Convenio", "Referencia", "Alias", "Vence", "Estado", "Valor")])),
-            rx.table.body(rx.foreach(P.pay_lines, lambda line: rx.table.row(
+                "Convenio", "Referencia", "Alias", "Vence", "Estado", "Valor", "")])),
+            rx.table.body(rx.foreach(P.pay_lines, lambda line, i: rx.table.row(
                 rx.table.cell(line["biller"]), rx.table.cell(line["reference"]),
                 rx.table.cell(line["alias"]), rx.table.cell(line["due"]),
                 rx.table.cell(_state_badge(line["state"])),
-                money_cell(line["amount"])))),
+                money_cell(line["amount"]), rx.table.cell(_funds_flag(line, i)),
+                class_name=rx.cond(line["covered"] == "", "occi-pay-short", "")))),
             width="100%", variant="ghost", size="1"), overflow_x="auto", width="100%"),
         rx.grid(
             _field("Cuenta débito", _account_select(P.pay_account, P.set_pay_account,
@@ -247,8 +248,23 @@ def _pay_panel() -> rx.Component:
                 "al confirmarlo quedará «Pendiente por autorizar» y el dinero se debitará "
                 "cuando llegue la última autorización."),
             color_scheme="blue", id="pay-needs-authorization", width="100%")),
+        rx.cond(P.pay_short > 0, rx.callout.root(
+            rx.callout.icon(rx.icon("wallet")),
+            rx.callout.text(
+                "La cuenta débito no cubre ", P.pay_short, " de las facturas (señaladas): "
+                "quítelas del pago o elija otra cuenta. Saldo disponible ", P.pay_available,
+                "; total seleccionado ", P.pay_total, "."),
+            color_scheme="red", role="alert", id="pay-insufficient", width="100%")),
         notice(P.pay_error),
         rx.cond(
+            P.pay_short > 0,
+            rx.hstack(
+                rx.button("Volver", on_click=P.back_to_grid, variant="soft", color_scheme="gray",
+                          size="3"),
+                rx.button("Aceptar y Confirmar", disabled=True, size="3",
+                          id="pay-confirm-disabled"),
+                justify="end", width="100%", spacing="2"),
+            rx.cond(
             P.pay_needs_token,
             token_form("token-pago", P.confirm_payment, P.back_to_grid,
                        on_cancel=P.back_to_grid, width="100%"),
@@ -256,9 +272,19 @@ def _pay_panel() -> rx.Component:
                 rx.text("Su empresa permite este monto sin volver a pedir el token.",
                         color=theme.MUTED, font_size="0.9rem"),
                 confirm_actions(P.back_to_grid, on_cancel=P.back_to_grid, size="3"),
-                spacing="2", width="100%"), on_submit=P.confirm_payment, width="100%")),
+                spacing="2", width="100%"), on_submit=P.confirm_payment, width="100%"))),
         spacing="4", width="100%", style=theme.CARD,
     )
+
+
+def _funds_flag(line, index) -> rx.Component:
+    """A bill the chosen account cannot cover: flagged, with «Quitar»."""
+    return rx.cond(line["covered"] == "", rx.hstack(
+        rx.badge("Fondos insuficientes", color_scheme="red"),
+        rx.button(rx.icon("x", size=14), "Quitar", size="1", variant="soft", color_scheme="red",
+                  on_click=P.remove_pay_line(index),
+                  aria_label="Quitar del pago ref. " + line["reference"]),
+        spacing="2", align="center", wrap="wrap"))
 
 
 def _pending_result() -> rx.Component:

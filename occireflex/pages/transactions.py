@@ -25,7 +25,7 @@ T, D = TransactionsState, TransactionDetailState
 
 # Transacciones Realizadas ------------------------------------------------------------------
 
-_STATUSES = (("exitosa", "Exitosa"), ("fallida", "Fallida"))
+_STATUSES = (("exitosa", "Exitosa"), ("fallida", "Rechazada"))
 _CHANNELS = (("manual", "Manual"), ("programado", "Programado"))
 
 
@@ -82,7 +82,9 @@ def _table_row(row) -> rx.Component:
         date_cell(row["reference"], style=small),
         rx.table.cell(row["alias"], style=small),
         date_cell(row["account"], style=small),
-        money_cell(row["amount"], font_weight="600", style=small),
+        rx.cond(row["status"] == "Exitosa",
+                money_cell(row["amount"], font_weight="600", style=small),
+                rx.table.cell(_not_debited(row), style=small, text_align="right")),
         rx.table.cell(row["channel"], style=small),
         rx.table.cell(status_badge(row["status"])),
         rx.table.cell(row["reason"], style=small | {"min_width": "9rem", "max_width": "14rem"}),
@@ -90,6 +92,15 @@ def _table_row(row) -> rx.Component:
         rx.table.cell(_view_button(row)),
         align="center",
     )
+
+
+def _not_debited(row) -> rx.Component:
+    """A refused payment's amount: struck through, «No debitado» (never read as money)."""
+    return rx.vstack(
+        rx.text(row["amount"], class_name="occi-money", color=theme.MUTED,
+                text_decoration="line-through"),
+        rx.text("No debitado", color=theme.MUTED, font_size="0.75rem"),
+        spacing="0", align="end", class_name="occi-not-debited")
 
 
 def _table() -> rx.Component:
@@ -115,8 +126,10 @@ def _card(row) -> rx.Component:
             status_badge(row["status"]),
             width="100%", align="start",
         ),
-        rx.text(row["amount"], font_weight="700", font_size="1.15rem", class_name="occi-money",
-                color=theme.BRAND_DARK),
+        rx.cond(row["status"] == "Exitosa",
+                rx.text(row["amount"], font_weight="700", font_size="1.15rem",
+                        class_name="occi-money", color=theme.BRAND_DARK),
+                _not_debited(row)),
         amount_line("Fecha y hora", row["when"]),
         amount_line("Referencia", row["reference"]),
         amount_line("Cuenta", row["account"]),

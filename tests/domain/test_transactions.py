@@ -190,7 +190,7 @@ def test_lists_only_own_company_newest_first_with_paid_total(ledger, db):
         "2026/10/05 10:00", "Enel Colombia", "0045123987", "Manual", "Exitosa")
     assert first.receipt == ledger.receipt1 and first.account == "256098765"
     failed = page.rows[0]
-    assert failed.status == "Fallida" and failed.reason == payments.INSUFFICIENT
+    assert failed.status == "Rechazada" and failed.reason == payments.INSUFFICIENT
     assert failed.receipt == ""
     other = transactions.search(db, actor_of(db, "admin.otra"), OCTOBER)
     assert ids(other) == [ledger.p4]

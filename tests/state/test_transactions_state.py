@@ -133,7 +133,7 @@ def test_filters_apply_on_consultar_and_clear(logged_in, paid):
     t.set_channel("programado")
     assert len(t.rows) == 2  # nothing applied yet
     t.apply_filters()
-    assert [r["id"] for r in t.rows] == [str(paid.failed)] and t.rows[0]["status"] == "Fallida"
+    assert [r["id"] for r in t.rows] == [str(paid.failed)] and t.rows[0]["status"] == "Rechazada"
     t.set_status(ALL)
     t.set_account(str(paid.payer))
     t.apply_filters()
@@ -262,7 +262,7 @@ def test_detail_shows_receipt_and_downloads_its_pdf(logged_in, paid):
     assert is_print(d)
     b.navigate(f"{DETAIL_ROUTE}?id={paid.failed}")
     d.load()
-    assert d.status == "Fallida"
+    assert d.status == "Rechazada"
     assert is_toast_error(d.download_receipt(), "fallida no tiene comprobante")
 
 

@@ -120,6 +120,7 @@ def submit_payment(db: Session, actor: Actor, selections: object, account_id: ob
     account = company_account(db, actor, account_id)
     enrollments = {e: own_enrollment(db, actor, e) for e, _, _ in clean}
     total = _checked_total(db, clean, enrollments)
+    pay.ensure_funds(account, total)  # before the token: a code is never spent for nothing
     limits.check(db, actor.company_id, actor.user_id, rules.PAGO, total, now)
     required = required_authorizations(db, actor, rules.PAGO, total)
     summary = payment_summary(db, enrollments)

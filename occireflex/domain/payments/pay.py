@@ -34,6 +34,8 @@ INSUFFICIENT = "Fondos insuficientes en la cuenta débito."
 CHANGED = "La factura cambió después de revisarla; consulte el nuevo valor e intente de nuevo."
 TOKEN_INVALID = auth.TOKEN_INVALID
 TOKEN_REQUIRED = "Este pago requiere el token: ingrese el código de su token."
+SHORT_OF_FUNDS = ("Fondos insuficientes en la cuenta débito: disponible {available} para un "
+                  "total de {total}. Quite las facturas señaladas o elija otra cuenta.")
 
 
 @dataclass(frozen=True)
@@ -261,6 +263,28 @@ def _failed(db: Session, enrollment: Enrollment, bill_id: int, reason: str) -> P
                                                                     enrollment.reference)
     return PayResult(bill_id, biller.name, enrollment.reference, bill.amount if own else 0,
                      False, "", reason)
+
+
+def funds_cover(available: int, amounts: list[int]) -> list[bool]:
+    """Which bills, in the order shown, the available balance covers, each one after the
+    ones before it that it covers (the confirmation panel flags the others)."""
+    covered, left = [], available
+    for amount in amounts:
+        covered.append(amount <= left)
+        left -= amount if amount <= left else 0
+    return covered
+
+
+def ensure_funds(account: Account, total: int) -> None:
+    """Refuse, before any token is asked, a payment the account cannot cover whole."""
+    if total > account.available:
+        raise ValidationError(SHORT_OF_FUNDS.format(available=format_money(account.available),
+                                                    total=format_money(total)))
+
+
+def available_of(db: Session, actor: Actor, account_id: object) -> int:
+    require(db, actor, SERVICE)
+    return company_account(db, actor, account_id).available
 
 
 def balance_after(db: Session, actor: Actor, account_id: object, total: int) -> tuple[str, str]:

@@ -50,7 +50,9 @@ from occireflex.models import Account, Bill, Biller, Enrollment, Payment, User
 
 SERVICE = catalog.TRANSACCIONES_REALIZADAS
 
-STATUS_LABELS = {"exitosa": "Exitosa", "fallida": "Fallida"}
+# a «fallida» payment never debited anything (the debit and the payment are one
+# transaction): it was refused before any money moved, so the portal calls it «Rechazada»
+STATUS_LABELS = {"exitosa": "Exitosa", "fallida": "Rechazada"}
 CHANNEL_LABELS = {"manual": "Manual", "programado": "Programado"}
 
 NOT_FOUND = "La transacción no existe."
@@ -96,7 +98,7 @@ def _resolve(db: Session, actor: Actor, filters: object, now: datetime | None) -
             raise ValidationError("Seleccione un convenio válido.")
     status = filters.status or None
     if status is not None and status not in STATUS_LABELS:
-        raise ValidationError("Seleccione un estado válido: Exitosa o Fallida.")
+        raise ValidationError("Seleccione un estado válido: Exitosa o Rechazada.")
     channel = filters.channel or None
     if channel is not None and channel not in CHANNEL_LABELS:
         raise ValidationError("Seleccione un canal válido: Manual o Programado.")
@@ -138,7 +140,7 @@ class TxRow:
     account: str
     amount: int  # centavos
     channel: str  # Manual | Programado
-    status: str  # Exitosa | Fallida
+    status: str  # Exitosa | Rechazada (refused before any debit; reason says why)
     reason: str
     receipt: str
 

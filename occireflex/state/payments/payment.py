@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from occireflex.domain import fields
 from occireflex.domain.access import Actor
 from occireflex.domain.dual import prepare, rules
 from occireflex.domain.money import format_money
@@ -26,7 +27,9 @@ class PayMixin(rx.State, mixin=True):
     results_failed: int = 0
     pay_required: int = 0  # authorizations the payment needs (Configuración de Autorizaciones)
     pending_text: str = ""  # kept «Pendiente por autorizar» instead of paid
+    pay_short: int = 0  # bills the chosen account cannot cover: confirmation disabled
     _selection: list[tuple[int, int, int]] = []
+    _amounts: list[int] = []
     _total_centavos: int = 0
 
     @handler
@@ -46,23 +49,47 @@ class PayMixin(rx.State, mixin=True):
         lines = pay.payable_lines(db, actor, ids)
         self._selection = [(line.enrollment_id, line.bill_id, line.bill_version)
                            for line in lines]
-        self._total_centavos = sum(line.amount for line in lines)
+        self._amounts = [line.amount for line in lines]
         self.pay_lines = [{"biller": line.biller_name, "reference": line.reference,
                            "alias": line.alias, "due": line.due_on, "state": line.state,
-                           "amount": format_money(line.amount)} for line in lines]
+                           "amount": format_money(line.amount), "covered": "1"}
+                          for line in lines]
+        if not self.pay_account and self.accounts:
+            self.pay_account = self.accounts[-1]["id"]
+        self._totals(actor, db)
+        self.stage = "pay"
+
+    def _totals(self, actor: Actor, db) -> None:
+        """The total, the authorizations and the token it needs, and the funds."""
+        self._total_centavos = sum(self._amounts)
         self.pay_total = format_money(self._total_centavos)
         self.pay_needs_token = pay.asks_token(db, actor, self._total_centavos)
         self.pay_required = rules.required_for(db, actor.company_id, rules.PAGO,
                                                self._total_centavos)
-        if not self.pay_account and self.accounts:
-            self.pay_account = self.accounts[-1]["id"]
         self._refresh_balance(actor, db)
-        self.stage = "pay"
 
     def _refresh_balance(self, actor: Actor, db) -> None:
-        now_text, after_text = pay.balance_after(db, actor, to_id(self.pay_account),
-                                                      self._total_centavos)
+        account_id = to_id(self.pay_account)
+        now_text, after_text = pay.balance_after(db, actor, account_id, self._total_centavos)
         self.pay_available, self.pay_after = now_text, after_text
+        covered = pay.funds_cover(pay.available_of(db, actor, account_id), self._amounts)
+        self.pay_lines = [{**line, "covered": "1" if ok else ""}
+                          for line, ok in zip(self.pay_lines, covered, strict=True)]
+        self.pay_short = covered.count(False)
+
+    @handler(error="pay_error")
+    def remove_pay_line(self, actor: Actor, db, index: str):
+        """«Quitar» a bill from the payment (e.g. one the account cannot cover)."""
+        position = fields.ascii_int(index)
+        if position is None or not 0 <= position < len(self._selection):
+            return
+        if len(self._selection) == 1:
+            self.stage = "grid"
+            self._reload(actor, db)
+            return
+        for items in (self._selection, self._amounts, self.pay_lines):
+            del items[position]
+        self._totals(actor, db)
 
     @handler(error="pay_error")
     def set_pay_account(self, actor: Actor, db, value: str):
