@@ -56,7 +56,9 @@ class PendingOperation(SQLModel, table=True):
     (JSON), re-checked when it runs."""
 
     __table_args__ = (
-        Index("ix_pendingop_company_state", "company_id", "state", "id"),
+        # the inbox and the badge: the company's waiting ones (migration 0014)
+        Index("ix_pendingop_company_waiting", "company_id", "state", "expires_at", "id"),
+        Index("ix_pendingop_company_day", "company_id", "prepared_day"),  # Montos Acumulados
         Index("ix_pendingop_preparer", "company_id", "prepared_by", "kind", "prepared_day"),
         Index("ix_pendingop_state_expiry", "state", "expires_at"),  # the expiry sweep
     )

@@ -171,12 +171,12 @@ def test_no_full_scan_of_a_large_table(demo, db, part):
 
 
 @pytest.mark.clock("2026-12-15T09:00")
-def test_accumulated_amounts_read_the_preparers_index_once(demo, db):
+def test_accumulated_amounts_read_the_companys_month_once(demo, db):
     """«Consulta Montos Acumulados»: one grouped query over the company's operations of the
-    month for every user and kind, on ``ix_pendingop_preparer`` (never one per user)."""
+    month for every user and kind, on ``ix_pendingop_company_day`` bounded by the month
+    (never one per user, never the company's whole history)."""
     actor = actor_at(db, "admin.demo", utcnow())
-    db.add(UserLimit(company_id=actor.company_id, user_id=None, kind="pago", day_amount=10**12))
-    db.commit()  # a limit: the sweep's programmed payments and the checks read the totals
+    db.commit()
     with captured(demo) as statements:
         accumulated_report.report(db, actor, utcnow())
     db.rollback()
@@ -190,4 +190,45 @@ def test_accumulated_amounts_read_the_preparers_index_once(demo, db):
         else:
             conn.exec_driver_sql("SET enable_seqscan = off")
             plan = [row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters)]
-    assert any("ix_pendingop_preparer" in line for line in plan), plan
+    if demo.dialect.name == "sqlite":
+        assert any("ix_pendingop_company_day" in line and "prepared_day>" in line
+                   for line in plan), plan
+    else:
+        assert any("ix_pendingop_company_day" in line or "ix_pendingop_preparer" in line
+                   for line in plan), plan
+        assert any("prepared_day" in line for line in plan), plan  # the month bounds it
+
+
+def _plans(engine, statements) -> list[list[str]]:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            return [[row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + s, p)]
+                    for s, p in statements]
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        return [[row[0] for row in conn.exec_driver_sql("EXPLAIN " + s, p)]
+                for s, p in statements]
+
+
+def test_the_inbox_reads_the_companys_waiting_and_the_sweep_the_expiry_index(demo, db):
+    """bench/dual_inbox.py: the inbox and the badge read the company's waiting operations
+    (not every company's), the expiry sweep the overdue ones in expiry order (not a walk
+    of every company's history by id)."""
+    actor = actor_at(db, "autoriza.demo", utcnow())
+    db.commit()
+    with captured(demo) as inbox_statements:
+        inbox.pending_page(db, actor, 1)
+        inbox.badge_count(db, actor)
+    with captured(demo) as sweep_statements:
+        inbox.expire_due(db, utcnow())
+    db.rollback()
+    on_operations = [(s, p) for s, p in inbox_statements
+                     if "FROM pendingoperation" in s and "WHERE" in s]
+    assert len(on_operations) == 3  # the count, the page, the badge
+    if demo.dialect.name == "sqlite":
+        for plan in _plans(demo, on_operations):
+            assert any("ix_pendingop_company_waiting" in line for line in plan), plan
+    overdue = [(s, p) for s, p in sweep_statements
+               if "FROM pendingoperation" in s and "expires_at <=" in s]
+    [plan] = _plans(demo, overdue)
+    assert any("ix_pendingop_state_expiry" in line for line in plan), plan
+    assert not any("pendingoperation_pkey" in line for line in plan), plan

@@ -229,32 +229,43 @@ def _expire(db: Session, operation: PendingOperation, reason: str, now: datetime
     return closed == 1
 
 
-def _paid_elsewhere(db: Session, operation: PendingOperation) -> bool:
-    if operation.kind != rules.PAGO:
-        return False
-    bill_ids = [bill_id for _, bill_id, _ in json.loads(operation.payload)["selections"]]
-    waiting = db.exec(select(func.count(Bill.id)).where(
-        col(Bill.id).in_(bill_ids), Bill.status == billers.PENDIENTE)).one()
-    return waiting == 0
+def _paid_elsewhere(db: Session, now: datetime) -> list[PendingOperation]:
+    """Waiting payments (of every company: they all expire within the day) whose bills are
+    no longer pending: one read of the payments, one of their bills per thousand."""
+    waiting = db.exec(select(PendingOperation.id, PendingOperation.payload).where(
+        PendingOperation.state == PENDIENTE, PendingOperation.expires_at > now,
+        PendingOperation.kind == rules.PAGO)).all()
+    bills = {op_id: {bill_id for _, bill_id, _ in json.loads(payload).get("selections", [])}
+             for op_id, payload in waiting}
+    every = sorted(set().union(*bills.values())) if bills else []
+    pending: set[int] = set()
+    for start in range(0, len(every), 1000):
+        pending.update(db.exec(select(Bill.id).where(
+            col(Bill.id).in_(every[start:start + 1000]),
+            Bill.status == billers.PENDIENTE)).all())
+    done = [op_id for op_id, ids in bills.items() if ids and not ids & pending]
+    return [db.get(PendingOperation, op_id) for op_id in sorted(done)]
 
 
 def expire_due(db: Session, now: datetime) -> int:
     """The scheduler's job: waiting operations past the end of their business day, and
     payments whose bills were all paid meanwhile, become «Vencida» (their amounts stop
-    counting for the preparer's limits). Commits; returns how many."""
+    counting for the preparer's limits). Commits; returns how many.
+
+    The overdue ones are read in expiry order on ``ix_pendingop_state_expiry`` (never a
+    walk of every company's history), a batch at a time until none is left."""
     expired = 0
-    overdue = db.exec(select(PendingOperation).where(
-        PendingOperation.state == PENDIENTE, PendingOperation.expires_at <= now)
-        .order_by(PendingOperation.id).limit(SWEEP_BATCH)).all()
-    for operation in overdue:
-        expired += _expire(db, operation, EXPIRED_REASON, now)
-    waiting = db.exec(select(PendingOperation).where(
-        PendingOperation.state == PENDIENTE, PendingOperation.kind == rules.PAGO,
-        PendingOperation.expires_at > now).order_by(PendingOperation.id)
-        .limit(SWEEP_BATCH)).all()
-    for operation in waiting:
-        if _paid_elsewhere(db, operation):
-            expired += _expire(db, operation, PAID_ELSEWHERE, now)
+    while True:
+        overdue = db.exec(select(PendingOperation).where(
+            PendingOperation.state == PENDIENTE, PendingOperation.expires_at <= now)
+            .order_by(PendingOperation.state, PendingOperation.expires_at)
+            .limit(SWEEP_BATCH)).all()
+        for operation in overdue:
+            expired += _expire(db, operation, EXPIRED_REASON, now)
+        db.commit()
+        if len(overdue) < SWEEP_BATCH:
+            break
+    for operation in _paid_elsewhere(db, now):
+        expired += _expire(db, operation, PAID_ELSEWHERE, now)
     db.commit()
     return expired
-

@@ -1,0 +1,96 @@
+"""Pagos as a treasurer expects (issue 16): the confirmation panel flags the bills the chosen
+account cannot cover before any token is asked, «Quitar» takes one out, another account
+lets the payment go on; a refused payment reads «Rechazada», «No debitado», in
+Transacciones Realizadas. Desktop and phone screenshots."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import E2EServer, login
+from tests.e2e.test_payments import inscribe, visible
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
+
+SERVICIOS = "/transacciones/pagos/servicios"
+REALIZADAS = "/consultas/transacciones-realizadas"
+
+
+def _choose_account(page: Page, last_digits: str) -> None:
+    page.get_by_role("combobox", name="Cuenta débito").click()
+    page.get_by_role("option", name=re.compile(f"{last_digits}$")).click()
+
+
+def _pay_two(page: Page, refs: list[str]) -> None:
+    page.goto(SERVICIOS)
+    for ref in refs:
+        visible(page.get_by_label(f"Seleccionar {ref}")).click()
+    page.get_by_role("button", name=re.compile(r"Pagar seleccionadas")).click()
+    expect(page.get_by_text("Total a pagar")).to_be_visible()
+
+
+def test_bills_the_account_cannot_cover_are_flagged_before_the_token(
+        e2e_server: E2EServer, new_context, screenshots_dir):
+    page = new_context().new_page()
+    login(page, e2e_server, "admin.demo")
+    page.goto(SERVICIOS)
+    stamp = str(int(time.time()))[-6:]
+    refs = [f"81{stamp}", f"82{stamp}"]
+    for i, ref in enumerate(refs):
+        inscribe(page, "1004 · Vanti Gas Natural", ref, f"Fondos {i}")
+    _pay_two(page, refs)
+
+    _choose_account(page, "4567")  # $302.43
+    short = page.locator("#pay-insufficient")
+    expect(short).to_contain_text("no cubre 2 de las facturas")
+    expect(page.locator("#token-pago")).to_have_count(0)  # no code asked for nothing
+    expect(page.locator("#pay-confirm-disabled")).to_be_disabled()
+    expect(page.locator(".occi-pay-short")).to_have_count(2)
+    page.screenshot(path=str(screenshots_dir / "pago-fondos-insuficientes-desktop.png"))
+
+    page.get_by_label(f"Quitar del pago ref. {refs[0]}").click()
+    expect(page.locator(".occi-pay-short")).to_have_count(1)
+    expect(short).to_contain_text("no cubre 1 de las facturas")
+
+    _choose_account(page, "8765")
+    expect(short).to_have_count(0)
+    expect(page.locator("#token-pago")).to_be_visible()
+    page.get_by_role("button", name="Volver").first.click()
+
+    phone = new_context(phone=True).new_page()
+    login(phone, e2e_server, "admin.demo")
+    _pay_two(phone, refs)
+    _choose_account(phone, "4567")
+    expect(phone.locator("#pay-insufficient")).to_be_visible()
+    phone.screenshot(path=str(screenshots_dir / "pago-fondos-insuficientes-phone.png"),
+                     full_page=True)
+
+
+def test_a_refused_payment_reads_rechazada_and_is_not_money(e2e_server: E2EServer,
+                                                            new_context):
+    con = sqlite3.connect(e2e_server.db_path, timeout=10)
+    try:
+        [(company, enrollment, bill, account)] = con.execute(
+            "SELECT e.company_id, e.id, b.id, a.id FROM enrollment e JOIN bill b ON "
+            "b.biller_id = e.biller_id AND b.reference = e.reference JOIN account a ON "
+            "a.number = '256034567' WHERE e.reference = '8012345678' LIMIT 1").fetchall()
+        con.execute("INSERT INTO payment (company_id, enrollment_id, bill_id, account_id, "
+                    "amount, channel, status, reason, created_at) VALUES (?, ?, ?, ?, "
+                    "777700, 'manual', 'fallida', 'Fondos insuficientes en la cuenta "
+                    "débito.', datetime('now'))", (company, enrollment, bill, account))
+        con.commit()
+    finally:
+        con.close()
+    page = new_context().new_page()
+    login(page, e2e_server, "admin.demo")
+    page.goto(REALIZADAS)
+    row = page.get_by_role("row").filter(has_text="$7,777.00")
+    expect(row).to_contain_text("Rechazada")
+    expect(row).to_contain_text("No debitado")
+    expect(row).to_contain_text("Fondos insuficientes")
+    expect(page.get_by_text(re.compile(r"Pagado \(exitosas\)"))).not_to_contain_text("7,777")
