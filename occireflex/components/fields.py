@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from occireflex.components import theme
 from occireflex.state.transactions import ALL
 
 
@@ -38,3 +39,18 @@ def option_select(html_id: str, value, on_change, options, all_label: str | None
 def filter_field(label: str, control: rx.Component, html_id: str) -> rx.Component:
     """A field of a consultation's filter grid (it may shrink below its content)."""
     return field(label, control, html_id, min_width="0")
+
+
+def phone_filters(S, panel: rx.Component, html_id: str) -> rx.Component:
+    """A consultation's filters: always shown from the breakpoint; on a phone behind a
+    «Filtros» button, so the results come first (``S.filters_open``, ``S.toggle_filters``)."""
+    return rx.fragment(
+        rx.button(
+            rx.icon("sliders-horizontal", size=16), "Filtros",
+            rx.icon(rx.cond(S.filters_open, "chevron-up", "chevron-down"), size=16),
+            on_click=S.toggle_filters, variant="soft", width="100%", size="3",
+            aria_expanded=rx.cond(S.filters_open, "true", "false"), aria_controls=html_id,
+            display=theme.COMPACT_ONLY["display"], class_name="no-print occi-filters-toggle"),
+        rx.box(panel, id=html_id, width="100%",
+               class_name=rx.cond(S.filters_open, "occi-filters open", "occi-filters")),
+    )

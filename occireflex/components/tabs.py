@@ -20,8 +20,9 @@ def link_tabs(tabs: tuple[tuple[str, str, str, str | None], ...], active: str) -
             color=theme.BRAND if selected else theme.MUTED,
             font_weight="700" if selected else "500",
             border_bottom=f"3px solid {theme.ACCENT if selected else 'transparent'}",
+            white_space="nowrap", flex_shrink="0",
         )
 
-    return rx.hstack(*[tab(*t) for t in tabs], spacing="2",
+    return rx.hstack(*[tab(*t) for t in tabs], spacing="2",  # scrolls sideways on a phone
                      border_bottom=f"1px solid {theme.BORDER}", width="100%",
-                     class_name="no-print")
+                     wrap="nowrap", overflow_x="auto", class_name="no-print occi-tabs")

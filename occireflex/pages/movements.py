@@ -7,7 +7,7 @@ import reflex as rx
 from occireflex.components import theme
 from occireflex.components.cells import amount_line, date_cell, head, money_cell
 from occireflex.components.exports import export_buttons
-from occireflex.components.fields import date_input, filter_field, option_select
+from occireflex.components.fields import date_input, filter_field, option_select, phone_filters
 from occireflex.components.grid import card_tile, consult_results, wide_table
 from occireflex.components.layout import portal_page
 from occireflex.components.notice import notice
@@ -117,7 +117,7 @@ def detalles_de_movimientos() -> rx.Component:
     return rx.vstack(
         print_list_style(),
         notice(M.message, class_name="no-print"),
-        rx.cond(M.account_options.length() > 0, _filters()),
+        rx.cond(M.account_options.length() > 0, phone_filters(M, _filters(), "mov-filtros")),
         rx.cond(M.account_title != "",
                 consult_results(M, _account_summary(), _table(), _card, "movimientos")),
         spacing="4", width="100%",

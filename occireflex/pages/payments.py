@@ -11,7 +11,7 @@ from occireflex.components.bulk_upload import bulk_upload_tab
 from occireflex.components.cells import date_cell, money_cell
 from occireflex.components.dialogs import delete_dialog
 from occireflex.components.fields import field as _field
-from occireflex.components.grid import paged_grid
+from occireflex.components.grid import card_list, paged_grid, wide_table
 from occireflex.components.layout import portal_page
 from occireflex.components.notice import notice
 from occireflex.components.token_prompt import confirm_actions, token_field, token_form
@@ -31,13 +31,15 @@ def _tabs() -> rx.Component:
             color=rx.cond(active, theme.BRAND, theme.MUTED),
             font_weight=rx.cond(active, "700", "500"),
             border_bottom=rx.cond(active, f"3px solid {theme.ACCENT}", "3px solid transparent"),
-            aria_pressed=rx.cond(active, "true", "false"),
+            aria_pressed=rx.cond(active, "true", "false"), white_space="nowrap",
+            flex_shrink="0",
         )
 
-    return rx.hstack(
+    return rx.hstack(  # one line that scrolls sideways on a phone, never two rows
         tab("Administración de Pagos de Servicios", TAB_ADMIN), tab("Inscripciones", TAB_GRID),
         tab("Carga Programación Automática", TAB_BULK),
-        spacing="2", border_bottom=f"1px solid {theme.BORDER}", width="100%", wrap="wrap",
+        spacing="2", border_bottom=f"1px solid {theme.BORDER}", width="100%", wrap="nowrap",
+        overflow_x="auto", class_name="occi-tabs",
     )
 
 
@@ -171,6 +173,10 @@ def _card(row) -> rx.Component:
                   _state_badge(row["state"]), width="100%", align="center"),
         rx.text("Ref. ", rx.text.span(row["reference"], font_family="monospace"), " · ",
                 row["alias"], color=theme.MUTED, font_size="0.85rem"),
+        rx.cond(row["programmed"] != "", rx.hstack(
+            rx.badge(rx.icon("calendar-clock", size=12), "Programada", color_scheme="blue"),
+            rx.text(row["programmed"], color=theme.MUTED, font_size="0.8rem"),
+            spacing="2", align="center", wrap="wrap", class_name="occi-card-programmed")),
         rx.hstack(rx.text(row["amount"], font_weight="700"),
                   rx.text("vence ", row["due"], color=theme.MUTED, font_size="0.85rem"),
                   rx.spacer(), _row_actions(row), width="100%", align="center"),
@@ -216,16 +222,15 @@ def _grid_tab() -> rx.Component:
 def _pay_panel() -> rx.Component:
     return rx.vstack(
         rx.heading("Pagar facturas", size="4", color=theme.BRAND_DARK),
-        rx.box(rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
-                "Convenio", "Referencia", "Alias", "Vence", "Estado", "Valor", "")])),
-            rx.table.body(rx.foreach(P.pay_lines, lambda line, i: rx.table.row(
-                rx.table.cell(line["biller"]), rx.table.cell(line["reference"]),
-                rx.table.cell(line["alias"]), rx.table.cell(line["due"]),
-                rx.table.cell(_state_badge(line["state"])),
-                money_cell(line["amount"]), rx.table.cell(_funds_flag(line, i)),
-                class_name=rx.cond(line["covered"] == "", "occi-pay-short", "")))),
-            width="100%", variant="ghost", size="1"), overflow_x="auto", width="100%"),
+        wide_table(P.pay_lines, lambda line, i: rx.table.row(
+            rx.table.cell(line["biller"]), rx.table.cell(line["reference"]),
+            rx.table.cell(line["alias"]), rx.table.cell(line["due"]),
+            rx.table.cell(_state_badge(line["state"])),
+            money_cell(line["amount"]), rx.table.cell(_funds_flag(line, i)),
+            class_name=rx.cond(line["covered"] == "", "occi-pay-short", "")),
+            ("Convenio", "Referencia", "Alias", "Vence", "Estado", "Valor", ""), size="1",
+            width="100%"),
+        card_list(P.pay_lines, _pay_line_card),
         rx.grid(
             _field("Cuenta débito", _account_select(P.pay_account, P.set_pay_account,
                                                     "Cuenta débito")),
@@ -275,6 +280,20 @@ def _pay_panel() -> rx.Component:
                 spacing="2", width="100%"), on_submit=P.confirm_payment, width="100%"))),
         spacing="4", width="100%", style=theme.CARD,
     )
+
+
+def _pay_line_card(line, index) -> rx.Component:
+    """A bill of the payment on a phone."""
+    return rx.vstack(
+        rx.hstack(rx.text(line["biller"], font_weight="600"), rx.spacer(),
+                  _state_badge(line["state"]), width="100%", align="center"),
+        rx.text("Ref. ", rx.text.span(line["reference"], font_family="monospace"), " · ",
+                line["alias"], " · vence ", line["due"], color=theme.MUTED,
+                font_size="0.85rem"),
+        rx.hstack(rx.text(line["amount"], font_weight="700", class_name="occi-money"),
+                  rx.spacer(), _funds_flag(line, index), width="100%", align="center"),
+        spacing="1", width="100%", padding="0.6rem 0", border_bottom=f"1px solid {theme.BORDER}",
+        class_name=rx.cond(line["covered"] == "", "occi-pay-short-card", ""))
 
 
 def _funds_flag(line, index) -> rx.Component:

@@ -8,7 +8,7 @@ from occireflex.components import theme
 from occireflex.components.badges import payment_status_badge as status_badge
 from occireflex.components.cells import amount_line, date_cell, head, money_cell
 from occireflex.components.exports import export_buttons
-from occireflex.components.fields import date_input, filter_field, option_select
+from occireflex.components.fields import date_input, filter_field, option_select, phone_filters
 from occireflex.components.grid import card_tile, consult_results, wide_table
 from occireflex.components.layout import portal_page
 from occireflex.components.notice import notice
@@ -168,7 +168,7 @@ def transacciones_realizadas() -> rx.Component:
         print_list_style(),
         notice(T.message, class_name="no-print"),
         rx.cond(T.can_query, rx.fragment(
-            _filters(),
+            phone_filters(T, _filters(), "tx-filtros"),
             consult_results(T, _summary(), _table(), _card, "transacciones"),
         )),
         spacing="4", width="100%",

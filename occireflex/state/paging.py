@@ -67,7 +67,12 @@ class QueryGridMixin(PagedMixin, mixin=True):
     """
 
     message: str = ""
+    filters_open: bool = False  # on a phone the filters wait behind «Filtros»
     _applied: Any = None  # the filters the domain accepted last
+
+    @rx.event
+    def toggle_filters(self):
+        self.filters_open = not self.filters_open
 
     def _query(self, actor: Actor, db, filters, page: object) -> None:
         try:  # a search only reads: a refusal (recorded by the domain) is shown in the grid
@@ -86,6 +91,7 @@ class QueryGridMixin(PagedMixin, mixin=True):
         """«Consultar»: validate the edited filters and show their first page."""
         self._grants(actor)
         self._query(actor, db, self._edited(), 1)
+        self.filters_open = False  # a phone: back to the results
 
     def _reload(self, actor: Actor, db, page_turn: bool = False) -> None:
         self._grants(actor)

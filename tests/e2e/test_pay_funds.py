@@ -53,7 +53,7 @@ def test_bills_the_account_cannot_cover_are_flagged_before_the_token(
     expect(page.locator(".occi-pay-short")).to_have_count(2)
     page.screenshot(path=str(screenshots_dir / "pago-fondos-insuficientes-desktop.png"))
 
-    page.get_by_label(f"Quitar del pago ref. {refs[0]}").click()
+    visible(page.get_by_label(f"Quitar del pago ref. {refs[0]}")).click()
     expect(page.locator(".occi-pay-short")).to_have_count(1)
     expect(short).to_contain_text("no cubre 1 de las facturas")
 
@@ -67,6 +67,8 @@ def test_bills_the_account_cannot_cover_are_flagged_before_the_token(
     _pay_two(phone, refs)
     _choose_account(phone, "4567")
     expect(phone.locator("#pay-insufficient")).to_be_visible()
+    expect(phone.locator(".occi-pay-short-card")).to_have_count(2)  # cards, not a table
+    expect(visible(phone.get_by_text("Fondos insuficientes"))).to_be_visible()
     phone.screenshot(path=str(screenshots_dir / "pago-fondos-insuficientes-phone.png"),
                      full_page=True)
 
@@ -94,3 +96,46 @@ def test_a_refused_payment_reads_rechazada_and_is_not_money(e2e_server: E2EServe
     expect(row).to_contain_text("No debitado")
     expect(row).to_contain_text("Fondos insuficientes")
     expect(page.get_by_text(re.compile(r"Pagado \(exitosas\)"))).not_to_contain_text("7,777")
+
+
+def test_the_phone_shows_programada_tabs_on_one_line_and_results_first(
+        e2e_server: E2EServer, new_context, screenshots_dir):
+    page = new_context().new_page()
+    login(page, e2e_server, "admin.demo")
+    page.goto(SERVICIOS)
+    ref = f"83{str(int(time.time()))[-6:]}"
+    inscribe(page, "1004 · Vanti Gas Natural", ref, "Programada")
+    con = sqlite3.connect(e2e_server.db_path, timeout=10)
+    try:  # a programming that never comes due: the sweep leaves it alone
+        con.execute("INSERT INTO autopayrule (enrollment_id, company_id, account_id, "
+                    "days_before, max_amount, start_on, end_on, is_active, updated_at) "
+                    "SELECT id, company_id, account_id, 2, 100000000, '2099-01-01', NULL, 1, "
+                    "datetime('now') FROM enrollment WHERE reference = ?", (ref,))
+        con.commit()
+    finally:
+        con.close()
+
+    phone = new_context(phone=True).new_page()
+    login(phone, e2e_server, "admin.demo")
+    phone.goto(SERVICIOS)
+    tabs = phone.locator(".occi-tabs").first
+    tab_height = tabs.evaluate("el => el.getBoundingClientRect().height")
+    button_height = tabs.locator("button").first.evaluate(
+        "el => el.getBoundingClientRect().height")
+    assert tab_height < 1.5 * button_height + 4  # one line (it scrolls sideways)
+    phone.get_by_role("button", name="Inscripciones", exact=True).click()
+    phone.get_by_label("Filtrar por referencia").fill(ref)
+    card = phone.locator(".occi-card-programmed").filter(visible=True)
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text("Programada")
+    phone.screenshot(path=str(screenshots_dir / "inscripciones-programada-phone.png"))
+
+    phone.goto(REALIZADAS)
+    toggle = phone.locator(".occi-filters-toggle")
+    expect(toggle).to_be_visible()
+    expect(phone.locator("#tx-filtros")).to_be_hidden()  # the results come first
+    phone.screenshot(path=str(screenshots_dir / "transacciones-filtros-phone.png"))
+    toggle.click()
+    expect(phone.locator("#tx-desde")).to_be_visible()
+    phone.get_by_role("button", name="Consultar").click()
+    expect(phone.locator("#tx-filtros")).to_be_hidden()
