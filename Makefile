@@ -33,11 +33,13 @@ $(BUN):
 
 bun: $(BUN)
 
-# Debian's Chromium for the browser tests (Playwright cannot download browsers here).
+# Debian's Chromium for the browser tests (Playwright cannot download browsers here), and
+# Ghostscript, with which treepoem draws the GS1-128 bill barcodes of the barcode tests.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@command -v chromium >/dev/null 2>&1 && command -v gs >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-liberation; }
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO apt-get install -y -qq chromium fonts-liberation ghostscript; }
 
 # nginx and Redis from Debian for the scale-out mode and its tests (RUNLEVEL=1: installing
 # them does not start the system services; the mode starts its own nginx).

@@ -219,6 +219,8 @@ class Biller(SQLModel, table=True):
     amount_min: int = Field(sa_type=BigInteger)  # centavos, range of simulated bills
     amount_max: int = Field(sa_type=BigInteger)
     is_active: bool = True
+    # GS1 Global Location Number: the (415) of the biller's bill barcode (payments/barcode.py)
+    gln: str | None = Field(default=None, max_length=13, unique=True, index=True)
 
 
 class Enrollment(SQLModel, table=True):

@@ -91,3 +91,29 @@ def test_schema_comparison_detects_a_missing_column(tmp_path):
             ("add_column", "favorite", "created_at")]
     finally:
         engine.dispose()
+
+
+def test_biller_gln_migration_fills_the_catalog_billers(tmp_path):
+    """0014 gives the billers already in a database their catalog GLN (and only those)."""
+    from occireflex.domain.payments import billers
+
+    url = f"sqlite:///{tmp_path / 'billers.db'}"
+    cfg = _config()
+    cfg.set_main_option("sqlalchemy.url", url)
+    command.upgrade(cfg, "0013")
+    engine = make_engine(url)
+    try:
+        columns = ("code, name, category, sector, ref_label, ref_min, ref_max, ref_numeric, "
+                   "cycle_months, issue_day, due_days, partial_allowed, amount_min, amount_max, "
+                   "is_active")
+        with engine.begin() as conn:
+            for code in ("1001", "2006", "9999"):
+                conn.execute(text(f"INSERT INTO biller ({columns}) VALUES (:code, 'x', 'publico', "
+                                  "'x', 'x', 1, 9, 1, 1, 1, 10, 0, 100, 200, 1)"), {"code": code})
+        command.upgrade(cfg, "head")
+        with engine.connect() as conn:
+            glns = dict(conn.execute(text("SELECT code, gln FROM biller")).all())
+        catalog = {spec.code: spec.gln for spec in billers.BILLERS}
+        assert glns == {"1001": catalog["1001"], "2006": catalog["2006"], "9999": None}
+    finally:
+        engine.dispose()

@@ -40,50 +40,59 @@ class BillerSpec:
     partial_allowed: bool
     amount_min: int  # pesos
     amount_max: int
+    gln: str  # GS1 GLN, the (415) of its bills' barcode: 7709998 + 0 + code + check digit
 
 
 # The bank's biller catalog (reference data, loaded by ``occireflex init-db``).
 BILLERS: tuple[BillerSpec, ...] = (
     BillerSpec("1001", "Enel Colombia", "publico", "Energía", "Número de cliente",
-               7, 10, True, 1, 5, 15, False, 80_000, 2_500_000),
+               7, 10, True, 1, 5, 15, False, 80_000, 2_500_000, gln="7709998010017"),
     BillerSpec("1002", "EPM Energía", "publico", "Energía", "Número de contrato",
-               6, 12, True, 1, 8, 12, False, 60_000, 1_800_000),
+               6, 12, True, 1, 8, 12, False, 60_000, 1_800_000, gln="7709998010024"),
     BillerSpec("1003", "Acueducto de Bogotá", "publico", "Agua", "Cuenta contrato",
-               8, 10, True, 2, 10, 15, False, 40_000, 900_000),
+               8, 10, True, 2, 10, 15, False, 40_000, 900_000, gln="7709998010031"),
     BillerSpec("1004", "Vanti Gas Natural", "publico", "Gas", "Cuenta contrato",
-               8, 10, True, 1, 3, 14, False, 20_000, 600_000),
+               8, 10, True, 1, 3, 14, False, 20_000, 600_000, gln="7709998010048"),
     BillerSpec("1005", "Claro Hogar", "publico", "Telecomunicaciones", "Número de cuenta",
-               8, 12, True, 1, 1, 15, False, 90_000, 700_000),
+               8, 12, True, 1, 1, 15, False, 90_000, 700_000, gln="7709998010055"),
     BillerSpec("1006", "Movistar Empresas", "publico", "Telecomunicaciones",
-               "Referencia de pago", 6, 15, False, 1, 2, 18, False, 120_000, 1_500_000),
+               "Referencia de pago", 6, 15, False, 1, 2, 18, False, 120_000, 1_500_000,
+               gln="7709998010062"),
     BillerSpec("1007", "ETB", "publico", "Telecomunicaciones", "Número de referencia",
-               10, 14, True, 1, 6, 14, False, 70_000, 500_000),
+               10, 14, True, 1, 6, 14, False, 70_000, 500_000, gln="7709998010079"),
     BillerSpec("1008", "Aguas de Cartagena", "publico", "Agua", "Número de póliza",
-               6, 9, True, 1, 12, 10, False, 30_000, 450_000),
+               6, 9, True, 1, 12, 10, False, 30_000, 450_000, gln="7709998010086"),
     BillerSpec("1009", "Air-e", "publico", "Energía", "NIC", 7, 7, True, 1, 15, 12, False,
-               50_000, 1_200_000),
+               50_000, 1_200_000, gln="7709998010093"),
     BillerSpec("2001", "Sura EPS", "privado", "Salud", "Número de contrato", 5, 15, False,
-               1, 20, 10, True, 150_000, 4_000_000),
+               1, 20, 10, True, 150_000, 4_000_000, gln="7709998020016"),
     BillerSpec("2002", "Colsanitas Medicina Prepagada", "privado", "Salud",
-               "Número de contrato", 8, 12, True, 1, 25, 10, False, 300_000, 2_800_000),
+               "Número de contrato", 8, 12, True, 1, 25, 10, False, 300_000, 2_800_000,
+               gln="7709998020023"),
     BillerSpec("2003", "Universidad de los Andes", "privado", "Educación",
-               "Referencia de matrícula", 9, 12, True, 2, 1, 20, True, 2_000_000, 9_000_000),
+               "Referencia de matrícula", 9, 12, True, 2, 1, 20, True, 2_000_000, 9_000_000,
+               gln="7709998020030"),
     BillerSpec("2004", "Colegio San Bartolomé", "privado", "Educación", "Código del estudiante",
-               4, 12, False, 1, 1, 10, False, 600_000, 1_600_000),
+               4, 12, False, 1, 1, 10, False, 600_000, 1_600_000, gln="7709998020047"),
     BillerSpec("2005", "Seguros Bolívar", "privado", "Seguros", "Número de póliza",
-               6, 20, False, 1, 18, 15, True, 90_000, 3_000_000),
+               6, 20, False, 1, 18, 15, True, 90_000, 3_000_000, gln="7709998020054"),
     BillerSpec("2006", "Administración Edificio Calle 100 PH", "privado",
                "Propiedad horizontal", "Oficina o apartamento", 2, 10, False, 1, 1, 10, False,
-               350_000, 1_200_000),
+               350_000, 1_200_000, gln="7709998020061"),
 )
 
 
 def ensure_billers(db: Session) -> int:
-    """Insert missing billers of the catalog (idempotent); returns how many were added."""
-    existing = set(db.exec(select(Biller.code)).all())
+    """Insert missing billers of the catalog and give the existing ones their catalog GLN
+    when they have none (idempotent); returns how many were added."""
+    existing = {b.code: b for b in db.exec(select(Biller)).all()}
     added = 0
     for spec in BILLERS:
         if spec.code in existing:
+            row = existing[spec.code]
+            if row.gln is None:
+                row.gln = spec.gln
+                db.add(row)
             continue
         values = spec.__dict__ | {"amount_min": spec.amount_min * 100,
                                   "amount_max": spec.amount_max * 100}
