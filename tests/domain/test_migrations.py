@@ -94,7 +94,7 @@ def test_schema_comparison_detects_a_missing_column(tmp_path):
 
 
 def test_biller_gln_migration_fills_the_catalog_billers(tmp_path):
-    """0014 gives the billers already in a database their catalog GLN (and only those)."""
+    """0015 gives the billers already in a database their catalog GLN (and only those)."""
     from occireflex.domain.payments import billers
 
     url = f"sqlite:///{tmp_path / 'billers.db'}"

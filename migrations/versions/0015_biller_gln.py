@@ -1,8 +1,8 @@
 """biller.gln: the GS1 Global Location Number printed as (415) in a bill's barcode, unique;
 the bank's catalog billers get theirs (``billers.BILLERS``).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-05 09:00:00
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
