@@ -11,6 +11,7 @@ from occireflex import api
 from occireflex.components import theme
 from occireflex.components.routing import register_pages
 from occireflex.domain import bulk
+from occireflex.domain.payments import barcode_image, inscriptions
 from occireflex.pages import (
     accumulated,
     activity,
@@ -38,6 +39,7 @@ from occireflex.pages import (
     app as app_pages,
 )
 from occireflex.state.bulk import BulkUploadState
+from occireflex.state.payments import PaymentsState
 from occireflex.web.disk_states import throttle_disk_state_purge
 from occireflex.web.failover import use_failover_token_manager
 from occireflex.web.headers import SecurityHeaders
@@ -52,7 +54,9 @@ PAGE_MODULES = (accumulated, activity, alerts, app_pages, app_password, auth_con
 @lru_cache(maxsize=1)
 def upload_handlers() -> dict[str, tuple[str, int]]:
     """Every upload handler of the portal: its service and the largest file it takes."""
-    return {format_event_handler(BulkUploadState.handle_upload): (bulk.SERVICE, bulk.MAX_BYTES)}
+    return {format_event_handler(BulkUploadState.handle_upload): (bulk.SERVICE, bulk.MAX_BYTES),
+            format_event_handler(PaymentsState.upload_barcode): (
+                inscriptions.SERVICE, barcode_image.MAX_BYTES)}
 
 
 def http_gates(asgi: ASGIApp) -> ASGIApp:

@@ -7,6 +7,7 @@ import reflex as rx
 from occireflex import catalog
 from occireflex.components import theme
 from occireflex.components.badges import match_badge
+from occireflex.components.barcode_dialog import barcode_buttons, barcode_dialog
 from occireflex.components.bulk_upload import bulk_upload_tab
 from occireflex.components.cells import date_cell, money_cell
 from occireflex.components.dialogs import delete_dialog
@@ -17,6 +18,7 @@ from occireflex.components.notice import notice
 from occireflex.components.token_prompt import confirm_actions, token_field, token_form
 from occireflex.domain.payments.inscriptions import STATES
 from occireflex.state.payments import TAB_ADMIN, TAB_BULK, TAB_GRID, PaymentsState
+from occireflex.state.payments.barcode import INSCRIBIR, PAGAR
 
 P = PaymentsState
 
@@ -111,8 +113,10 @@ def _admin_tab() -> rx.Component:
                     "Después podrá verificarlas y pagarlas desde «Inscripciones» cada vez que "
                     "se cumpla el ciclo de facturación, o programar su pago automático.",
                     color=theme.MUTED),
-            rx.button(rx.icon("plus", size=16), "Inscribir nuevo servicio", on_click=P.open_form,
-                      size="3"),
+            rx.flex(
+                rx.button(rx.icon("plus", size=16), "Inscribir nuevo servicio",
+                          on_click=P.open_form, size="3"),
+                barcode_buttons(INSCRIBIR), gap="0.75rem", wrap="wrap"),
             spacing="3", align="start", style=theme.CARD,
         ),
     )
@@ -200,6 +204,7 @@ def _filters() -> rx.Component:
                                                     P.filter_state),
                   on_change=P.set_filter_state, aria_label="Filtrar por estado"),
         rx.spacer(),
+        barcode_buttons(PAGAR),
         rx.button(rx.icon("circle-dollar-sign", size=16), "Pagar seleccionadas (",
                   P.selected.length(), ")", on_click=P.pay_selected,
                   disabled=P.selected.length() == 0),
@@ -437,6 +442,6 @@ def servicios_publicos() -> rx.Component:
                          _grid_tab()),
                 spacing="4", width="100%"),
         ),
-        _edit_dialog(), _delete_dialog(), _program_dialog(),
+        _edit_dialog(), _delete_dialog(), _program_dialog(), barcode_dialog(),
         spacing="4", width="100%",
     )

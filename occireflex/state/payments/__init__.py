@@ -14,6 +14,7 @@ from occireflex.domain.access import Actor
 from occireflex.domain.payments import inscriptions, pay
 from occireflex.domain.payments.accounts import mask_account
 from occireflex.state.handler import handler
+from occireflex.state.payments.barcode import BarcodeMixin
 from occireflex.state.payments.grid import GridMixin
 from occireflex.state.payments.inscribe import InscribeMixin, billers_fold, reference_hint
 from occireflex.state.payments.payment import PayMixin
@@ -25,7 +26,8 @@ TAB_ADMIN, TAB_GRID, TAB_BULK = "administracion", "inscripciones", "carga"
 __all__ = ["PaymentsState", "TAB_ADMIN", "TAB_BULK", "TAB_GRID"]
 
 
-class PaymentsState(InscribeMixin, PayMixin, ProgramMixin, GridMixin, PortalState):
+class PaymentsState(BarcodeMixin, InscribeMixin, PayMixin, ProgramMixin, GridMixin,
+                    PortalState):
     tab: str = TAB_GRID
     message: str = ""
     error: str = ""
@@ -37,6 +39,7 @@ class PaymentsState(InscribeMixin, PayMixin, ProgramMixin, GridMixin, PortalStat
             self.message = self.error = ""
             self.stage, self.selected, self.form_open = "grid", [], False
             self.edit_id = self.delete_id = self.program_id = 0
+            self.barcode_mode = ""
         self.accounts = [
             {"id": str(a.id), "label": f"{a.name} · {mask_account(a.number)}"}
             for a in pay.accounts_for(db, actor)]
