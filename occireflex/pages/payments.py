@@ -258,6 +258,13 @@ def _pay_panel() -> rx.Component:
                 "al confirmarlo quedará «Pendiente por autorizar» y el dinero se debitará "
                 "cuando llegue la última autorización."),
             color_scheme="blue", id="pay-needs-authorization", width="100%")),
+        rx.cond(P.pay_overdue > 0, rx.callout.root(
+            rx.callout.icon(rx.icon("calendar-x")),
+            rx.callout.text(
+                P.pay_overdue, " de las facturas ya venció (estado «Vencida»): el convenio "
+                "puede cobrar intereses de mora o haber suspendido el servicio. Verifique el "
+                "valor con el convenio antes de pagar."),
+            color_scheme="amber", id="pay-overdue", width="100%")),
         rx.cond(P.pay_short > 0, rx.callout.root(
             rx.callout.icon(rx.icon("wallet")),
             rx.callout.text(

@@ -4,6 +4,7 @@ confirmation is refused before the token is checked, so the code is not spent.""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -68,3 +69,15 @@ def test_funds_cover_each_bill_after_the_ones_before_it():
     assert pay.funds_cover(150, [100, 60, 50]) == [True, False, True]
     assert pay.funds_cover(0, [1]) == [False]
     assert pay.funds_cover(10, []) == []
+
+
+@pytest.mark.clock("2026-12-04T10:00")  # Enel's bill due 2026/11/20, Claro's 2026/12/16
+def test_an_overdue_bill_is_said_in_the_confirmation(logged_in):
+    b = logged_in("admin.demo")
+    b.payments.load()
+    rows = {r["reference"]: r for r in b.payments.rows}
+    b.payments.pay_one(rows["0045123987"]["id"])
+    assert b.payments.pay_lines[0]["state"] == "Vencida" and b.payments.pay_overdue == 1
+    b.payments.back_to_grid()
+    b.payments.pay_one(rows["8012345678"]["id"])
+    assert b.payments.pay_lines[0]["state"] == "Pendiente" and b.payments.pay_overdue == 0

@@ -28,6 +28,7 @@ class PayMixin(rx.State, mixin=True):
     pay_required: int = 0  # authorizations the payment needs (Configuración de Autorizaciones)
     pending_text: str = ""  # kept «Pendiente por autorizar» instead of paid
     pay_short: int = 0  # bills the chosen account cannot cover: confirmation disabled
+    pay_overdue: int = 0  # bills past their due date: the confirmation says so
     _selection: list[tuple[int, int, int]] = []
     _amounts: list[int] = []
     _total_centavos: int = 0
@@ -62,6 +63,7 @@ class PayMixin(rx.State, mixin=True):
     def _totals(self, actor: Actor, db) -> None:
         """The total, the authorizations and the token it needs, and the funds."""
         self._total_centavos = sum(self._amounts)
+        self.pay_overdue = sum(1 for line in self.pay_lines if line["state"] == "Vencida")
         self.pay_total = format_money(self._total_centavos)
         self.pay_needs_token = pay.asks_token(db, actor, self._total_centavos)
         self.pay_required = rules.required_for(db, actor.company_id, rules.PAGO,
