@@ -125,9 +125,11 @@ def test_the_phone_shows_programada_tabs_on_one_line_and_results_first(
     assert tab_height < 1.5 * button_height + 4  # one line (it scrolls sideways)
     phone.get_by_role("button", name="Inscripciones", exact=True).click()
     phone.get_by_label("Filtrar por referencia").fill(ref)
+    expect(phone.get_by_text("Energía sede principal").filter(visible=True)).to_have_count(0)
     card = phone.locator(".occi-card-programmed").filter(visible=True)
     expect(card).to_have_count(1)
     expect(card).to_contain_text("Programada")
+    card.scroll_into_view_if_needed()
     phone.screenshot(path=str(screenshots_dir / "inscripciones-programada-phone.png"))
 
     phone.goto(REALIZADAS)
