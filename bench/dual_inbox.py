@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -43,6 +42,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlmodel import Session, SQLModel, select  # noqa: E402
 
+from bench.timing import PG_URL, fresh_engine, median_ms  # noqa: E402
 from occireflex import db as dbmod  # noqa: E402
 from occireflex.domain.bogota import day_start, end_of_business_day, local_today  # noqa: E402
 from occireflex.domain.demo import seed_demo  # noqa: E402
@@ -60,30 +60,11 @@ from occireflex.models import (  # noqa: E402
 )
 from tests.helpers import actor_at  # noqa: E402
 
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SCHEMA = "occi_dual_bench"
 NOW = datetime(2026, 12, 15, 19, 0, tzinfo=UTC)  # 14:00 in Bogotá, a Tuesday
 KINDS = ("pago", "programacion", "archivo")
 CLOSED = ("autorizada",) * 12 + ("vencida",) * 4 + ("rechazada",) * 3 + ("cancelada",)
 OWN_PENDING = 200
-
-
-def _median_ms(call, runs: int) -> float:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1e3
-
-
-def _engine(kind: str):
-    if kind == "sqlite":
-        return dbmod.make_engine(f"sqlite:///{tempfile.mkdtemp(prefix='occi-db-')}/bench.db")
-    with create_engine(PG_URL).begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    return create_engine(PG_URL, connect_args={"options": f"-csearch_path={SCHEMA}"})
 
 
 def _spread(total: int, days: int, index: int) -> int:
@@ -197,7 +178,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--explain", action="store_true")
     args = parser.parse_args()
-    engine = _engine(args.db)
+    engine = fresh_engine(args.db, SCHEMA)
     SQLModel.metadata.create_all(engine)
     dbmod.use_engine(engine)
     started = time.perf_counter()
@@ -208,7 +189,7 @@ def main() -> None:
         preparer = actor_at(db, "prepara.demo", NOW)
         admin = actor_at(db, "admin.demo", NOW)
         db.commit()
-        floor = _median_ms(lambda: db.get(User, authorizer.user_id, populate_existing=True),
+        floor = median_ms(lambda: db.get(User, authorizer.user_id, populate_existing=True),
                            args.runs * 4)
         cases = {
             "inbox, first page with its total": lambda: inbox.pending_page(
@@ -220,7 +201,7 @@ def main() -> None:
             "expiry sweep, nothing due (commits)": lambda: inbox.expire_due(db, NOW),
             "Montos Acumulados report": lambda: accumulated_report.report(db, admin, NOW),
         }
-        results = {name: _median_ms(call, args.runs) for name, call in cases.items()}
+        results = {name: median_ms(call, args.runs) for name, call in cases.items()}
         total = inbox.pending_page(db, authorizer, 1, NOW)[1]
         badge = inbox.badge_count(db, authorizer, NOW)
         sums = limits.accumulated(db, preparer.company_id, preparer.user_id, "pago",

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -30,9 +29,9 @@ from datetime import timedelta
 os.environ.setdefault("OCCIREFLEX_INSTANCE_DIR", tempfile.mkdtemp(prefix="occi-bench-"))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sqlalchemy import create_engine, text  # noqa: E402
 from sqlmodel import Session, SQLModel, select  # noqa: E402
 
+from bench.timing import fresh_engine, median_ms  # noqa: E402
 from occireflex import db as dbmod  # noqa: E402
 from occireflex.domain.bogota import local_today  # noqa: E402
 from occireflex.domain.demo import seed_demo  # noqa: E402
@@ -50,27 +49,8 @@ from occireflex.models import (  # noqa: E402
 )
 from tests.helpers import actor_at  # noqa: E402
 
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SCHEMA = "occi_grid_bench"
 CHUNK = 50_000
-
-
-def _median_ms(call, runs: int) -> float:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1e3
-
-
-def _engine(kind: str):
-    if kind == "sqlite":
-        return dbmod.make_engine(f"sqlite:///{tempfile.mkdtemp(prefix='occi-db-')}/bench.db")
-    with create_engine(PG_URL).begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    return create_engine(PG_URL, connect_args={"options": f"-csearch_path={SCHEMA}"})
 
 
 def _month(day, back: int) -> str:
@@ -156,7 +136,7 @@ def main() -> None:
     parser.add_argument("--payments", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
-    engine = _engine(args.db)
+    engine = fresh_engine(args.db, SCHEMA)
     SQLModel.metadata.create_all(engine)
     dbmod.use_engine(engine)
     started = time.perf_counter()
@@ -166,7 +146,7 @@ def main() -> None:
         actor = actor_at(db, "admin.demo", utcnow())
         db.commit()
         pages = -(-args.big // 10)
-        floor = _median_ms(lambda: db.get(User, actor.user_id, populate_existing=True),
+        floor = median_ms(lambda: db.get(User, actor.user_id, populate_existing=True),
                            args.runs * 4)
         cases = {
             "page turn (page 7, known total)": lambda: inscriptions.list_page(
@@ -182,7 +162,7 @@ def main() -> None:
             "Transacciones: default query (last 30 days)": lambda: transactions.search(
                 db, actor),
         }
-        results = {name: _median_ms(call, args.runs) for name, call in cases.items()}
+        results = {name: median_ms(call, args.runs) for name, call in cases.items()}
         counts = {s: inscriptions.list_page(db, actor, state=s)[1] for s in inscriptions.STATES}
         tx_total = transactions.search(db, actor).total
     print(f"{args.db}: big company {args.big:,} inscriptions; other company {args.bills:,} "

@@ -4,7 +4,6 @@ check digit is refused in Spanish. Desktop and phone screenshots."""
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from datetime import date, timedelta
 
@@ -13,6 +12,7 @@ from playwright.sync_api import expect
 
 from tests.domain.test_barcode import png
 from tests.e2e.conftest import E2EServer, login
+from tests.e2e.test_dual_control import sql
 from tests.e2e.test_payments import visible
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
@@ -20,19 +20,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 SERVICIOS = "/transacciones/pagos/servicios"
 
 
-def _sql(server: E2EServer, statement: str, *args) -> list[tuple]:
-    con = sqlite3.connect(server.db_path, timeout=10)
-    try:
-        rows = con.execute(statement, args).fetchall()
-        con.commit()
-        return rows
-    finally:
-        con.close()
-
-
 def test_inscribe_by_line_and_pay_by_photo(e2e_server: E2EServer, new_context, tmp_path,
                                            screenshots_dir):
-    [(gln,)] = _sql(e2e_server, "SELECT gln FROM biller WHERE code = '1004'")
+    [(gln,)] = sql(e2e_server, "SELECT gln FROM biller WHERE code = '1004'")
     ref = f"84{str(int(time.time()))[-6:]}"
     page = new_context().new_page()
     login(page, e2e_server, "admin.demo")
@@ -51,9 +41,9 @@ def test_inscribe_by_line_and_pay_by_photo(e2e_server: E2EServer, new_context, t
         .to_be_visible()
 
     due = date.today() + timedelta(days=10)  # the bill shown is due later than today
-    _sql(e2e_server, "UPDATE bill SET due_on = ? WHERE reference = ? AND status = 'pendiente'",
+    sql(e2e_server, "UPDATE bill SET due_on = ? WHERE reference = ? AND status = 'pendiente'",
          due.isoformat(), ref)
-    [(amount,)] = _sql(e2e_server, "SELECT amount FROM bill WHERE reference = ? AND "
+    [(amount,)] = sql(e2e_server, "SELECT amount FROM bill WHERE reference = ? AND "
                        "status = 'pendiente'", ref)
     photo = tmp_path / "factura.png"
     photo.write_bytes(png(f"(415){gln}(8020){ref}(3902){amount}(96){due:%Y%m%d}"))
