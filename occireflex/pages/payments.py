@@ -251,27 +251,18 @@ def _pay_panel() -> rx.Component:
                 spacing="1", width="100%", padding="0.75rem", border_radius="8px",
                 background=theme.PAGE_BG),
             columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
-        rx.cond(P.pay_required > 0, rx.callout.root(
-            rx.callout.icon(rx.icon("shield-check")),
-            rx.callout.text(
-                "Este pago requiere ", P.pay_required, " autorización(es) de otro usuario: "
-                "al confirmarlo quedará «Pendiente por autorizar» y el dinero se debitará "
-                "cuando llegue la última autorización."),
-            color_scheme="blue", id="pay-needs-authorization", width="100%")),
-        rx.cond(P.pay_overdue > 0, rx.callout.root(
-            rx.callout.icon(rx.icon("calendar-x")),
-            rx.callout.text(
-                P.pay_overdue, " de las facturas ya venció (estado «Vencida»): el convenio "
-                "puede cobrar intereses de mora o haber suspendido el servicio. Verifique el "
-                "valor con el convenio antes de pagar."),
-            color_scheme="amber", id="pay-overdue", width="100%")),
-        rx.cond(P.pay_short > 0, rx.callout.root(
-            rx.callout.icon(rx.icon("wallet")),
-            rx.callout.text(
-                "La cuenta débito no cubre ", P.pay_short, " de las facturas (señaladas): "
-                "quítelas del pago o elija otra cuenta. Saldo disponible ", P.pay_available,
-                "; total seleccionado ", P.pay_total, "."),
-            color_scheme="red", role="alert", id="pay-insufficient", width="100%")),
+        _pay_callout(P.pay_required > 0, "shield-check", "blue", "pay-needs-authorization",
+                     "Este pago requiere ", P.pay_required, " autorización(es) de otro "
+                     "usuario: al confirmarlo quedará «Pendiente por autorizar» y el dinero se "
+                     "debitará cuando llegue la última autorización."),
+        _pay_callout(P.pay_overdue > 0, "calendar-x", "amber", "pay-overdue",
+                     P.pay_overdue, " de las facturas ya venció (estado «Vencida»): el "
+                     "convenio puede cobrar intereses de mora o haber suspendido el servicio. "
+                     "Verifique el valor con el convenio antes de pagar."),
+        _pay_callout(P.pay_short > 0, "wallet", "red", "pay-insufficient",
+                     "La cuenta débito no cubre ", P.pay_short, " de las facturas (señaladas): "
+                     "quítelas del pago o elija otra cuenta. Saldo disponible ",
+                     P.pay_available, "; total seleccionado ", P.pay_total, ".", role="alert"),
         notice(P.pay_error),
         rx.cond(
             P.pay_short > 0,
@@ -292,6 +283,13 @@ def _pay_panel() -> rx.Component:
                 spacing="2", width="100%"), on_submit=P.confirm_payment, width="100%"))),
         spacing="4", width="100%", style=theme.CARD,
     )
+
+
+def _pay_callout(when, icon: str, color: str, html_id: str, *text, **props) -> rx.Component:
+    """A notice of the payment panel, shown while ``when`` holds."""
+    return rx.cond(when, rx.callout.root(
+        rx.callout.icon(rx.icon(icon)), rx.callout.text(*text),
+        color_scheme=color, id=html_id, width="100%", **props))
 
 
 def _pay_line_card(line, index) -> rx.Component:
