@@ -37,6 +37,12 @@ def _change_button(row) -> rx.Component:
     )
 
 
+def _verification(row) -> rx.Component:
+    return rx.cond(row["verification"] != "", rx.text(
+        "Verificación ", rx.text.span(row["verification"], font_weight="700"),
+        color=theme.MUTED, font_size="0.75rem"))
+
+
 def _row(row) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.vstack(rx.text(row["username"], font_weight="600"),
@@ -46,7 +52,8 @@ def _row(row) -> rx.Component:
         rx.table.cell(rx.vstack(state_badge(row["physical"]),
                                 rx.text(row["serial"], color=theme.MUTED, font_size="0.75rem"),
                                 spacing="1")),
-        rx.table.cell(state_badge(row["virtual_label"], row["virtual"])),
+        rx.table.cell(rx.vstack(state_badge(row["virtual_label"], row["virtual"]),
+                                _verification(row), spacing="1")),
         rx.table.cell(row["device"]),
         date_cell(row["changed"]),
         rx.table.cell(_change_button(row)),
@@ -67,8 +74,9 @@ def _card(row) -> rx.Component:
                           font_size="0.85rem"),
                   spacing="0"),
         line("Token virtual:", state_badge(row["virtual_label"], row["virtual"]),
-             rx.cond(row["device"] != "—", rx.text(row["device"], color=theme.MUTED,
-                                                   font_size="0.8rem"))),
+             rx.fragment(rx.cond(row["device"] != "—", rx.text(row["device"], color=theme.MUTED,
+                                                               font_size="0.8rem")),
+                         _verification(row))),
         line("Token físico:", state_badge(row["physical"]),
              rx.text(row["serial"], color=theme.MUTED, font_size="0.8rem")),
         _change_button(row),
@@ -96,7 +104,48 @@ def _release_card() -> rx.Component:
     ))
 
 
+def _pending_panel() -> rx.Component:
+    """Issue 16.5: a release waits for authorization; say where, or cancel it."""
+    return rx.cond(S.pending_verification != "", rx.callout(
+        rx.vstack(
+            rx.text("Liberación pendiente de autorización", font_weight="700"),
+            rx.hstack(rx.text("Número de verificación:"),
+                      rx.badge(S.pending_verification, size="3", variant="solid",
+                               color_scheme="blue", class_name="occi-pending-verification"),
+                      rx.text("· vence a las ", S.pending_expires, color=theme.MUTED),
+                      spacing="2", align="center", wrap="wrap"),
+            rx.text("Causal: ", S.pending_reason, font_size="0.85rem"),
+            rx.cond(
+                S.pending_app,
+                rx.text("Autorícela o recházela en la App Banco de Occidente Empresas, en "
+                        "«Autorizaciones pendientes» (verá este mismo número), o en "
+                        "«Liberaciones pendientes por autorizar» de esta página."),
+                rx.text("Su empresa no permite autorizar desde la App: autorícela o "
+                        "recházela en «Liberaciones pendientes por autorizar» de esta página."),
+            ),
+            rx.text("Si ya no la necesita, cancélela: el token queda como estaba.",
+                    font_size="0.85rem", color=theme.MUTED),
+            rx.button(rx.icon("ban", size=16), "Cancelar solicitud", on_click=S.ask_cancel,
+                      color_scheme="red", variant="soft", size="2",
+                      aria_label="Cancelar la solicitud de liberación de " + S.target_username),
+            spacing="2", align="start",
+        ),
+        icon="clock", color_scheme="blue", width="100%", role="status",
+    ))
+
+
 def _choose_stage() -> rx.Component:
+    nothing_else = (S.pending_verification != "") & (S.target_actions.length() == 0)
+    return rx.vstack(
+        _pending_panel(),
+        rx.cond(nothing_else, rx.flex(
+            rx.button("Cerrar", variant="soft", color_scheme="gray", on_click=S.close),
+            justify="end", width="100%"), _choose_form()),
+        spacing="3", width="100%",
+    )
+
+
+def _choose_form() -> rx.Component:
     def option(value: str, label: str, hint: str) -> rx.Component:
         return rx.el.label(
             rx.hstack(
@@ -146,17 +195,40 @@ def _choose_stage() -> rx.Component:
     )
 
 
-def _confirm_stage() -> rx.Component:
-    def line(label: str, value) -> rx.Component:
-        return rx.hstack(rx.text(label, color=theme.MUTED, min_width="4.5rem"),
-                         rx.text(value, font_weight="600"), spacing="2", wrap="wrap")
+def _line(label: str, value, width: str = "4.5rem") -> rx.Component:
+    return rx.hstack(rx.text(label, color=theme.MUTED, min_width=width),
+                     rx.text(value, font_weight="600"), spacing="2", wrap="wrap")
 
+
+def _cancel_stage() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.box(
-                line("Usuario:", S.target_username),
-                line("Acción:", S.action_label),
-                line("Causal:", S.reason_label),
+                _line("Usuario:", S.target_username, "6.5rem"),
+                _line("Solicitud:", "Liberar", "6.5rem"),
+                _line("Causal:", S.pending_reason, "6.5rem"),
+                _line("Verificación:", S.pending_verification, "6.5rem"),
+                padding="0.75rem", background=theme.PAGE_BG, border_radius="10px", width="100%",
+            ),
+            rx.text("Al confirmar se cancela la solicitud: ya no se podrá autorizar en la App "
+                    "ni en el portal, y el token virtual de ", S.target_username,
+                    " queda como estaba.", font_size="0.85rem", color=theme.MUTED),
+            token_field("token-cancelar", auto_focus=True),
+            notice(S.dialog_error, "red", "triangle-alert"),
+            confirm_actions(S.back, on_cancel=S.close, color_scheme="red"),
+            spacing="3", width="100%",
+        ),
+        on_submit=S.confirm_cancel, reset_on_submit=True, width="100%",
+    )
+
+
+def _confirm_stage() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.box(
+                _line("Usuario:", S.target_username),
+                _line("Acción:", S.action_label),
+                _line("Causal:", S.reason_label),
                 padding="0.75rem", background=theme.PAGE_BG, border_radius="10px", width="100%",
             ),
             rx.cond(
@@ -181,16 +253,18 @@ def _confirm_stage() -> rx.Component:
 def _dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Cambiar Estado del Token Virtual"),
+            rx.dialog.title(rx.cond(S.stage == "cancelar", "Cancelar solicitud de liberación",
+                                    "Cambiar Estado del Token Virtual")),
             rx.dialog.description(
                 rx.text(S.target_username, " · ", S.target_name, font_weight="600"),
                 size="2",
             ),
             rx.hstack(rx.text("Estado actual del token virtual:", color=theme.MUTED,
                               font_size="0.9rem"),
-                      state_badge(S.target_state), spacing="2", align="center", wrap="wrap",
+                      state_badge(S.target_state, S.target_code), spacing="2", align="center", wrap="wrap",
                       margin_y="0.75rem"),
-            rx.cond(S.stage == "confirmar", _confirm_stage(), _choose_stage()),
+            rx.match(S.stage, ("confirmar", _confirm_stage()), ("cancelar", _cancel_stage()),
+                     _choose_stage()),
             max_width="560px",
         ),
         open=S.stage != "",

@@ -1,8 +1,9 @@
 """Administración de Token > Token Virtual, and Consulta de Token (portal).
 
 Thin: the domain decides who may act, on whom, and which change the token allows. The
-chosen user lives in a backend var, so the confirmation acts on the user whose row was
-opened, never on an id the browser sends with the token code.
+chosen user (and their pending release, for «Cancelar solicitud») lives in backend vars, so
+the confirmation acts on the row that was opened, never on an id the browser sends with
+the token code.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 import reflex as rx
 
 from occireflex import catalog
-from occireflex.domain import exports
+from occireflex.domain import exports, security_params
 from occireflex.domain.access import Actor
 from occireflex.domain.errors import DomainError, ValidationError
 from occireflex.domain.exports import render_table_pdf
 from occireflex.domain.tokens import admin as ta
 from occireflex.domain.tokens import history as token_history
+from occireflex.domain.tokens import portal_approval
 from occireflex.domain.tokens import states as ts
 from occireflex.state import downloads
 from occireflex.state.handler import TOAST, handler
@@ -25,12 +27,12 @@ from occireflex.state.portal import PortalState
 from occireflex.state.token_releases import PendingReleasesState
 
 
-def _grid_row(r: ta.TokenRow) -> dict[str, str]:
+def _grid_row(r: ta.TokenRow, verification: str = "") -> dict[str, str]:
     return {"id": str(r.user_id), "username": r.username, "name": r.full_name,
             "role": "Administrador" if r.is_admin else "Secundario",
             "physical": r.physical, "serial": r.physical_serial, "virtual": r.virtual,
             "virtual_label": r.virtual_label, "device": r.device or "—",
-            "changed": r.changed or "—"}
+            "changed": r.changed or "—", "verification": verification}
 
 
 class TokenAdminState(PagedMixin, PortalState):
@@ -45,17 +47,24 @@ class TokenAdminState(PagedMixin, PortalState):
     target_username: str = ""
     target_name: str = ""
     target_state: str = ""
+    target_code: str = ""
     target_actions: list[str] = []
     action: str = ""
     reason: str = ""
     dialog_error: str = ""
     action_label: str = ""
     reason_label: str = ""
+    # the target's release waiting for authorization (the number the App shows on it)
+    pending_verification: str = ""
+    pending_expires: str = ""
+    pending_reason: str = ""
+    pending_app: bool = True  # the company lets the App authorize it
     # the outcome of the last Liberar, with what the App will show on the same request
     release_user: str = ""
     release_verification: str = ""
     release_expires: str = ""
     _target_id: int = 0
+    _cancel_id: int = 0  # the target's pending release, chosen by the server
 
     @rx.var
     def reason_options(self) -> list[dict[str, str]]:
@@ -65,7 +74,9 @@ class TokenAdminState(PagedMixin, PortalState):
         rows, total = ta.list_users(db, actor, self.search, self.page, self.page_size)
         self.total = total
         self.page = min(self.page, max(1, -(-total // self.page_size)))
-        self.rows = [_grid_row(r) for r in rows]
+        numbers = ({p.username: p.verification for p in ta.pending_requests(db, actor)}
+                   if any(r.virtual == ts.PENDIENTE for r in rows) else {})
+        self.rows = [_grid_row(r, numbers.get(r.username, "")) for r in rows]
 
     def _grid_failed(self, exc: DomainError) -> None:
         self.rows, self.total, self.error = [], 0, exc.message
@@ -73,7 +84,7 @@ class TokenAdminState(PagedMixin, PortalState):
     @handler(error=_grid_failed)
     def load(self, actor: Actor, db):
         self.error, self.message, self.stage, self.release_user = "", "", "", ""
-        self.page, self._target_id = 1, 0
+        self.page, self._target_id, self._cancel_id = 1, 0, 0
         self._reload(actor, db)
 
     @handler(error=_grid_failed)
@@ -90,9 +101,22 @@ class TokenAdminState(PagedMixin, PortalState):
         self._target_id = row.user_id
         self.target_username, self.target_name = row.username, row.full_name
         self.target_state, self.target_actions = row.virtual_label, list(row.actions)
+        self.target_code = row.virtual
         self.action = row.actions[0] if len(row.actions) == 1 else ""
         self.reason = self.dialog_error = ""
+        self._show_pending(actor, db, row)
         self.stage = "elegir"
+
+    def _show_pending(self, actor: Actor, db, row: ta.TokenRow) -> None:
+        """The target's pending release, if any: its number, deadline and causal."""
+        pending = next((p for p in ta.pending_requests(db, actor) if p.username == row.username
+                        ), None) if row.virtual == ts.PENDIENTE else None
+        self._cancel_id = pending.id if pending else 0
+        self.pending_verification = pending.verification if pending else ""
+        self.pending_expires = pending.expires if pending else ""
+        self.pending_reason = pending.reason if pending else ""
+        self.pending_app = (security_params.of_company(db, actor.company_id).app_may_approve
+                            if pending else True)
 
     @rx.event
     def set_action(self, value: str):
@@ -106,12 +130,12 @@ class TokenAdminState(PagedMixin, PortalState):
 
     @rx.event
     def close(self):
-        self.stage, self._target_id, self.dialog_error = "", 0, ""
+        self.stage, self._target_id, self._cancel_id, self.dialog_error = "", 0, 0, ""
 
     @rx.event
     def dialog_changed(self, opened: bool):
         if opened is not True:  # Esc or a click outside closes the dialog
-            self.stage, self._target_id, self.dialog_error = "", 0, ""
+            self.close()
 
     @rx.event
     def back(self):
@@ -156,6 +180,30 @@ class TokenAdminState(PagedMixin, PortalState):
         db.flush()
         self._reload(actor, db)
         return PendingReleasesState.load  # a new release appears among the pending ones
+
+    # «Cancelar solicitud» of the target's pending release -----------------------------
+
+    @rx.event
+    def ask_cancel(self):
+        if self.stage == "elegir" and self._target_id and self._cancel_id:
+            self.stage, self.dialog_error = "cancelar", ""
+
+    @handler(error="dialog_error")
+    def confirm_cancel(self, actor: Actor, db, form_data: dict):
+        """«Aceptar y Confirmar» the cancellation with the administrator's token code."""
+        if self.stage != "cancelar" or not self._cancel_id:
+            return
+        username = portal_approval.cancel_request(db, actor, self._cancel_id,
+                                                  token_code(form_data))
+        self.stage, self._target_id, self._cancel_id = "", 0, 0
+        if self.release_user == username:
+            self.release_user = ""  # its «registrada» notice no longer holds
+        db.flush()
+        self._reload(actor, db)
+        row = next((r for r in self.rows if r["username"] == username), None)
+        self.message = (f"Solicitud de liberación de {username} cancelada. Su token virtual "
+                        "quedó como estaba" + (f": {row['virtual_label']}." if row else "."))
+        return PendingReleasesState.load  # it leaves «Liberaciones pendientes»
 
     @handler(error=_grid_failed)
     def refresh(self, actor: Actor, db):

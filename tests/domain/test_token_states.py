@@ -15,11 +15,12 @@ STATES = [V(s, p) for s in (S, A, L, B) for p in (False, True)]
 EXPECTED: dict[tuple[str, bool, str], V | str] = {}
 for s in (S, A, L, B):
     EXPECTED[(s, True, ts.SOLICITAR_LIBERACION)] = ts.ALREADY_PENDING
-    for event in (ts.APROBAR, ts.RECHAZAR, ts.EXPIRAR):
+    for event in (ts.APROBAR, ts.RECHAZAR, ts.EXPIRAR, ts.CANCELAR):
         EXPECTED[(s, False, event)] = ts.NOT_PENDING
     EXPECTED[(s, True, ts.APROBAR)] = V(L)
     EXPECTED[(s, True, ts.RECHAZAR)] = V(s)
     EXPECTED[(s, True, ts.EXPIRAR)] = V(s)
+    EXPECTED[(s, True, ts.CANCELAR)] = V(s)  # the token stays where it was
     for event in (ts.ENROLAR, ts.ACTIVAR):
         EXPECTED[(s, True, event)] = ts.WAIT_APPROVAL
     for pending in (False, True):
@@ -43,7 +44,7 @@ EXPECTED.update({
 
 
 def test_the_expected_table_covers_every_state_and_event():
-    assert len(EXPECTED) == len(STATES) * len(ts.EVENTS) == 64
+    assert len(EXPECTED) == len(STATES) * len(ts.EVENTS) == 72
 
 
 @pytest.mark.parametrize(("state", "pending", "event"), sorted(EXPECTED))

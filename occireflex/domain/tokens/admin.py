@@ -344,12 +344,12 @@ APP_MAY_NOT_APPROVE = ("Su empresa no permite autorizar desde la App (Parámetro
                        "de Seguridad): autorice en el portal, en Administración de Token.")
 
 
-def _company_request(db: Session, actor: Actor, request_id: object) -> TokenRequest:
+def company_request(db: Session, actor: Actor, request_id: object) -> TokenRequest:
     return company_row(db, actor, TokenRequest, request_id, "solicitud_token", REQUEST_NOT_FOUND,
                        lambda request: request.action == ts.LIBERAR)
 
 
-def _open(db: Session, request: TokenRequest, now: datetime) -> None:
+def require_open(db: Session, request: TokenRequest, now: datetime) -> None:
     """Refuse unless the request is still pending and within its 10 minutes."""
     if request.state == tv.R_PENDIENTE and request.expires_at <= now:
         tv.expire_overdue(db, now, user_id=request.user_id)
@@ -359,18 +359,19 @@ def _open(db: Session, request: TokenRequest, now: datetime) -> None:
         raise ts.InvalidTransition(EXPIRED if request.state == tv.R_EXPIRADA else ts.NOT_PENDING)
 
 
-def _decide(db: Session, actor: Actor, request_id: object, event: str, verdict: str,
+def decide(db: Session, actor: Actor, request_id: object, event: str, verdict: str,
             now: datetime) -> tuple[TokenRequest, User]:
     """An administrator's verdict on one pending release of their company: checked by the
-    state machine, then compare-and-set from «pendiente» (once, ever, within 10 minutes)."""
+    state machine, then compare-and-set from «pendiente» (once, ever, within 10 minutes).
+    Approve, reject and ``portal_approval.cancel_request`` record their own events."""
     require_admin(db, actor, verdict)
     if actor.channel == sessions.APP_CHANNEL and not security_params.of_company(
             db, actor.company_id).app_may_approve:
         deny(db, actor, f"solicitud_token:{str(request_id)[:30]}", APP_MAY_NOT_APPROVE)
-    request = _company_request(db, actor, request_id)
+    request = company_request(db, actor, request_id)
     tv.lock_user(db, request.user_id)
     db.refresh(request)
-    _open(db, request, now)
+    require_open(db, request, now)
     user = db.get(User, request.user_id)
     ts.transition(tv.virtual_state(db, user.id, now), event)
     done = db.exec(update(TokenRequest).where(
@@ -397,7 +398,7 @@ def approve(db: Session, actor: Actor, request_id: object, now: datetime | None 
             ) -> Approval:
     """Authorize a release (seed 002 step 9): destroy the seed; the user may enroll."""
     now = now or utcnow()
-    request, user = _decide(db, actor, request_id, ts.APROBAR, tv.R_APROBADA, now)
+    request, user = decide(db, actor, request_id, ts.APROBAR, tv.R_APROBADA, now)
     current = tv.current_virtual(db, user.id)
     ended = 0
     if current is not None and current.state == tokens.ACTIVO:
@@ -431,7 +432,7 @@ def approve(db: Session, actor: Actor, request_id: object, now: datetime | None 
 def reject(db: Session, actor: Actor, request_id: object, now: datetime | None = None) -> str:
     """Reject a release; the token stays as it was. Returns the user name."""
     now = now or utcnow()
-    request, user = _decide(db, actor, request_id, ts.RECHAZAR, tv.R_RECHAZADA, now)
+    request, user = decide(db, actor, request_id, ts.RECHAZAR, tv.R_RECHAZADA, now)
     tv.record_event(db, user, tv.EV_RECHAZADO, reason=request.reason, actor_id=actor.user_id,
                     channel=actor.channel, request_id=request.id, now=now)
     audit.record(db, "token_liberacion_rechazada", company_id=actor.company_id,

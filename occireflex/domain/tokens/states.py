@@ -4,7 +4,7 @@ A user's virtual token is in one of four states; a release request waiting for t
 administrator's authorization in the App lays «Pendiente de autorización» over it:
 
     Sin token ──Liberar──▶ (pendiente) ──aprobar──▶ Liberado ──activar──▶ Activo
-    Activo ────Liberar──▶ (pendiente) ──rechazar / expirar──▶ back where it was
+    Activo ────Liberar──▶ (pendiente) ──rechazar / expirar / cancelar──▶ back where it was
     Liberado ──Liberar──▶ (pendiente)       (a new activation code)
     Activo | Liberado | (pendiente) ──Bloquear──▶ Bloqueado ──habilitar (el Banco)──▶ Liberado
 
@@ -40,12 +40,13 @@ SOLICITAR_LIBERACION = "solicitar_liberacion"
 APROBAR = "aprobar"
 RECHAZAR = "rechazar"
 EXPIRAR = "expirar"
+CANCELAR = "cancelar"  # the administrator withdraws the request in the portal
 BLOQUEAR = "bloquear"
 ENROLAR = "enrolar"  # start an enrollment in the App (same rule as activating it)
 ACTIVAR = "activar"
 HABILITAR_BANCO = "habilitar_banco"
-EVENTS = (SOLICITAR_LIBERACION, APROBAR, RECHAZAR, EXPIRAR, BLOQUEAR, ENROLAR, ACTIVAR,
-          HABILITAR_BANCO)
+EVENTS = (SOLICITAR_LIBERACION, APROBAR, RECHAZAR, EXPIRAR, CANCELAR, BLOQUEAR, ENROLAR,
+          ACTIVAR, HABILITAR_BANCO)
 
 # the administrator's actions and their causales («Cambiar Estado del Token Virtual»)
 LIBERAR, BLOQUEAR_ACCION = "liberar", "bloquear"
@@ -116,7 +117,7 @@ def transition(current: VirtualState, event: str) -> VirtualState:
         if not pending:
             raise InvalidTransition(NOT_PENDING)
         return VirtualState(LIBERADO)
-    if event in (RECHAZAR, EXPIRAR):
+    if event in (RECHAZAR, EXPIRAR, CANCELAR):
         if not pending:
             raise InvalidTransition(NOT_PENDING)
         return VirtualState(state)
