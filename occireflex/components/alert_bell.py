@@ -47,7 +47,7 @@ def alert_bell() -> rx.Component:
                                 font_size="0.85rem")),
                 rx.link("Inscripción de Alertas", href=_ROUTE, font_size="0.8rem"),
                 spacing="2", align="start", width="100%"),
-            side="bottom", align="end", width="min(360px, 92vw)"),
+            side="bottom", align="end", width="min(360px, 92vw)", aria_label="Notificaciones"),
         on_open_change=B.open_bell),
         rx.cond(PortalState.bell_count > 0, rx.badge(
             PortalState.bell_count, id="alert-bell-count", color_scheme="red",

@@ -167,6 +167,19 @@ def test_every_page_has_no_serious_violations(device, browser, e2e_server, admin
             expect(page.get_by_role("button", name="Cerrar sesión").first).to_be_attached()
             expect(page.get_by_text("No tiene permiso")).to_have_count(0)
             found += audit(page, route)
+        # the bell's notices, open over the page
+        page.goto("/")
+        page.locator("#alert-bell").click()
+        expect(page.locator("#alert-bell-read-all")).to_be_visible()
+        found += audit(page, "/ (notificaciones abiertas)")
+        page.keyboard.press("Escape")
+        expect(page.locator("#alert-bell-read-all")).to_have_count(0)
+        # the menu, open: a module's on a desktop, the whole menu on a phone
+        menu = "Abrir menú" if device == "celular" else "Menú Transacciones"
+        page.get_by_role("button", name=menu).click()
+        expect(page.get_by_role("dialog")).to_be_visible()
+        found += audit(page, f"/ ({menu.lower()})")
+        page.keyboard.press("Escape")
         for route in APP_ROUTES:
             page.goto(route)
             expect(page.get_by_role("button", name="Salir de la App")).to_be_attached()
