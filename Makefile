@@ -6,6 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 TOOLS := .tools
 BUN := $(TOOLS)/node_modules/.bin/bun
+AXE := $(TOOLS)/axe/node_modules/axe-core/axe.min.js
 PORT ?= 3000
 WORKERS ?= 2
 BACKEND_PORT ?= 8001
@@ -17,7 +18,7 @@ export REFLEX_CHECK_LATEST_VERSION := 0
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run run-scaled test test-dates deps bun chromium scaled-deps db lint clean
+.PHONY: run run-scaled test test-dates deps bun axe chromium scaled-deps db lint clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +33,14 @@ $(BUN):
 	cd $(TOOLS) && npm install --no-audit --no-fund --silent bun@^1.4.4
 
 bun: $(BUN)
+
+# axe-core, with which the browser tests audit every page's accessibility
+# (tests/e2e/test_accessibility.py reads $(AXE)).
+$(AXE):
+	mkdir -p $(TOOLS)/axe
+	npm install --prefix $(TOOLS)/axe --no-audit --no-fund --silent --save-exact axe-core@4.10.3
+
+axe: $(AXE)
 
 # Debian's Chromium for the browser tests (Playwright cannot download browsers here), and
 # Ghostscript, with which treepoem draws the GS1-128 bill barcodes of the barcode tests.
@@ -75,7 +84,7 @@ run-scaled: deps bun scaled-deps db
 # lane, the browser tests, which mostly wait (for the next token step, for a page) and so
 # leave the other core to the first lane. The browser lane's log follows the first lane's.
 TEST_LOGS := .test-logs
-test: deps bun chromium scaled-deps
+test: deps bun axe chromium scaled-deps
 	@mkdir -p $(TEST_LOGS); \
 	$(PY) -m pytest tests/e2e -p no:cacheprovider > $(TEST_LOGS)/e2e.log 2>&1 & browser=$$!; \
 	trap 'kill $$browser 2>/dev/null' INT TERM; \

@@ -27,15 +27,12 @@ def _notice(n) -> rx.Component:
 
 
 def alert_bell() -> rx.Component:
-    return rx.popover.root(
-        rx.popover.trigger(rx.box(
+    # the button itself is the popover's trigger (a box around it would carry the trigger's
+    # aria-expanded, which a plain div may not have); the unread count over its corner
+    return rx.box(rx.popover.root(
+        rx.popover.trigger(
             rx.icon_button(rx.icon("bell", size=18), variant="ghost", color="white",
-                           aria_label="Notificaciones", id="alert-bell"),
-            rx.cond(PortalState.bell_count > 0, rx.badge(
-                PortalState.bell_count, id="alert-bell-count", color_scheme="red",
-                variant="solid", radius="full", size="1", position="absolute", top="-4px",
-                right="-6px", pointer_events="none")),
-            position="relative")),
+                           aria_label="Notificaciones", id="alert-bell")),
         rx.popover.content(
             rx.vstack(
                 rx.hstack(rx.text("Notificaciones", font_weight="700", color=theme.BRAND),
@@ -50,5 +47,10 @@ def alert_bell() -> rx.Component:
                                 font_size="0.85rem")),
                 rx.link("Inscripción de Alertas", href=_ROUTE, font_size="0.8rem"),
                 spacing="2", align="start", width="100%"),
-            side="bottom", align="end", width="min(360px, 92vw)"),
-        on_open_change=B.open_bell)
+            side="bottom", align="end", width="min(360px, 92vw)", aria_label="Notificaciones"),
+        on_open_change=B.open_bell),
+        rx.cond(PortalState.bell_count > 0, rx.badge(
+            PortalState.bell_count, id="alert-bell-count", color_scheme="red",
+            variant="solid", radius="full", size="1", position="absolute", top="-4px",
+            right="-6px", pointer_events="none")),
+        position="relative")

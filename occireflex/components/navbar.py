@@ -73,7 +73,7 @@ def _mega_menu(module: catalog.Module) -> rx.Component:
             rx.popover.content(
                 rx.flex(*_columns(module), gap="2rem", wrap="wrap"),
                 side="bottom", align="start", max_width="min(1100px, 96vw)",
-                padding="1.25rem 1.5rem",
+                padding="1.25rem 1.5rem", aria_label=f"Menú {module.name}",
             ),
         ),
     )
@@ -100,7 +100,7 @@ def _favorites_menu() -> rx.Component:
                 ),
                 spacing="2", align="start",
             ),
-            side="bottom", align="end", min_width="240px",
+            side="bottom", align="end", min_width="240px", aria_label="Favoritos",
         ),
     )
 
@@ -159,7 +159,7 @@ def _mobile_menu() -> rx.Component:
                           variant="soft"),
                 spacing="2", align="start", width="100%",
             ),
-            width="94vw", max_height="80vh", overflow_y="auto",
+            width="94vw", max_height="80vh", overflow_y="auto", aria_label="Menú",
         ),
     )
 

@@ -24,7 +24,8 @@ def pager(S, noun: str) -> rx.Component:
         rx.hstack(
             rx.text("Ver", font_size="0.9rem"),
             rx.select(["10", "25", "50"], value=S.page_size.to_string(),
-                      on_change=S.set_page_size, size="1", aria_label="Registros por página"),
+                      on_change=S.set_page_size, size="1",
+                      custom_attrs={"aria-label": "Registros por página"}),
             rx.text("Registros", font_size="0.9rem"),
             rx.text("· ", S.total, f" {noun}", color=theme.MUTED, font_size="0.85rem"),
             align="center", spacing="2", wrap="wrap",

@@ -68,7 +68,8 @@ def _range_row(row, index) -> rx.Component:
         field("Autorizaciones requeridas",
               _select(f"auth-range-req-{index}", row["required"],
                       lambda v: S.set_range_required(index, v),
-                      [rx.select.item(label, value=v) for v, label in _REQUIRED])),
+                      [rx.select.item(label, value=v) for v, label in _REQUIRED]),
+              f"auth-range-req-{index}"),
         rx.flex(rx.button(rx.icon("trash-2", size=16), "Quitar", type="button",
                           variant="soft", color_scheme="red", id=f"auth-remove-range-{index}",
                           on_click=S.remove_range(index), disabled=S.ranges.length() <= 1),
@@ -81,7 +82,7 @@ def _range_row(row, index) -> rx.Component:
 def _authorizer(candidate) -> rx.Component:
     name = candidate["username"]
     return rx.el.label(
-        rx.checkbox(id=f"auth-authorizer-{name}", checked=S.chosen.contains(name),
+        rx.checkbox(id=f"auth-authorizer-{name}", checked=S.chosen.contains(name), aria_label=name,
                     on_change=lambda v: S.toggle_authorizer(name, v)),
         rx.text(name, font_weight="600"), rx.text(candidate["name"], color=theme.MUTED),
         style={"display": "flex", "gap": "0.5rem", "align_items": "center"})

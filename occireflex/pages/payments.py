@@ -202,7 +202,7 @@ def _filters() -> rx.Component:
                  aria_label="Filtrar por referencia", width=["100%", "180px"]),
         rx.select(["Todos", *STATES], value=rx.cond(P.filter_state == "", "Todos",
                                                     P.filter_state),
-                  on_change=P.set_filter_state, aria_label="Filtrar por estado"),
+                  on_change=P.set_filter_state, custom_attrs={"aria-label": "Filtrar por estado"}),
         rx.spacer(),
         barcode_buttons(PAGAR),
         rx.button(rx.icon("circle-dollar-sign", size=16), "Pagar seleccionadas (",

@@ -39,7 +39,7 @@ def _section(title: str, icon: str, *children) -> rx.Component:
 def _day(value: str, label: str) -> rx.Component:
     return rx.el.label(
         rx.checkbox(checked=S.days.contains(value), on_change=S.toggle_day(value),
-                    id=f"param-dia-{value}"),
+                    id=f"param-dia-{value}", aria_label=label),
         label, style={"display": "flex", "gap": "0.4rem", "align_items": "center"})
 
 
