@@ -27,7 +27,11 @@ def _choose_account(page: Page, last_digits: str) -> None:
 
 
 def _pay_two(page: Page, refs: list[str]) -> None:
+    """Select both (found by the stamp they share: earlier tests inscribe more than a page
+    of services) and open «Pagar facturas»."""
     page.goto(SERVICIOS)
+    page.get_by_label("Filtrar por referencia").fill(refs[0][2:])
+    expect(page.get_by_text(re.compile(r"^·\s*2 inscripciones$")).first).to_be_visible()
     for ref in refs:
         visible(page.get_by_label(f"Seleccionar {ref}")).click()
     page.get_by_role("button", name=re.compile(r"Pagar seleccionadas")).click()

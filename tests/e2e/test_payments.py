@@ -85,7 +85,9 @@ def test_inscribe_pay_program_sweep_and_consult(e2e_server: E2EServer, new_conte
     two = pay_with_token(page, e2e_server, 2)
     assert len(two) == 2
 
-    # program the new inscription: on the due date, up to $10.000.000
+    # program the new inscription: on the due date, up to $10.000.000 (found by its
+    # reference: earlier tests inscribe more than a page of services)
+    page.get_by_label("Filtrar por referencia").fill(gas_ref)
     visible(page.get_by_label(f"Programación automática {gas_ref}")).click()
     dialog = page.get_by_role("dialog")
     dialog.locator("#program_max").fill("10.000.000")
