@@ -32,12 +32,16 @@ class BarcodeMixin(rx.State, mixin=True):
 
     @rx.event
     def close_barcode(self):
-        self.barcode_mode = ""
+        opener, self.barcode_mode = self.barcode_mode, ""
+        if opener in (INSCRIBIR, PAGAR):  # the focus goes back to the button that opened it
+            return rx.set_focus(f"barcode-{opener}")
+        return None
 
     @rx.event
     def barcode_open_changed(self, is_open: bool):
         if is_open is not True:  # Escape or a click outside closes it
-            self.barcode_mode = ""
+            return self.close_barcode()
+        return None
 
     @rx.event
     def set_barcode_line(self, value: str):
