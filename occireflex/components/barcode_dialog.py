@@ -7,6 +7,7 @@ import reflex as rx
 
 from occireflex.components import theme
 from occireflex.components.notice import notice
+from occireflex.components.pay_panel import account_select
 from occireflex.state.payments import PaymentsState as P
 from occireflex.state.payments.barcode import INSCRIBIR, PAGAR, UPLOAD_ID
 
@@ -27,12 +28,7 @@ def _inscription_fields() -> rx.Component:
     return rx.cond(P.barcode_mode == INSCRIBIR, rx.grid(
         rx.vstack(
             rx.el.label("Cuenta débito", class_name="occi-label"),
-            rx.select.root(
-                rx.select.trigger(placeholder="Seleccione la cuenta", width="100%",
-                                  aria_label="Cuenta débito del servicio"),
-                rx.select.content(rx.foreach(P.accounts, lambda a: rx.select.item(
-                    a["label"], value=a["id"]))),
-                value=P.account_id, on_change=P.set_account_id),
+            account_select(P.account_id, P.set_account_id, "Cuenta débito del servicio"),
             spacing="1", width="100%"),
         rx.vstack(
             rx.el.label("Alias (opcional)", html_for="barcode-alias", class_name="occi-label"),

@@ -6,24 +6,21 @@ import reflex as rx
 
 from occireflex import catalog
 from occireflex.components import theme
-from occireflex.components.badges import match_badge
 from occireflex.components.barcode_dialog import barcode_buttons, barcode_dialog
 from occireflex.components.bulk_upload import bulk_upload_tab
 from occireflex.components.cells import date_cell, money_cell
 from occireflex.components.dialogs import delete_dialog
 from occireflex.components.fields import field as _field
-from occireflex.components.grid import card_list, paged_grid, wide_table
+from occireflex.components.grid import paged_grid
 from occireflex.components.layout import portal_page
 from occireflex.components.notice import notice
-from occireflex.components.token_prompt import confirm_actions, token_field, token_form
+from occireflex.components.pay_panel import account_select, bill_state_badge, pay_panel, result_panel
+from occireflex.components.token_prompt import token_field
 from occireflex.domain.payments.inscriptions import STATES
 from occireflex.state.payments import TAB_ADMIN, TAB_BULK, TAB_GRID, PaymentsState
 from occireflex.state.payments.barcode import INSCRIBIR, PAGAR
 
 P = PaymentsState
-
-_STATE_COLORS = (("Pendiente", "amber"), ("Vencida", "red"), ("Pagada", "green"), "gray")
-
 
 def _tabs() -> rx.Component:
     def tab(label: str, key: str) -> rx.Component:
@@ -54,15 +51,6 @@ def _messages() -> rx.Component:
     )
 
 
-def _account_select(value, on_change, label: str) -> rx.Component:
-    return rx.select.root(
-        rx.select.trigger(placeholder="Seleccione la cuenta", aria_label=label, width="100%"),
-        rx.select.content(rx.foreach(P.accounts, lambda a: rx.select.item(a["label"],
-                                                                           value=a["id"]))),
-        value=value, on_change=on_change,
-    )
-
-
 # «Administración de Pagos de Servicios» ---------------------------------------------------
 
 def _inscribe_form() -> rx.Component:
@@ -89,7 +77,7 @@ def _inscribe_form() -> rx.Component:
             _field("Alias", rx.input(id="alias", name="alias", max_length=60, width="100%",
                                      placeholder="Ej.: Energía sede principal"), "alias"),
             _field("Cuenta débito predeterminada",
-                   _account_select(P.account_id, P.set_account_id,
+                   account_select(P.account_id, P.set_account_id,
                                    "Cuenta débito predeterminada")),
             columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%",
         ),
@@ -123,10 +111,6 @@ def _admin_tab() -> rx.Component:
 
 
 # «Inscripciones» ------------------------------------------------------------------------
-
-def _state_badge(state) -> rx.Component:
-    return match_badge(state, _STATE_COLORS)
-
 
 def _row_actions(row) -> rx.Component:
     return rx.hstack(
@@ -162,7 +146,7 @@ def _grid_row(row) -> rx.Component:
         rx.table.cell(row["alias"]),
         money_cell(row["amount"]),
         date_cell(row["due"]),
-        rx.table.cell(_state_badge(row["state"])),
+        rx.table.cell(bill_state_badge(row["state"])),
         rx.table.cell(rx.cond(row["programmed"] != "",
                               rx.tooltip(rx.badge("Programada", color_scheme="blue"),
                                          content=row["programmed"]),
@@ -174,7 +158,7 @@ def _grid_row(row) -> rx.Component:
 def _card(row) -> rx.Component:
     return rx.vstack(
         rx.hstack(_select_box(row), rx.text(row["biller"], font_weight="600"), rx.spacer(),
-                  _state_badge(row["state"]), width="100%", align="center"),
+                  bill_state_badge(row["state"]), width="100%", align="center"),
         rx.text("Ref. ", rx.text.span(row["reference"], font_family="monospace"), " · ",
                 row["alias"], color=theme.MUTED, font_size="0.85rem"),
         rx.cond(row["programmed"] != "", rx.hstack(
@@ -222,142 +206,6 @@ def _grid_tab() -> rx.Component:
     )
 
 
-# Pagar ----------------------------------------------------------------------------------
-
-def _pay_panel() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Pagar facturas", size="4", color=theme.BRAND_DARK),
-        wide_table(P.pay_lines, lambda line, i: rx.table.row(
-            rx.table.cell(line["biller"]), rx.table.cell(line["reference"]),
-            rx.table.cell(line["alias"]), rx.table.cell(line["due"]),
-            rx.table.cell(_state_badge(line["state"])),
-            money_cell(line["amount"]), rx.table.cell(_funds_flag(line, i)),
-            class_name=rx.cond(line["covered"] == "", "occi-pay-short", "")),
-            ("Convenio", "Referencia", "Alias", "Vence", "Estado", "Valor", ""), size="1",
-            width="100%"),
-        card_list(P.pay_lines, _pay_line_card),
-        rx.grid(
-            _field("Cuenta débito", _account_select(P.pay_account, P.set_pay_account,
-                                                    "Cuenta débito")),
-            rx.vstack(
-                rx.hstack(rx.text("Total a pagar"), rx.spacer(),
-                          rx.text(P.pay_total, font_weight="700", class_name="occi-money"),
-                          width="100%"),
-                rx.hstack(rx.text("Saldo disponible", color=theme.MUTED), rx.spacer(),
-                          rx.text(P.pay_available, class_name="occi-money"), width="100%"),
-                rx.hstack(rx.text("Saldo después del pago", color=theme.MUTED), rx.spacer(),
-                          rx.text(P.pay_after, class_name="occi-money", font_weight="600"),
-                          width="100%"),
-                spacing="1", width="100%", padding="0.75rem", border_radius="8px",
-                background=theme.PAGE_BG),
-            columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
-        _pay_callout(P.pay_required > 0, "shield-check", "blue", "pay-needs-authorization",
-                     "Este pago requiere ", P.pay_required, " autorización(es) de otro "
-                     "usuario: al confirmarlo quedará «Pendiente por autorizar» y el dinero se "
-                     "debitará cuando llegue la última autorización."),
-        _pay_callout(P.pay_overdue > 0, "calendar-x", "amber", "pay-overdue",
-                     P.pay_overdue, " de las facturas ya venció (estado «Vencida»): el "
-                     "convenio puede cobrar intereses de mora o haber suspendido el servicio. "
-                     "Verifique el valor con el convenio antes de pagar."),
-        _pay_callout(P.pay_short > 0, "wallet", "red", "pay-insufficient",
-                     "La cuenta débito no cubre ", P.pay_short, " de las facturas (señaladas): "
-                     "quítelas del pago o elija otra cuenta. Saldo disponible ",
-                     P.pay_available, "; total seleccionado ", P.pay_total, ".", role="alert"),
-        notice(P.pay_error),
-        rx.cond(
-            P.pay_short > 0,
-            rx.hstack(
-                rx.button("Volver", on_click=P.back_to_grid, variant="soft", color_scheme="gray",
-                          size="3"),
-                rx.button("Aceptar y Confirmar", disabled=True, size="3",
-                          id="pay-confirm-disabled"),
-                justify="end", width="100%", spacing="2"),
-            rx.cond(
-            P.pay_needs_token,
-            token_form("token-pago", P.confirm_payment, P.back_to_grid,
-                       on_cancel=P.back_to_grid, width="100%"),
-            rx.form(rx.vstack(
-                rx.text("Su empresa permite este monto sin volver a pedir el token.",
-                        color=theme.MUTED, font_size="0.9rem"),
-                confirm_actions(P.back_to_grid, on_cancel=P.back_to_grid, size="3"),
-                spacing="2", width="100%"), on_submit=P.confirm_payment, width="100%"))),
-        spacing="4", width="100%", style=theme.CARD,
-    )
-
-
-def _pay_callout(when, icon: str, color: str, html_id: str, *text, **props) -> rx.Component:
-    """A notice of the payment panel, shown while ``when`` holds."""
-    return rx.cond(when, rx.callout.root(
-        rx.callout.icon(rx.icon(icon)), rx.callout.text(*text),
-        color_scheme=color, id=html_id, width="100%", **props))
-
-
-def _pay_line_card(line, index) -> rx.Component:
-    """A bill of the payment on a phone."""
-    return rx.vstack(
-        rx.hstack(rx.text(line["biller"], font_weight="600"), rx.spacer(),
-                  _state_badge(line["state"]), width="100%", align="center"),
-        rx.text("Ref. ", rx.text.span(line["reference"], font_family="monospace"), " · ",
-                line["alias"], " · vence ", line["due"], color=theme.MUTED,
-                font_size="0.85rem"),
-        rx.hstack(rx.text(line["amount"], font_weight="700", class_name="occi-money"),
-                  rx.spacer(), _funds_flag(line, index), width="100%", align="center"),
-        spacing="1", width="100%", padding="0.6rem 0", border_bottom=f"1px solid {theme.BORDER}",
-        class_name=rx.cond(line["covered"] == "", "occi-pay-short-card", ""))
-
-
-def _funds_flag(line, index) -> rx.Component:
-    """A bill the chosen account cannot cover: flagged, with «Quitar»."""
-    return rx.cond(line["covered"] == "", rx.hstack(
-        rx.badge("Fondos insuficientes", color_scheme="red"),
-        rx.button(rx.icon("x", size=14), "Quitar", size="1", variant="soft", color_scheme="red",
-                  on_click=P.remove_pay_line(index),
-                  aria_label="Quitar del pago ref. " + line["reference"]),
-        spacing="2", align="center", wrap="wrap"))
-
-
-def _pending_result() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Pago enviado a autorización", size="4", color=theme.BRAND_DARK),
-        rx.callout(P.pending_text, icon="hourglass", color_scheme="amber", width="100%",
-                   id="pay-pending"),
-        rx.foreach(P.results, lambda r: rx.hstack(
-            rx.icon("clock", color="#B54708"),
-            rx.text(r["biller"], " · ref. ", r["reference"], " · ", r["amount"],
-                    font_weight="600"),
-            rx.spacer(), rx.badge("Pendiente por autorizar", color_scheme="amber"),
-            width="100%", padding="0.5rem 0", border_bottom=f"1px solid {theme.BORDER}",
-            class_name="occi-pay-pending", wrap="wrap")),
-        rx.button("Volver a Inscripciones", on_click=P.back_to_grid),
-        spacing="3", width="100%", style=theme.CARD,
-    )
-
-
-def _result_panel() -> rx.Component:
-    return rx.cond(P.pending_text != "", _pending_result(), rx.vstack(
-        rx.heading("Resultado del pago", size="4", color=theme.BRAND_DARK),
-        rx.hstack(rx.badge(P.results_ok, " exitosa(s)", color_scheme="green", size="2"),
-                  rx.badge(P.results_failed, " fallida(s)", color_scheme="red", size="2"),
-                  spacing="2"),
-        rx.foreach(P.results, lambda r: rx.hstack(
-            rx.cond(r["ok"] != "", rx.icon("circle-check", color="#12B76A"),
-                    rx.icon("circle-x", color="#F04438")),
-            rx.vstack(
-                rx.text(r["biller"], " · ref. ", r["reference"], " · ", r["amount"],
-                        font_weight="600"),
-                rx.cond(r["ok"] != "",
-                        rx.text("Comprobante ", rx.text.span(r["receipt"], font_family="monospace",
-                                                             font_weight="700"),
-                                color="#067647"),
-                        rx.text(r["reason"], color="#B42318")),
-                spacing="0"),
-            width="100%", padding="0.5rem 0", border_bottom=f"1px solid {theme.BORDER}",
-            class_name=rx.cond(r["ok"] != "", "occi-pay-ok", "occi-pay-failed"))),
-        rx.button("Volver a Inscripciones", on_click=P.back_to_grid),
-        spacing="3", width="100%", style=theme.CARD,
-    ))
-
-
 # Dialogs --------------------------------------------------------------------------------
 
 def _edit_dialog() -> rx.Component:
@@ -367,7 +215,7 @@ def _edit_dialog() -> rx.Component:
             _field("Alias", rx.input(id="alias-editar", name="alias", default_value=P.edit_alias,
                                      max_length=60, width="100%"), "alias-editar"),
             _field("Cuenta débito predeterminada",
-                   _account_select(P.edit_account, P.set_edit_account, "Cuenta débito")),
+                   account_select(P.edit_account, P.set_edit_account, "Cuenta débito")),
             rx.cond(P.error != "", rx.text(P.error, color="#B42318")),
             rx.hstack(rx.button("Cancelar", type="button", on_click=P.close_dialogs,
                                 variant="soft", color_scheme="gray"),
@@ -394,7 +242,7 @@ def _program_dialog() -> rx.Component:
         rx.dialog.description(P.program_label, color=theme.MUTED),
         rx.form(
             rx.vstack(
-                _field("Cuenta débito", _account_select(
+                _field("Cuenta débito", account_select(
                     P.program_account, lambda v: P.set_program_field("program_account", v),
                     "Cuenta débito de la programación")),
                 _field("Fecha de pago", rx.radio(
@@ -439,8 +287,8 @@ def servicios_publicos() -> rx.Component:
         _messages(),
         rx.match(
             P.stage,
-            ("pay", _pay_panel()),
-            ("result", _result_panel()),
+            ("pay", pay_panel()),
+            ("result", result_panel()),
             rx.vstack(
                 _tabs(),
                 rx.match(P.tab, (TAB_ADMIN, _admin_tab()), (TAB_BULK, bulk_upload_tab()),

@@ -44,7 +44,7 @@ from occireflex.domain.bulk.layout import (
 )
 from occireflex.domain.bulk.loader import enroll
 from occireflex.domain.bulk.reader import parse
-from occireflex.domain.bulk.reports import error_report, report_csv
+from occireflex.domain.bulk.reports import error_report, errors_summary, report_csv
 from occireflex.domain.bulk.rows import check_rows
 from occireflex.domain.dual import file_ops
 from occireflex.domain.errors import DomainError, ValidationError
@@ -147,10 +147,8 @@ def process(db: Session, file_id: int, progress: Progress | None = None,
         errors, planned = check_rows(db, actor, rows, local_today(now), note)
         if errors:
             note(1.0, "Archivo rechazado")
-            first = errors[0]
-            _finish(db, bulk, RECHAZADO,
-                    f"{len(errors)} error(es). Fila {first.row}, {first.column}: "
-                    f"{first.reason}", error_report(errors), len(errors), now)
+            _finish(db, bulk, RECHAZADO, errors_summary(errors), error_report(errors),
+                    len(errors), now)
             audit.record(db, "carga_programacion_rechazada", company_id=bulk.company_id,
                          user_id=bulk.user_id, target=f"archivo:{bulk.id}", outcome="fallido",
                          after={"archivo": bulk.name, "filas": len(rows),

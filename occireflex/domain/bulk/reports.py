@@ -24,3 +24,9 @@ def error_report(errors: list[RowError]) -> bytes:
     if len(errors) > MAX_REPORT_LINES:
         lines.append(("", "", "", f"… y {len(errors) - MAX_REPORT_LINES} errores más."))
     return report_csv(lines)
+
+
+def errors_summary(errors: list[RowError]) -> str:
+    """«3 error(es). Fila 12, Cuenta débito: …»: the count and the first one, for a line."""
+    first = errors[0]
+    return f"{len(errors)} error(es). Fila {first.row}, {first.column}: {first.reason}"

@@ -19,7 +19,7 @@ from occireflex.domain.bogota import local_today
 from occireflex.domain.bulk.layout import POR_AUTORIZAR, PROCESADO, RECHAZADO, RowError
 from occireflex.domain.bulk.loader import enroll
 from occireflex.domain.bulk.reader import parse
-from occireflex.domain.bulk.reports import error_report
+from occireflex.domain.bulk.reports import error_report, errors_summary
 from occireflex.domain.bulk.rows import Planned, check_rows
 from occireflex.domain.dual import limits, prepare, rules
 from occireflex.domain.errors import ValidationError
@@ -70,9 +70,7 @@ def run_file(db: Session, preparer: Actor, payload: dict, now: datetime) -> str:
     errors, planned = check_rows(db, preparer, parse(bulk.content, bulk.filename),
                                  local_today(now))
     if errors:
-        first = errors[0]
-        raise ValidationError(f"El archivo ya no es válido: {len(errors)} error(es). Fila "
-                              f"{first.row}, {first.column}: {first.reason}")
+        raise ValidationError(f"El archivo ya no es válido: {errors_summary(errors)}")
     count = enroll(db, preparer, bulk, planned, now, None)
     bulk.state, bulk.processed_at = PROCESADO, now
     bulk.message = f"{count} inscripciones creadas y programadas (autorizado)."

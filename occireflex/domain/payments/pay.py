@@ -282,16 +282,20 @@ def ensure_funds(account: Account, total: int) -> None:
                                                     total=format_money(total)))
 
 
-def available_of(db: Session, actor: Actor, account_id: object) -> int:
+def funds_summary(db: Session, actor: Actor, account_id: object, amounts: list[int]
+                  ) -> tuple[str, str, list[bool]]:
+    """For the summary, from one read of the account: its available balance and what is
+    left after paying ``amounts`` (formatted), and which of them it covers."""
     require(db, actor, SERVICE)
-    return company_account(db, actor, account_id).available
+    available = company_account(db, actor, account_id).available
+    return (format_money(available), format_money(available - sum(amounts)),
+            funds_cover(available, amounts))
 
 
 def balance_after(db: Session, actor: Actor, account_id: object, total: int) -> tuple[str, str]:
-    """(available now, available after paying ``total``) formatted, for the summary."""
-    require(db, actor, SERVICE)
-    account = company_account(db, actor, account_id)
-    return format_money(account.available), format_money(account.available - total)
+    """(available now, available after paying ``total``) formatted."""
+    available, after, _ = funds_summary(db, actor, account_id, [total])
+    return available, after
 
 
 def accounts_for(db: Session, actor: Actor) -> list[Account]:

@@ -27,8 +27,6 @@ class PayMixin(rx.State, mixin=True):
     results_failed: int = 0
     pay_required: int = 0  # authorizations the payment needs (Configuración de Autorizaciones)
     pending_text: str = ""  # kept «Pendiente por autorizar» instead of paid
-    pay_short: int = 0  # bills the chosen account cannot cover: confirmation disabled
-    pay_overdue: int = 0  # bills past their due date: the confirmation says so
     _selection: list[tuple[int, int, int]] = []
     _amounts: list[int] = []
     _total_centavos: int = 0
@@ -60,10 +58,19 @@ class PayMixin(rx.State, mixin=True):
         self._totals(actor, db)
         self.stage = "pay"
 
+    @rx.var
+    def pay_short(self) -> int:
+        """Bills the chosen account cannot cover: confirmation disabled."""
+        return sum(1 for line in self.pay_lines if not line["covered"])
+
+    @rx.var
+    def pay_overdue(self) -> int:
+        """Bills past their due date: the confirmation says so."""
+        return sum(1 for line in self.pay_lines if line["state"] == "Vencida")
+
     def _totals(self, actor: Actor, db) -> None:
         """The total, the authorizations and the token it needs, and the funds."""
         self._total_centavos = sum(self._amounts)
-        self.pay_overdue = sum(1 for line in self.pay_lines if line["state"] == "Vencida")
         self.pay_total = format_money(self._total_centavos)
         self.pay_needs_token = pay.asks_token(db, actor, self._total_centavos)
         self.pay_required = rules.required_for(db, actor.company_id, rules.PAGO,
@@ -71,13 +78,10 @@ class PayMixin(rx.State, mixin=True):
         self._refresh_balance(actor, db)
 
     def _refresh_balance(self, actor: Actor, db) -> None:
-        account_id = to_id(self.pay_account)
-        now_text, after_text = pay.balance_after(db, actor, account_id, self._total_centavos)
-        self.pay_available, self.pay_after = now_text, after_text
-        covered = pay.funds_cover(pay.available_of(db, actor, account_id), self._amounts)
+        self.pay_available, self.pay_after, covered = pay.funds_summary(
+            db, actor, to_id(self.pay_account), self._amounts)
         self.pay_lines = [{**line, "covered": "1" if ok else ""}
                           for line, ok in zip(self.pay_lines, covered, strict=True)]
-        self.pay_short = covered.count(False)
 
     @handler(error="pay_error")
     def remove_pay_line(self, actor: Actor, db, index: str):
