@@ -157,8 +157,8 @@ def main() -> None:
                 db, actor, page=1),
             "filter «Vencida» with its count": lambda: inscriptions.list_page(
                 db, actor, state="Vencida"),
-            "filter «Pendiente», far page": lambda: inscriptions.list_page(
-                db, actor, state="Pendiente", page=pages // 4, known_total=args.big // 2),
+            "filter «Por vencer», far page": lambda: inscriptions.list_page(
+                db, actor, state="Por vencer", page=pages // 4, known_total=args.big // 2),
             "Transacciones: default query (last 30 days)": lambda: transactions.search(
                 db, actor),
         }

@@ -65,7 +65,7 @@ def main() -> None:
             "inscripciones"),
         "Inscripciones page change (go_to_page)": lambda: browser.payments.go_to_page(1),
         "Inscripciones filter (set_filter_state)": lambda: browser.payments.set_filter_state(
-            "Pendiente"),
+            "Por vencer"),
         "favorite star on and off (toggle_favorite)": browser.portal.toggle_favorite,
     }
     rows = []

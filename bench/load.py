@@ -49,7 +49,7 @@ PAY_EVERY = 60.0
 TRIVIAL = "trivial: set_tab (sin BD)"
 MIX = [(TRIVIAL, 2), ("inicio: saldos", 2), ("Inscripciones: página", 3),
        ("Inscripciones: filtro", 2), ("Transacciones: consulta", 2)]
-FILTERS = ["Pendiente", "Vencida", "Pagada", ""]
+FILTERS = ["Por vencer", "Vencida", "Pagada", ""]
 
 
 def _state_names() -> dict[str, str]:
@@ -221,7 +221,7 @@ class Treasurer:
         target = [r for r in self.rows if r.get("payable") and r["id"] not in self.paid_ids]
         if not target:
             await self.send("Inscripciones: filtro", "payments", "set_filter_state",
-                            {"value": "Pendiente"}, route)
+                            {"value": "Por vencer"}, route)
             target = [r for r in self.rows if r.get("payable") and r["id"] not in self.paid_ids]
         if not target:
             self.stats.add("pago: resumen (pay_one)", None, "ninguna factura pendiente")

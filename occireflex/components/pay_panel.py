@@ -13,9 +13,11 @@ from occireflex.components.fields import field as _field
 from occireflex.components.grid import card_list, wide_table
 from occireflex.components.notice import notice
 from occireflex.components.token_prompt import confirm_actions, token_form
+from occireflex.domain.payments import billers
 from occireflex.state.payments import PaymentsState as P
 
-_STATE_COLORS = (("Pendiente", "amber"), ("Vencida", "red"), ("Pagada", "green"), "gray")
+_STATE_COLORS = ((billers.SHOWN_DUE, "amber"), (billers.SHOWN_OVERDUE, "red"),
+                 (billers.SHOWN_PAID, "green"), "gray")
 
 
 def bill_state_badge(state) -> rx.Component:

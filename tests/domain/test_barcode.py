@@ -325,7 +325,7 @@ def test_pay_with_the_barcode_of_the_current_bill(demo, db):
     mine = db.exec(select(Enrollment.id).where(Enrollment.company_id == admin.company_id,
                                                Enrollment.reference == "0045123987")).one()
     assert [(x.enrollment_id, x.bill_id, x.amount, x.due_on, x.state) for x in lines] == [
-        (mine, bill.id, bill.amount, "2026/12/20", "Pendiente")]
+        (mine, bill.id, bill.amount, "2026/12/20", "Por vencer")]
     # the scanner's form of the same bill gives the same line
     scanned = (f"]C1415{ENEL_GLN}80200045123987\x1d3900{bill.amount // 100}\x1d9620261220")
     assert barcode.payable_from_barcode(db, admin, scanned, now) == lines

@@ -292,8 +292,8 @@ def test_display_state():
                     issued_on=date(2026, 12, 1), due_on=due)
 
     assert billers.display_state(None, today) == "Sin factura"
-    assert billers.display_state(bill("pendiente", today), today) == "Pendiente"  # due today
-    assert billers.display_state(bill("pendiente", date(2026, 12, 20)), today) == "Pendiente"
+    assert billers.display_state(bill("pendiente", today), today) == "Por vencer"  # due today
+    assert billers.display_state(bill("pendiente", date(2026, 12, 20)), today) == "Por vencer"
     assert billers.display_state(bill("pendiente", date(2026, 12, 14)), today) == "Vencida"
     assert billers.display_state(bill("pagada", date(2026, 12, 14)), today) == "Pagada"
     assert billers.display_state(bill("pagada", date(2026, 12, 20)), today) == "Pagada"

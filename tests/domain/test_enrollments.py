@@ -100,7 +100,7 @@ def test_inscribe_audits_looks_up_the_current_bill_and_checks_the_alias(demo, db
     assert json.loads(event.after) == {"convenio": "1002", "referencia": "000123456",
                                        "alias": "Sede Medellín", "cuenta": PAYER}
     page, total = enrollments.list_page(db, admin, reference="000123456", now=now)
-    assert total == 1 and page[0].bill_id == bill.id and page[0].state == "Pendiente"
+    assert total == 1 and page[0].bill_id == bill.id and page[0].state == "Por vencer"
     assert page[0].amount == bill.amount and page[0].due_on == date(2026, 12, 20)
 
     # the alias: at most 60 characters, no control characters
@@ -356,9 +356,9 @@ def test_list_page_filters_by_convenio_reference_and_state(demo, db):
     assert ids() == everyone
     assert ids(state="Pagada") == [e_paid.id]
     assert ids(state="Vencida") == [e_late.id]
-    assert ids(state="Pendiente") == sorted([e_pending.id, e_due_today.id])
+    assert ids(state="Por vencer") == sorted([e_pending.id, e_due_today.id])
     assert ids(state="Sin factura") == [e_none.id]
-    assert ids(state="otro") == ids(state=None) == ids(state=["Pagada"]) == everyone
+    assert ids(state="otro") == ids(state="Pendiente") == ids(state=None) == ids(state=["Pagada"]) == everyone
     assert ids(biller_id=biller(db, "1003").id) == [e_late.id]
     assert ids(biller_id=biller(db, "2003").id) == []
     assert ids(biller_id=str(biller(db, "1003").id)) == everyone  # ignored, not an error
@@ -377,7 +377,7 @@ def test_list_page_filters_by_convenio_reference_and_state(demo, db):
     assert by_id[e_paid.id].amount == paid_bill.amount
     assert by_id[e_paid.id].biller_code == "1001" and by_id[e_paid.id].account_number == PAYER
     assert by_id[e_late.id].state == "Vencida"
-    assert by_id[e_due_today.id].state == "Pendiente"
+    assert by_id[e_due_today.id].state == "Por vencer"
     assert by_id[e_due_today.id].due_on == today
     none_row = by_id[e_none.id]
     assert (none_row.state, none_row.bill_id, none_row.amount, none_row.due_on,
@@ -389,7 +389,7 @@ def test_list_page_filters_by_convenio_reference_and_state(demo, db):
     old = billers.ensure_current_bill(db, enel, e_late.reference, date(today.year - 1, 1, 20))
     newer = billers.ensure_current_bill(db, enel, e_late.reference, date(today.year + 4, 1, 20))
     db.commit()
-    [row] = enrollments.list_page(db, admin, reference=e_late.reference, state="Pendiente",
+    [row] = enrollments.list_page(db, admin, reference=e_late.reference, state="Por vencer",
                                   now=datetime(today.year + 4, 1, 20, 15, tzinfo=UTC))[0]
     assert row.bill_id == newer.id != old.id and row.due_on == newer.due_on
 

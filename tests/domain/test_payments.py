@@ -153,7 +153,7 @@ def test_payable_lines_validation(demo, db):
         "Enel Colombia", "0045123987", "Energía sede principal")
     assert lines[0].amount == bill.amount and lines[0].bill_version == bill.version == 1
     assert lines[0].due_on == bill.due_on.strftime("%Y/%m/%d")
-    assert lines[0].state in ("Pendiente", "Vencida")
+    assert lines[0].state in ("Por vencer", "Vencida")
     db.commit()
 
     theirs = inscribe(db, otra, "1004", "99990000", OTHER_CURRENT)

@@ -44,7 +44,7 @@ def test_inscribe_looks_up_current_bill_and_pay_it(demo, db):
     db.commit()
     assert row.reference == "000123456"  # leading zeros kept
     page, total = enrollments.list_page(db, admin, reference="000123456")
-    assert total == 1 and page[0].state in ("Pendiente", "Vencida") and page[0].amount > 0
+    assert total == 1 and page[0].state in ("Por vencer", "Vencida") and page[0].amount > 0
     lines = payments.payable_lines(db, admin, [row.id])
     now = utcnow()
     results = payments.pay_bills(db, admin, [(row.id, lines[0].bill_id, lines[0].bill_version)],

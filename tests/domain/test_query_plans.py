@@ -125,7 +125,7 @@ def _grids(db, actor) -> None:
     other = db.query(User).filter(User.company_id == actor.company_id,
                                   User.id != actor.user_id).first()
     inscriptions.list_page(db, actor, page=1, page_size=10)
-    inscriptions.list_page(db, actor, reference="1234", state="Pendiente", page=1, page_size=10)
+    inscriptions.list_page(db, actor, reference="1234", state="Por vencer", page=1, page_size=10)
     inscriptions.list_page(db, actor, biller_id=enrollment.biller_id, page=1, page_size=10)
     payments.payable_lines(db, actor, [enrollment.id])
     transactions.filter_options(db, actor)

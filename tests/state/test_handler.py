@@ -50,7 +50,7 @@ def test_one_session_per_portal_event(logged_in, session_count, turn):
     if turn == "go_to_page":
         b.payments.go_to_page(1)
     elif turn == "set_filter_state":
-        b.payments.set_filter_state("Pendiente")
+        b.payments.set_filter_state("Por vencer")
     else:
         b.portal.toggle_favorite()
     assert len(session_count) == 1  # actor, shell, favorites and the work share it

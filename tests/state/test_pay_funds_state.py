@@ -80,4 +80,4 @@ def test_an_overdue_bill_is_said_in_the_confirmation(logged_in):
     assert b.payments.pay_lines[0]["state"] == "Vencida" and b.payments.pay_overdue == 1
     b.payments.back_to_grid()
     b.payments.pay_one(rows["8012345678"]["id"])
-    assert b.payments.pay_lines[0]["state"] == "Pendiente" and b.payments.pay_overdue == 0
+    assert b.payments.pay_lines[0]["state"] == "Por vencer" and b.payments.pay_overdue == 0

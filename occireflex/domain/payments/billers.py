@@ -196,9 +196,15 @@ def issue_due_bills(db: Session, now: datetime) -> int:
     return len(rows)
 
 
+# The state of an inscription's latest bill as the grids, cards and filters name it.
+SHOWN_DUE, SHOWN_OVERDUE, SHOWN_PAID, SHOWN_NO_BILL = "Por vencer", "Vencida", "Pagada", "Sin factura"
+SHOWN_STATES = (SHOWN_DUE, SHOWN_PAID, SHOWN_OVERDUE, SHOWN_NO_BILL)
+SHOWN_PAYABLE = (SHOWN_DUE, SHOWN_OVERDUE)
+
+
 def display_state(bill: Bill | None, today: date) -> str:
     if bill is None:
-        return "Sin factura"
+        return SHOWN_NO_BILL
     if bill.status == PAGADA:
-        return "Pagada"
-    return "Vencida" if today > bill.due_on else "Pendiente"
+        return SHOWN_PAID
+    return SHOWN_OVERDUE if today > bill.due_on else SHOWN_DUE

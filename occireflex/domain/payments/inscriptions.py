@@ -20,7 +20,7 @@ from occireflex.domain.payments.accounts import company_account
 from occireflex.models import Account, AutoPayRule, Bill, Biller, Enrollment, utcnow
 
 SERVICE = catalog.SERVICIOS_PUBLICOS
-STATES = ("Pendiente", "Pagada", "Vencida", "Sin factura")
+STATES = billers.SHOWN_STATES
 
 
 @dataclass(frozen=True)
@@ -131,12 +131,12 @@ def _program_summary(rule: AutoPayRule | None) -> str:  # or a row with its colu
 def _state_condition(state: str, today: date):
     """The grid's state as a condition on the inscription's latest bill (``billsync``)."""
     return {
-        "Pagada": Enrollment.bill_status == billers.PAGADA,
-        "Pendiente": (Enrollment.bill_status == billers.PENDIENTE)
+        billers.SHOWN_PAID: Enrollment.bill_status == billers.PAGADA,
+        billers.SHOWN_DUE: (Enrollment.bill_status == billers.PENDIENTE)
         & (Enrollment.bill_due_on >= today),
-        "Vencida": (Enrollment.bill_status == billers.PENDIENTE)
+        billers.SHOWN_OVERDUE: (Enrollment.bill_status == billers.PENDIENTE)
         & (Enrollment.bill_due_on < today),
-        "Sin factura": col(Enrollment.bill_status).is_(None),
+        billers.SHOWN_NO_BILL: col(Enrollment.bill_status).is_(None),
     }[state]
 
 

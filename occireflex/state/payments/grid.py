@@ -6,7 +6,7 @@ import reflex as rx
 
 from occireflex.domain.access import Actor
 from occireflex.domain.money import format_money
-from occireflex.domain.payments import inscriptions, pay
+from occireflex.domain.payments import billers, inscriptions, pay
 from occireflex.domain.payments.accounts import mask_account
 from occireflex.state.handler import handler
 from occireflex.state.inputs import to_id
@@ -49,7 +49,7 @@ class GridMixin(PagedMixin, mixin=True):
             "account": mask_account(r.account_number),
             "amount": format_money(r.amount) if r.amount is not None else "—",
             "due": r.due_on.strftime("%Y/%m/%d") if r.due_on else "—", "state": r.state,
-            "payable": "1" if r.state in ("Pendiente", "Vencida") else "",
+            "payable": "1" if r.state in billers.SHOWN_PAYABLE else "",
             "programmed": r.program_summary,
         } for r in rows]
 

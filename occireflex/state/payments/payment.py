@@ -8,7 +8,7 @@ from occireflex.domain import fields
 from occireflex.domain.access import Actor
 from occireflex.domain.dual import prepare, rules
 from occireflex.domain.money import format_money
-from occireflex.domain.payments import pay
+from occireflex.domain.payments import billers, pay
 from occireflex.state.handler import handler
 from occireflex.state.inputs import to_id, token_code
 
@@ -66,7 +66,7 @@ class PayMixin(rx.State, mixin=True):
     @rx.var
     def pay_overdue(self) -> int:
         """Bills past their due date: the confirmation says so."""
-        return sum(1 for line in self.pay_lines if line["state"] == "Vencida")
+        return sum(1 for line in self.pay_lines if line["state"] == billers.SHOWN_OVERDUE)
 
     def _totals(self, actor: Actor, db) -> None:
         """The total, the authorizations and the token it needs, and the funds."""
