@@ -4,9 +4,10 @@ The server is started once per session with ``reflex run --env prod --single-por
 own SQLite database (``init-db`` + ``seed-demo``) and its own build directory (``.web-e2e``),
 so a server already running from the repository (e.g. on port 3000) is left untouched.
 
-Token codes come from the ``token-code`` CLI run with the server's environment (the test
-process cannot import ``occireflex.settings`` afresh: ``tests/conftest.py`` already did, with
-another instance dir).
+Virtual token codes are computed here as the device does (``fresh_code``: the seed read from
+the server's database, opened with its instance's key), not by a ``token-code`` process per
+code; physical tokens' codes still come from that CLI. Tests that are not about the login
+reuse a cached session (``logged_in``) instead of logging in through the UI.
 """
 
 from __future__ import annotations
@@ -29,12 +30,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from occireflex.domain import security
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 DEMO_PASSWORD = "Demo2026*"
 DEFAULT_PORT = 3107
 READY_TIMEOUT = 240.0
 TOTP_STEP = 30
+# a cached login is reused while the server's idle timeout (15 min) cannot have ended it
+STATE_REUSE_S = 10 * 60
 
 CHROMIUM = os.environ.get("OCCIREFLEX_E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -76,10 +81,13 @@ class E2EServer:
     def cli(self, *args: str, env: dict[str, str] | None = None) -> str:
         """Run ``python -m occireflex ARGS`` against the server's instance (``env`` added to
         the server's environment); its stdout."""
+        started = time.monotonic()
         result = subprocess.run(
             [sys.executable, "-m", "occireflex", *args], cwd=ROOT, env={**self.env, **(env or {})},
             capture_output=True, text=True, timeout=60,
         )
+        LANE_COSTS["cli_calls"] += 1
+        LANE_COSTS["cli_s"] += time.monotonic() - started
         if result.returncode != 0:
             raise RuntimeError(f"occireflex {' '.join(args)} falló:\n{result.stderr}")
         return result.stdout.strip()
@@ -266,29 +274,61 @@ def page(new_context) -> Page:
 # --------------------------------------------------------------------------- login helpers
 
 
-def _last_step(server: E2EServer, username: str) -> int | None:
+def _device_token(server: E2EServer, username: str) -> tuple[bytes, int | None]:
+    """The user's active token as the device holds it: (encrypted seed, last accepted step)."""
     con = sqlite3.connect(f"file:{server.db_path}?mode=ro", uri=True, timeout=10)
     try:
         row = con.execute(
-            'SELECT max(t.last_step) FROM token t JOIN "user" u ON u.id = t.user_id '
-            "WHERE u.username = ? AND t.state = 'activo'", (username,),
+            'SELECT t.seed_encrypted, t.last_step FROM token t JOIN "user" u ON u.id = t.user_id '
+            "WHERE u.username = ? AND t.state = 'activo' AND t.seed_encrypted IS NOT NULL "
+            "ORDER BY t.id LIMIT 1", (username,),
         ).fetchone()
     finally:
         con.close()
-    return row[0] if row else None
+    if row is None:
+        raise AssertionError(f"{username} no tiene un token activo")
+    return row[0], row[1]
+
+
+# where the lane's time goes (printed at the end of the run): token codes and CLI calls
+LANE_COSTS = {"codes": 0, "code_wait_s": 0.0, "cli_calls": 0, "cli_s": 0.0, "ui_logins": 0}
 
 
 def fresh_code(server: E2EServer, username: str) -> str:
-    """The user's current token code, for a time step the server has not accepted yet."""
+    """A code the user's token shows, for a time step the server has not accepted yet.
+
+    The server accepts each step once, and one step either side of its clock
+    (``security.TOTP_WINDOW``): a device running a step behind or ahead shows the earliest
+    step not spent yet, so three codes go through within one 30-second step before one
+    waits. The step behind is used only early in the step (it must still be inside the
+    window when the server checks it). Computed here, as the device does, from the
+    instance's seed key (no ``token-code`` process per code)."""
+    started = time.monotonic()
     deadline = time.time() + 3 * TOTP_STEP
     while True:
-        last = _last_step(server, username)
-        if last is None or int(time.time()) // TOTP_STEP > last:
+        sealed, last = _device_token(server, username)
+        now = time.time()
+        now_step = int(now) // TOTP_STEP
+        lowest = now_step - security.TOTP_WINDOW if now % TOTP_STEP < 20 else now_step
+        step = lowest if last is None else max(lowest, last + 1)
+        if step <= now_step + security.TOTP_WINDOW:
             break
         if time.time() > deadline:
             raise AssertionError(f"last_step de {username} no avanza ({last})")
         time.sleep(0.5)
-    return server.cli("token-code", username)
+    LANE_COSTS["codes"] += 1
+    LANE_COSTS["code_wait_s"] += time.monotonic() - started
+    seed = security.decrypt_seed(sealed, (server.instance_dir / "seed.key").read_bytes().strip())
+    return security.code_at_step(seed, step)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if LANE_COSTS["codes"] or LANE_COSTS["cli_calls"]:
+        c = LANE_COSTS
+        terminalreporter.write_line(
+            f"e2e lane: {c['ui_logins']} UI logins; {c['codes']} token codes, "
+            f"{c['code_wait_s']:.0f} s waiting for a fresh time step; "
+            f"{c['cli_calls']} CLI calls, {c['cli_s']:.0f} s")
 
 
 def open_login(page: Page) -> None:
@@ -312,6 +352,7 @@ def login_until_password(page: Page, server: E2EServer, username: str) -> None:
 
 def login(page: Page, server: E2EServer, username: str,
           password: str = DEMO_PASSWORD) -> None:
+    LANE_COSTS["ui_logins"] += 1
     login_until_password(page, server, username)
     page.locator("#clave").fill(password)
     page.get_by_role("button", name="Ingresar").click()
@@ -328,21 +369,23 @@ def auth_states(browser: Browser, e2e_server: E2EServer):
 
     class _States:
         def __init__(self) -> None:
-            self._cache: dict[str, dict] = {}
+            self._cache: dict[str, tuple[dict, float]] = {}  # state, when last handed out
 
         def remember(self, username: str, state: dict) -> None:
-            self._cache[username] = state
+            self._cache[username] = (state, time.monotonic())
 
         def get(self, username: str) -> dict:
-            if username not in self._cache:
+            state, used = self._cache.get(username, (None, 0.0))
+            if state is None or time.monotonic() - used > STATE_REUSE_S:
                 ctx = browser.new_context(base_url=e2e_server.base_url, **DESKTOP)
                 ctx.set_default_timeout(20_000)
                 try:
                     login(ctx.new_page(), e2e_server, username)
-                    self._cache[username] = ctx.storage_state()
+                    state = ctx.storage_state()
                 finally:
                     ctx.close()
-            return self._cache[username]
+            self._cache[username] = (state, time.monotonic())
+            return state
 
     return _States()
 

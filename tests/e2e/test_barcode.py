@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.domain.test_barcode import png
-from tests.e2e.conftest import E2EServer, login
+from tests.e2e.conftest import E2EServer
 from tests.e2e.test_dual_control import sql
 from tests.e2e.test_payments import visible
 
@@ -20,12 +20,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 SERVICIOS = "/transacciones/pagos/servicios"
 
 
-def test_inscribe_by_line_and_pay_by_photo(e2e_server: E2EServer, new_context, tmp_path,
+def test_inscribe_by_line_and_pay_by_photo(e2e_server: E2EServer, logged_in, tmp_path,
                                            screenshots_dir):
     [(gln,)] = sql(e2e_server, "SELECT gln FROM biller WHERE code = '1004'")
     ref = f"84{str(int(time.time()))[-6:]}"
-    page = new_context().new_page()
-    login(page, e2e_server, "admin.demo")
+    page = logged_in("admin.demo")
     page.goto(SERVICIOS)
     page.get_by_role("button", name="Administración de Pagos de Servicios").click()
     page.locator("#barcode-inscribir").click()
@@ -48,8 +47,7 @@ def test_inscribe_by_line_and_pay_by_photo(e2e_server: E2EServer, new_context, t
     photo = tmp_path / "factura.png"
     photo.write_bytes(png(f"(415){gln}(8020){ref}(3902){amount}(96){due:%Y%m%d}"))
 
-    phone = new_context(phone=True).new_page()
-    login(phone, e2e_server, "admin.demo")
+    phone = logged_in("admin.demo", phone=True)
     phone.goto(SERVICIOS)
     phone.locator("#barcode-pagar").click()
     phone.locator("input[type=file]").set_input_files(str(photo))

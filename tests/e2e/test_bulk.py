@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import E2EServer, login
+from tests.e2e.conftest import E2EServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 
@@ -26,10 +26,9 @@ def upload(page: Page, name: str, path: str) -> None:
     page.get_by_role("button", name="Cargar Archivo").click()
 
 
-def test_template_upload_processed_rejected_and_name_reuse(e2e_server: E2EServer, new_context,
+def test_template_upload_processed_rejected_and_name_reuse(e2e_server: E2EServer, logged_in,
                                                            tmp_path):
-    page = new_context().new_page()
-    login(page, e2e_server, "admin.demo")
+    page = logged_in("admin.demo")
     stamp = str(int(time.time()))[-5:]
 
     page.goto("/ayudas/ayudas/consultar")

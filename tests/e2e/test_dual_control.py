@@ -13,7 +13,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import E2EServer, fresh_code, login
+from tests.e2e.conftest import E2EServer, fresh_code
 from tests.e2e.test_bulk import HEADER, upload
 from tests.e2e.test_payments import inscribe, visible
 from tests.e2e.test_token_virtual import app_login
@@ -69,9 +69,8 @@ def one_authorization(e2e_server: E2EServer):
 
 
 def test_prepare_authorize_in_the_app_and_reject_in_the_portal(
-        e2e_server: E2EServer, new_context, one_authorization, screenshots_dir):
-    maker = new_context().new_page()
-    login(maker, e2e_server, "prepara.demo")
+        e2e_server: E2EServer, new_context, logged_in, one_authorization, screenshots_dir):
+    maker = logged_in("prepara.demo")
     maker.goto(SERVICIOS)
     stamp = str(int(time.time()))[-6:]
     refs = [f"71{stamp}", f"72{stamp}"]
@@ -98,8 +97,7 @@ def test_prepare_authorize_in_the_app_and_reject_in_the_portal(
     assert to_checker >= 2
 
     # autoriza.demo: the portal inbox lists both; the App authorizes the first
-    checker = new_context().new_page()
-    login(checker, e2e_server, "autoriza.demo")
+    checker = logged_in("autoriza.demo")
     checker.goto(INBOX)
     for number in numbers:
         expect(checker.locator(f"tr[data-operation='{number}']").get_by_role(
@@ -167,7 +165,7 @@ def files_need_authorization(e2e_server: E2EServer):
 
 
 def test_a_bulk_file_waits_for_authorization_then_is_inscribed(
-        e2e_server: E2EServer, new_context, files_need_authorization, tmp_path,
+        e2e_server: E2EServer, logged_in, files_need_authorization, tmp_path,
         screenshots_dir):
     stamp = str(int(time.time()))[-6:]
     refs = [f"73{stamp}{i}" for i in range(2)]
@@ -175,8 +173,7 @@ def test_a_bulk_file_waits_for_authorization_then_is_inscribed(
     data.write_text(HEADER + "".join(
         f"1004;{ref};Sede {i};256098765;DIAS_ANTES;2;900.000;;\n"
         for i, ref in enumerate(refs)), encoding="utf-8")
-    maker = new_context().new_page()
-    login(maker, e2e_server, "prepara.demo")
+    maker = logged_in("prepara.demo")
     maker.goto(SERVICIOS)
     maker.get_by_role("button", name="Carga Programación Automática").click()
     upload(maker, f"Sedes dual {stamp}", str(data))
@@ -188,15 +185,13 @@ def test_a_bulk_file_waits_for_authorization_then_is_inscribed(
     [(number,)] = sql(e2e_server, "SELECT id FROM pendingoperation WHERE kind = 'archivo' "
                       "AND summary LIKE ?", f"%Sedes dual {stamp}%")
 
-    phone = new_context(phone=True).new_page()
-    login(phone, e2e_server, "autoriza.demo")
+    phone = logged_in("autoriza.demo", phone=True)
     phone.goto(INBOX)
     expect(visible(phone.get_by_text(f"Sedes dual {stamp}"))).to_be_visible()
     phone.screenshot(path=str(screenshots_dir / "pendientes-autorizar-phone.png"),
                      full_page=True)
 
-    checker = new_context().new_page()
-    login(checker, e2e_server, "autoriza.demo")
+    checker = logged_in("autoriza.demo")
     checker.goto(INBOX)
     row = checker.locator(f"tr[data-operation='{number}']")
     expect(row).to_contain_text("Carga Programación Automática (archivo)")

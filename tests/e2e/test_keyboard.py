@@ -10,7 +10,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import E2EServer, fresh_code, login
+from tests.e2e.conftest import E2EServer, fresh_code
 from tests.e2e.test_payments import inscribe
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -36,9 +36,8 @@ def tab_to(page: Page, selector: str, limit: int = 120) -> None:
     raise AssertionError(f"«{selector}» no se alcanza con la tecla Tab")
 
 
-def test_pay_a_bill_with_the_keyboard_alone(e2e_server: E2EServer, new_context):
-    page = new_context().new_page()
-    login(page, e2e_server, "admin.demo")
+def test_pay_a_bill_with_the_keyboard_alone(e2e_server: E2EServer, logged_in):
+    page = logged_in("admin.demo")
     page.goto(SERVICIOS)
     ref = f"85{str(int(time.time()))[-6:]}"
     inscribe(page, "1004 · Vanti Gas Natural", ref, "Teclado")  # the set-up, not the flow

@@ -12,7 +12,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import E2EServer, login
+from tests.e2e.conftest import E2EServer
 from tests.e2e.test_payments import inscribe, visible
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
@@ -39,9 +39,8 @@ def _pay_two(page: Page, refs: list[str]) -> None:
 
 
 def test_bills_the_account_cannot_cover_are_flagged_before_the_token(
-        e2e_server: E2EServer, new_context, screenshots_dir):
-    page = new_context().new_page()
-    login(page, e2e_server, "admin.demo")
+        e2e_server: E2EServer, logged_in, screenshots_dir):
+    page = logged_in("admin.demo")
     page.goto(SERVICIOS)
     stamp = str(int(time.time()))[-6:]
     refs = [f"81{stamp}", f"82{stamp}"]
@@ -66,8 +65,7 @@ def test_bills_the_account_cannot_cover_are_flagged_before_the_token(
     expect(page.locator("#token-pago")).to_be_visible()
     page.get_by_role("button", name="Volver").first.click()
 
-    phone = new_context(phone=True).new_page()
-    login(phone, e2e_server, "admin.demo")
+    phone = logged_in("admin.demo", phone=True)
     _pay_two(phone, refs)
     _choose_account(phone, "4567")
     expect(phone.locator("#pay-insufficient")).to_be_visible()
@@ -78,7 +76,7 @@ def test_bills_the_account_cannot_cover_are_flagged_before_the_token(
 
 
 def test_a_refused_payment_reads_rechazada_and_is_not_money(e2e_server: E2EServer,
-                                                            new_context):
+                                                            logged_in):
     con = sqlite3.connect(e2e_server.db_path, timeout=10)
     try:
         [(company, enrollment, bill, account)] = con.execute(
@@ -92,8 +90,7 @@ def test_a_refused_payment_reads_rechazada_and_is_not_money(e2e_server: E2EServe
         con.commit()
     finally:
         con.close()
-    page = new_context().new_page()
-    login(page, e2e_server, "admin.demo")
+    page = logged_in("admin.demo")
     page.goto(REALIZADAS)
     row = page.get_by_role("row").filter(has_text="$7,777.00")
     expect(row).to_contain_text("Rechazada")
@@ -103,9 +100,8 @@ def test_a_refused_payment_reads_rechazada_and_is_not_money(e2e_server: E2EServe
 
 
 def test_the_phone_shows_programada_tabs_on_one_line_and_results_first(
-        e2e_server: E2EServer, new_context, screenshots_dir):
-    page = new_context().new_page()
-    login(page, e2e_server, "admin.demo")
+        e2e_server: E2EServer, logged_in, screenshots_dir):
+    page = logged_in("admin.demo")
     page.goto(SERVICIOS)
     ref = f"83{str(int(time.time()))[-6:]}"
     inscribe(page, "1004 · Vanti Gas Natural", ref, "Programada")
@@ -119,8 +115,7 @@ def test_the_phone_shows_programada_tabs_on_one_line_and_results_first(
     finally:
         con.close()
 
-    phone = new_context(phone=True).new_page()
-    login(phone, e2e_server, "admin.demo")
+    phone = logged_in("admin.demo", phone=True)
     phone.goto(SERVICIOS)
     tabs = phone.locator(".occi-tabs").first
     tab_height = tabs.evaluate("el => el.getBoundingClientRect().height")

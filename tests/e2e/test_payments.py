@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from occireflex.domain import bogota
 from occireflex.domain.payments import billers
-from tests.e2e.conftest import E2EServer, fresh_code, login
+from tests.e2e.conftest import E2EServer, fresh_code
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(480)]
 
@@ -25,10 +25,19 @@ def visible(locator):
     return locator.filter(visible=True).first
 
 
+def biller_spec(code: str):
+    return next(b for b in billers.BILLERS if b.code == code)
+
+
+def bogota_today() -> date:
+    """The server's business day (the e2e server runs on the real clock)."""
+    return datetime.now(ZoneInfo("America/Bogota")).date()
+
+
 def next_pay_moment(code: str) -> datetime:
     """When the sweep pays the next bill of biller ``code`` programmed «on the due date»."""
-    spec = next(b for b in billers.BILLERS if b.code == code)
-    today = datetime.now(ZoneInfo("America/Bogota")).date()
+    spec = biller_spec(code)
+    today = bogota_today()
     _, current_issue, _ = billers.current_period(spec, today)
     day = today
     while True:
@@ -61,9 +70,8 @@ def pay_with_token(page: Page, server: E2EServer, expected_ok: int) -> list[str]
     return receipts
 
 
-def test_inscribe_pay_program_sweep_and_consult(e2e_server: E2EServer, new_context):
-    page = new_context().new_page()
-    login(page, e2e_server, "admin.demo")
+def test_inscribe_pay_program_sweep_and_consult(e2e_server: E2EServer, logged_in):
+    page = logged_in("admin.demo")
     page.goto(SERVICIOS)
     expect(visible(page.get_by_text("0045123987"))).to_be_visible()
 
@@ -88,6 +96,12 @@ def test_inscribe_pay_program_sweep_and_consult(e2e_server: E2EServer, new_conte
     # program the new inscription: on the due date, up to $10.000.000 (found by its
     # reference: earlier tests inscribe more than a page of services)
     page.get_by_label("Filtrar por referencia").fill(gas_ref)
+    # the new inscription shows the biller's current bill with its real state
+    _, _, due = billers.current_period(biller_spec("1004"), bogota_today())
+    shown = billers.SHOWN_OVERDUE if bogota_today() > due else billers.SHOWN_DUE
+    row = visible(page.locator("tr", has_text=gas_ref))
+    expect(row).to_contain_text(shown)
+    expect(row).to_contain_text(due.strftime("%Y/%m/%d"))
     visible(page.get_by_label(f"Programación automática {gas_ref}")).click()
     dialog = page.get_by_role("dialog")
     dialog.locator("#program_max").fill("10.000.000")
@@ -122,7 +136,7 @@ def test_inscribe_pay_program_sweep_and_consult(e2e_server: E2EServer, new_conte
 
 
 def _widen_dates(page: Page, until: date) -> None:
-    """Make the date filter cover today and the sweep's future date."""
+    """Make the date filter cover today and the sweep's future date, 50 rows a page."""
     start = page.get_by_label("Fecha desde")
     end = page.get_by_label("Fecha hasta")
     start.fill((date.today() - timedelta(days=2)).isoformat())
@@ -130,3 +144,7 @@ def _widen_dates(page: Page, until: date) -> None:
     consult = page.get_by_role("button", name=re.compile("Consultar|Buscar"))
     if consult.count():
         consult.first.click()
+    # 50 rows a page: the sweep also pays what other tests programmed for that day
+    page.get_by_role("combobox", name="Registros por página").click()
+    page.get_by_role("option", name="50", exact=True).click()
+    expect(page.get_by_role("combobox", name="Registros por página")).to_have_text("50")

@@ -10,7 +10,7 @@ import sqlite3
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import E2EServer, fresh_code, login
+from tests.e2e.conftest import E2EServer, fresh_code
 from tests.e2e.test_token_virtual import TOKEN_PAGE, confirm_change, open_change, virtual_cell
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -42,9 +42,8 @@ def visible_change_button(page: Page, username: str):
 
 
 def test_a_pending_release_is_shown_and_cancelled_with_the_token(
-        e2e_server: E2EServer, new_context, logged_in, screenshots_dir):
-    portal = new_context().new_page()
-    login(portal, e2e_server, "admin.demo")
+        e2e_server: E2EServer, logged_in, screenshots_dir):
+    portal = logged_in("admin.demo")
     portal.goto(TOKEN_PAGE)
     expect(virtual_cell(portal, USER)).to_have_text("Sin token")
     open_change(portal, USER)
