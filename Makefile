@@ -82,20 +82,27 @@ run-scaled: deps bun scaled-deps db
 # clock moved to 31 December late at night (already 1 January in UTC: a test that reads the
 # machine's clock shows up here; all dates: make test-dates), and beside them, in a second
 # lane, the browser tests, which mostly wait (for the next token step, for a page) and so
-# leave the other core to the first lane. The browser lane's log follows the first lane's.
+# leave the other core to the first lane. The moved-clock re-run is split between the lanes
+# so they end together: tests/state after the first, tests/domain after the browser tests.
+# The browser lane's log follows the first lane's.
 TEST_LOGS := .test-logs
+TRAVEL_AT := 2027-12-31T23:30:00-05:00
+TRAVELLED := OCCIREFLEX_TEST_TRAVEL=$(TRAVEL_AT) OCCIREFLEX_TEST_PG=0 $(PY) -m pytest -q \
+	-p no:cacheprovider
 test: deps bun axe chromium scaled-deps
 	@mkdir -p $(TEST_LOGS); \
-	$(PY) -m pytest tests/e2e -p no:cacheprovider > $(TEST_LOGS)/e2e.log 2>&1 & browser=$$!; \
-	trap 'kill $$browser 2>/dev/null' INT TERM; \
+	{ $(PY) -m pytest tests/e2e -p no:cacheprovider; e2e=$$?; \
+	  echo "== tests/domain, clock at $(TRAVEL_AT)"; $(TRAVELLED) tests/domain; moved=$$?; \
+	  [ $$e2e = 0 ] && [ $$moved = 0 ]; } > $(TEST_LOGS)/e2e.log 2>&1 & browser=$$!; \
+	trap 'pkill -P $$browser 2>/dev/null; kill $$browser 2>/dev/null' INT TERM; \
 	$(PY) -m pytest tests/domain tests/state -p no:cacheprovider; units=$$?; \
 	if [ $$units = 0 ]; then \
-	  OCCIREFLEX_TEST_TRAVEL=2027-12-31T23:30:00-05:00 OCCIREFLEX_TEST_PG=0 \
-	    $(PY) -m pytest tests/domain tests/state -q -p no:cacheprovider; units=$$?; \
+	  echo "== tests/state, clock at $(TRAVEL_AT)"; $(TRAVELLED) tests/state; units=$$?; \
 	fi; \
 	wait $$browser; e2e=$$?; \
-	echo "== tests/e2e (browser lane)"; cat $(TEST_LOGS)/e2e.log; \
-	echo "== domain+state: exit $$units · e2e: exit $$e2e"; \
+	echo "== tests/e2e (browser lane), then tests/domain with the clock moved"; \
+	cat $(TEST_LOGS)/e2e.log; \
+	echo "== domain+state: exit $$units · e2e and moved domain: exit $$e2e"; \
 	[ $$units = 0 ] && [ $$e2e = 0 ]
 
 # The domain and state suites on SQLite with the whole test process moved to other days
