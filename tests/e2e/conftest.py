@@ -40,6 +40,8 @@ READY_TIMEOUT = 240.0
 TOTP_STEP = 30
 # a cached login is reused while the server's idle timeout (15 min) cannot have ended it
 STATE_REUSE_S = 10 * 60
+# where the lane's time goes (printed at the end of the run): logins, token codes, CLI calls
+LANE_COSTS = {"codes": 0, "code_wait_s": 0.0, "cli_calls": 0, "cli_s": 0.0, "ui_logins": 0}
 
 CHROMIUM = os.environ.get("OCCIREFLEX_E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -288,10 +290,6 @@ def _device_token(server: E2EServer, username: str) -> tuple[bytes, int | None]:
     if row is None:
         raise AssertionError(f"{username} no tiene un token activo")
     return row[0], row[1]
-
-
-# where the lane's time goes (printed at the end of the run): token codes and CLI calls
-LANE_COSTS = {"codes": 0, "code_wait_s": 0.0, "cli_calls": 0, "cli_s": 0.0, "ui_logins": 0}
 
 
 def fresh_code(server: E2EServer, username: str) -> str:

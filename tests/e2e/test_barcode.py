@@ -7,12 +7,13 @@ refused in Spanish. Desktop and phone screenshots."""
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from occireflex.domain import bogota
 from tests.domain.test_barcode import png
 from tests.e2e.conftest import E2EServer
 from tests.e2e.test_dual_control import sql
@@ -38,8 +39,9 @@ def read_photo(page: Page, photo: Path) -> None:
 
 def current_bill_line(server: E2EServer, gln: str, ref: str) -> str:
     """The human-readable line of ``ref``'s pending bill, its due date moved to ten days
-    from now (the bill generated at inscription may already be overdue)."""
-    due = date.today() + timedelta(days=10)
+    after the server's business day (the bill generated at inscription may already be
+    overdue)."""
+    due = bogota.today() + timedelta(days=10)
     sql(server, "UPDATE bill SET due_on = ? WHERE reference = ? AND status = 'pendiente'",
         due.isoformat(), ref)
     [(amount,)] = sql(server, "SELECT amount FROM bill WHERE reference = ? AND "
@@ -52,7 +54,7 @@ def test_inscribe_and_pay_by_line_and_by_photo(e2e_server: E2EServer, logged_in,
     [(gln,)] = sql(e2e_server, "SELECT gln FROM biller WHERE code = ?", BILLER)
     stamp = str(int(time.time()))[-6:]
     by_line, by_photo = f"84{stamp}", f"86{stamp}"
-    later = f"{date.today() + timedelta(days=365):%Y%m%d}"
+    later = f"{bogota.today() + timedelta(days=365):%Y%m%d}"
 
     page = logged_in("admin.demo")
     open_dialog(page, "inscribir")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import time
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -29,15 +28,10 @@ def biller_spec(code: str):
     return next(b for b in billers.BILLERS if b.code == code)
 
 
-def bogota_today() -> date:
-    """The server's business day (the e2e server runs on the real clock)."""
-    return datetime.now(ZoneInfo("America/Bogota")).date()
-
-
 def next_pay_moment(code: str) -> datetime:
     """When the sweep pays the next bill of biller ``code`` programmed «on the due date»."""
     spec = biller_spec(code)
-    today = bogota_today()
+    today = bogota.today()  # the domain's clock: real here, as the e2e server's
     _, current_issue, _ = billers.current_period(spec, today)
     day = today
     while True:
@@ -97,8 +91,9 @@ def test_inscribe_pay_program_sweep_and_consult(e2e_server: E2EServer, logged_in
     # reference: earlier tests inscribe more than a page of services)
     page.get_by_label("Filtrar por referencia").fill(gas_ref)
     # the new inscription shows the biller's current bill with its real state
-    _, _, due = billers.current_period(biller_spec("1004"), bogota_today())
-    shown = billers.SHOWN_OVERDUE if bogota_today() > due else billers.SHOWN_DUE
+    today = bogota.today()
+    _, _, due = billers.current_period(biller_spec("1004"), today)
+    shown = billers.SHOWN_OVERDUE if today > due else billers.SHOWN_DUE
     row = visible(page.locator("tr", has_text=gas_ref))
     expect(row).to_contain_text(shown)
     expect(row).to_contain_text(due.strftime("%Y/%m/%d"))
@@ -139,7 +134,7 @@ def _widen_dates(page: Page, until: date) -> None:
     """Make the date filter cover today and the sweep's future date, 50 rows a page."""
     start = page.get_by_label("Fecha desde")
     end = page.get_by_label("Fecha hasta")
-    start.fill((date.today() - timedelta(days=2)).isoformat())
+    start.fill((bogota.today() - timedelta(days=2)).isoformat())
     end.fill((until + timedelta(days=2)).isoformat())
     consult = page.get_by_role("button", name=re.compile("Consultar|Buscar"))
     if consult.count():
